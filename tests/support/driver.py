@@ -1,0 +1,104 @@
+"""Drives one household case through the workflow as the officials would (no CLI in between)."""
+
+from datetime import date, timedelta
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.registry.store import RegistryStore
+from domain.case import CaseState
+from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from starters import cases
+from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE
+from workers.settings import Settings
+
+VS, VD, WT = f"{VILLAGE}-secretary", f"{VILLAGE}-director", f"{VILLAGE}-workteam"
+TS, TH = f"{TOWNSHIP}-secretary", f"{TOWNSHIP}-head"
+CG, CS, CH = f"{COUNTY}-group", f"{COUNTY}-secretary", f"{COUNTY}-head"
+
+
+def appraisal(official: str = VS, held_on: date = date(2017, 1, 5), meeting: str = "长校河排村民主评议〔2017〕1号") -> DecisionCommand:
+    return DecisionCommand(
+        stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting,
+        record={"held_on": held_on.isoformat(), "attendance": 35, "result": "一致同意拟退出"},
+    )
+
+
+class CaseDriver:
+    def __init__(self, env: WorkflowEnvironment, store: RegistryStore, task_queue: str) -> None:
+        self.env = env
+        self.client: Client = env.client
+        self.store = store
+        self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue)
+        self.case_id = ""
+
+    async def open(self, household: str, year: int = 2017, first: DecisionCommand | None = None) -> CaseState:
+        state = await cases.open_household(self.client, self.settings, household, year, first or appraisal())
+        self.case_id = state.case_id
+        return state
+
+    async def state(self) -> CaseState:
+        return await cases.show(self.client, self.case_id)
+
+    async def decide(self, stage: str, official: str, outcome: str = "approve", **kw: object) -> CaseAck:
+        return await cases.decide(self.client, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
+
+    async def consent(self, official: str) -> CaseAck:
+        return await cases.consent(self.client, self.case_id, ConsentCommand(official_id=official))
+
+    async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
+        return await cases.lodge_objection(self.client, self.settings, self.case_id, name, contact, reason)
+
+    async def resolve(self, objection: str, outcome: str, official: str = VS, finding: str = "经入户核实") -> CaseAck:
+        return await cases.resolve(
+            self.client, self.case_id, ResolutionCommand(objection_id=objection, outcome=outcome, official_id=official, finding=finding)
+        )
+
+    async def raw_update(self, name: str, arg: object) -> CaseAck:
+        return await self.client.get_workflow_handle(self.case_id).execute_update(name, arg, result_type=CaseAck)
+
+    async def until(self, predicate, tries: int = 100) -> CaseState:
+        """The workflow moves on after an update returns; poll its state (no time passes)."""
+        import asyncio
+
+        for _ in range(tries):
+            state = await self.state()
+            if predicate(state):
+                return state
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"condition never held; last state: stage={state.stage} status={state.status}")
+
+    # -- whole stages --------------------------------------------------------------------------
+    async def verify(self, household: str) -> CaseState:
+        await self.decide("verification", VD)
+        await self.decide("verification", WT)
+        await self.consent(f"{household}-head")
+        return await self.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
+
+    async def pass_notice(self) -> CaseState:
+        await self.env.sleep(timedelta(days=8))
+        return await self.until(lambda s: s.stage == "township_review")
+
+    async def township(self, meeting: str = "长校镇党委会议纪要〔2017〕9号") -> CaseState:
+        await self.decide("township_review", TS, meeting_ref=meeting)
+        await self.decide("township_review", TH, meeting_ref=meeting)
+        return await self.until(lambda s: s.stage == "county_approval")
+
+    async def county(self) -> CaseState:
+        await self.decide("county_approval", CG, meeting_ref="县扶贫领导小组会议〔2017〕3号")
+        await self.decide("county_approval", CS, meeting_ref="县委常委会〔2017〕12号")
+        await self.decide("county_approval", CH, meeting_ref="县委常委会〔2017〕12号")
+        return await self.until(lambda s: s.status != "open")
+
+
+async def refused(coro) -> str:
+    """Awaits a call that must be refused; returns the refusal's type name and message."""
+    from starters.errors import CliError
+
+    try:
+        await coro
+    except CliError as exc:
+        return f"{exc.kind}: {exc.format_message()}"
+    except WorkflowUpdateFailedError as exc:
+        return f"{getattr(exc.cause, 'type', '')}: {exc.cause}"
+    raise AssertionError("the call was accepted but should have been refused")

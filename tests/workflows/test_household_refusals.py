@@ -1,0 +1,119 @@
+"""Every refusal names its reason and leaves the case exactly as it was."""
+
+from datetime import date, timedelta
+
+import pytest
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.messages import DecisionCommand
+from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, appraisal, refused
+from tests.support.small_registry import COUNTY, OTHER_TOWNSHIP, OTHER_VILLAGE, VILLAGE
+
+
+async def _unchanged(driver, coro) -> str:
+    before = (await driver.state()).model_dump()
+    reason = await refused(coro)
+    assert (await driver.state()).model_dump() == before, "a refused message changed the case"
+    return reason
+
+
+async def test_opening_refusals_leave_no_case(driver, household):
+    # not eligible: income equal to the line, unstable income, housing not safe
+    for bad, why in [
+        (f"{VILLAGE}-x-at-line", "not above the line"),
+        (f"{VILLAGE}-x-unstable", "income_2016"),
+        (f"{VILLAGE}-x-housing", "住房安全有保障"),
+    ]:
+        reason = await refused(driver.open(bad))
+        assert "CriteriaNotMet" in reason and why in reason
+        with pytest.raises(RPCError) as missing:
+            await driver.client.get_workflow_handle(f"household-exit/{bad}/2017").describe()
+        assert missing.value.status == RPCStatusCode.NOT_FOUND
+    assert "UnitNotFound" in await refused(driver.open("no-such-household"))
+    # wrong role, wrong village, unknown official, meeting in the future, no line for the year
+    assert "WrongRole" in await refused(driver.open(household, first=appraisal(official=WT)))
+    other = await refused(driver.open(household, first=appraisal(official=f"{OTHER_VILLAGE}-secretary")))
+    assert "UnknownOfficial" in other and "own role and jurisdiction" in other
+    assert "UnknownOfficial" in await refused(driver.open(household, first=appraisal(official="nobody")))
+    assert "InvalidRecord" in await refused(driver.open(household, first=appraisal(held_on=date.today() + timedelta(days=3))))
+    assert "CriteriaNotMet" in await refused(driver.open(household, year=2030))
+
+
+async def test_duplicate_case_for_the_same_household_and_year(driver, household):
+    await driver.open(household)
+    reason = await refused(driver.open(household))
+    assert "already exists" in reason
+
+
+async def test_sign_off_refusals_at_verification(driver, household):
+    await driver.open(household)
+    # wrong stage, a stage that does not exist, a consent before the two sign-offs
+    assert "WrongStage" in await _unchanged(driver, driver.decide("township_review", TS, meeting_ref="M"))
+    assert "WrongStage" in await _unchanged(driver, driver.raw_update("decide", DecisionCommand(stage="bogus", outcome="approve", official_id=VD)))
+    assert "OutOfOrder" in await _unchanged(driver, driver.consent(f"{household}-head"))
+    # wrong role and wrong jurisdiction
+    assert "WrongRole" in await _unchanged(driver, driver.decide("verification", TS))
+    assert "UnknownOfficial" in await _unchanged(driver, driver.decide("verification", f"{OTHER_VILLAGE}-secretary"))
+    assert "UnknownOfficial" in await _unchanged(driver, driver.decide("verification", "impostor"))
+    # the household head acknowledges with consent, not decide; another household's head cannot consent
+    assert "WrongRole" in await _unchanged(driver, driver.decide("verification", f"{household}-head"))
+    await driver.decide("verification", VD)
+    # the same slot twice, and the other village committee member filling it again
+    assert "AlreadySigned" in await _unchanged(driver, driver.decide("verification", VD))
+    assert "AlreadySigned" in await _unchanged(driver, driver.decide("verification", VS))
+    await driver.decide("verification", WT)
+    other_head = f"{VILLAGE}-e999-head"
+    assert "UnknownOfficial" in await _unchanged(driver, driver.consent(other_head))
+    # a return needs an earlier stage
+    assert "BadReturn" in await _unchanged(
+        driver, driver.decide("verification", VD, outcome="return", to_stage="township_review", note="x")
+    )
+
+
+async def test_two_signatures_of_a_stage_need_two_people_and_one_meeting(driver, household):
+    await driver.open(household)
+    await driver.verify(household)
+    await driver.pass_notice()
+    assert "MeetingRequired" in await _unchanged(driver, driver.decide("township_review", TS))
+    await driver.decide("township_review", TS, meeting_ref="长校镇党委会议纪要〔2017〕9号")
+    assert "MeetingRequired" in await _unchanged(driver, driver.decide("township_review", TH, meeting_ref="另一次会议"))
+    assert "UnknownOfficial" in await _unchanged(
+        driver, driver.decide("township_review", f"{OTHER_TOWNSHIP}-head", meeting_ref="长校镇党委会议纪要〔2017〕9号")
+    )
+    await driver.decide("township_review", TH, meeting_ref="长校镇党委会议纪要〔2017〕9号")
+    await driver.until(lambda s: s.stage == "county_approval")
+    # the township head also holds a county post: nobody signs one case at two levels
+    reason = await _unchanged(driver, driver.decide("county_approval", f"{COUNTY}-deputy-group", meeting_ref="M1"))
+    assert "SamePerson" in reason and "two levels" in reason
+    # county secretary and head sign only after the leading group's review
+    assert "OutOfOrder" in await _unchanged(driver, driver.decide("county_approval", CS, meeting_ref="M2"))
+    await driver.decide("county_approval", CG, meeting_ref="M1")
+    await driver.decide("county_approval", CS, meeting_ref="M2")
+    # one person holding both county posts may not fill both signatures
+    reason = await _unchanged(driver, driver.decide("county_approval", f"{COUNTY}-acting-head", meeting_ref="M2"))
+    assert "SamePerson" in reason and "two different people" in reason
+    await driver.decide("county_approval", CH, meeting_ref="M2")
+    final = await driver.until(lambda s: s.status == "exited")
+    assert final.status == "exited"
+
+
+async def test_notice_stage_takes_no_decisions_and_closed_case_takes_nothing(driver, household):
+    await driver.open(household)
+    await driver.verify(household)
+    assert "WrongStage" in await _unchanged(driver, driver.decide("notice", VS))
+    await driver.pass_notice()
+    await driver.township()
+    await driver.decide("county_approval", CG, meeting_ref="M1")
+    await driver.decide("county_approval", CS, outcome="reject", note="收入数据存疑")
+    final = await driver.until(lambda s: s.status == "rejected")
+    assert "收入数据存疑" in final.outcome_reason
+    reason = await refused(driver.decide("county_approval", CH, meeting_ref="M2"))
+    assert "closed" in reason
+    reason = await refused(driver.object())
+    assert "closed" in reason
+
+
+@pytest.mark.parametrize("outcome", ["return", "reject"])
+def test_return_and_reject_need_a_reason(outcome):
+    with pytest.raises(ValueError, match="reason"):
+        DecisionCommand(stage="verification", outcome=outcome, official_id=VD, to_stage="appraisal" if outcome == "return" else None)

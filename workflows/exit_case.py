@@ -1,0 +1,275 @@
+"""The steps every exit procedure shares: sign-offs, the public notice with objections, return and
+reject, and the case state officials query. Each exit workflow subclasses ExitCase and only says
+how its unit is loaded, which criteria apply and what follows approval.
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput, RosterInput
+    from activities.notice_activities import NoticeActivities
+    from activities.registry_activities import RegistryActivities
+    from domain.case import Announcement, CaseState
+    from domain.messages import (
+        Awaiting,
+        CaseAck,
+        ConsentCommand,
+        DecisionCommand,
+        ObjectionCommand,
+        OpenCaseInput,
+        ResolutionCommand,
+    )
+    from domain.notice_rules import (
+        apply_resolution,
+        check_objection,
+        check_resolution,
+        close_window,
+        lodge_objection,
+        open_window,
+    )
+    from domain.notice_text import announcement_body, notice_body
+    from domain.officials import Roster
+    from domain.procedures import Procedure, Stage
+    from domain.refusals import Refusal
+    from domain.signoff_rules import (
+        apply_consent,
+        apply_decision,
+        check_consent,
+        check_decision,
+        current_phase,
+        enter_stage,
+        reject,
+        stage_complete,
+    )
+    from workflows import search_attributes as sa
+    from workflows.timeouts import REGISTRY_CALL
+
+T = TypeVar("T")
+
+
+def _refusing(fn: Callable[[], T]) -> T:
+    """Refusals reach the caller as a non-retryable ApplicationError named after the refusal."""
+    try:
+        return fn()
+    except Refusal as exc:
+        raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
+
+
+class ExitCase:
+    procedure: Procedure
+
+    @workflow.init
+    def __init__(self, inp: OpenCaseInput) -> None:
+        self.case = CaseState(
+            case_id=workflow.info().workflow_id,
+            exit_type=inp.exit_type,
+            unit_id=inp.unit_id,
+            year=inp.year,
+            stage=self.procedure.stages[0].id,
+            opened_by=inp.first_decision.official_id,
+            opened_at=workflow.now(),
+        )
+        self.roster = Roster()
+
+    # -- what officials and villagers send ---------------------------------------------------
+    @workflow.update
+    def decide(self, cmd: DecisionCommand) -> CaseAck:
+        decision = _refusing(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        workflow.logger.info("decision_recorded", extra={"stage": cmd.stage, "outcome": cmd.outcome, "seq": decision.seq})
+        self._publish()
+        return self._ack(seq=decision.seq)
+
+    @decide.validator
+    def _validate_decide(self, cmd: DecisionCommand) -> None:
+        _refusing(lambda: check_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+
+    @workflow.update
+    def consent(self, cmd: ConsentCommand) -> CaseAck:
+        decision = _refusing(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        self._publish()
+        return self._ack(seq=decision.seq)
+
+    @consent.validator
+    def _validate_consent(self, cmd: ConsentCommand) -> None:
+        _refusing(lambda: check_consent(self.case, self.procedure, self.roster, cmd))
+
+    @workflow.update
+    def object(self, cmd: ObjectionCommand) -> CaseAck:
+        objection = _refusing(lambda: lodge_objection(self.case, cmd, workflow.now()))
+        workflow.logger.info("objection_lodged", extra={"objection_id": objection.objection_id})
+        self._publish()
+        return self._ack(objection_id=objection.objection_id)
+
+    @object.validator
+    def _validate_object(self, cmd: ObjectionCommand) -> None:
+        _refusing(lambda: check_objection(self.case, cmd, workflow.now()))
+
+    @workflow.update
+    def resolve(self, cmd: ResolutionCommand) -> CaseAck:
+        objection = _refusing(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
+        self._publish()
+        return self._ack(objection_id=objection.objection_id)
+
+    @resolve.validator
+    def _validate_resolve(self, cmd: ResolutionCommand) -> None:
+        _refusing(lambda: check_resolution(self.case, self.procedure, self.roster, cmd))
+
+    @workflow.query
+    def state(self) -> CaseState:
+        self.case.awaiting = self._awaiting()
+        return self.case
+
+    # -- the procedure -------------------------------------------------------------------------
+    async def open_case(self, inp: OpenCaseInput) -> bool:
+        """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
+        enter_stage(self.case, self.procedure.stages[0].id)
+        await self._load_roster()
+        self.case.ready = True
+        try:
+            apply_decision(self.case, self.procedure, self.roster, inp.first_decision, workflow.now())
+        except Refusal as exc:
+            reject(self.case, f"the opening record was refused: {exc}", workflow.now())
+            return False
+        return True
+
+    async def run_procedure(self) -> None:
+        """Walks the stage table in order; a return moves back and every later stage runs again."""
+        stages = self.procedure.stages
+        index = 0
+        entered = True  # open_case entered the first stage
+        while index < len(stages) and self.case.status == "open":
+            stage = stages[index]
+            if not entered:
+                enter_stage(self.case, stage.id)
+                await self._load_roster()
+            entered = False
+            self._publish()
+            if stage.kind == "notice":
+                await self._run_notice(stage)
+            else:
+                await workflow.wait_condition(
+                    lambda: stage_complete(self.case, stage) or bool(self.case.pending_return) or self.case.status != "open"
+                )
+            if self.case.pending_return:
+                index = self.procedure.index(self.case.pending_return)
+                continue
+            index += 1
+
+    async def _run_notice(self, stage: Stage) -> None:
+        """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full."""
+        while self.case.status == "open":
+            window = open_window(self.case, stage, workflow.now())
+            for scope in window.scopes:
+                await workflow.execute_activity_method(
+                    NoticeActivities.post_notice,
+                    PostNoticeInput(
+                        case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
+                        jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
+                        closes_at=window.closes_at, body=notice_body(self.case, window),
+                    ),
+                    **REGISTRY_CALL,
+                )
+            self._publish()
+            try:
+                remaining = window.closes_at - workflow.now()
+                await workflow.wait_condition(
+                    lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1))
+                )
+            except asyncio.TimeoutError:
+                await self._close_notice("passed")
+                return
+            self._publish()
+            await workflow.wait_condition(lambda: not self.case.open_objections() or self.case.status != "open")
+            await self._close_notice("objected")
+            # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
+
+    async def _close_notice(self, outcome: str) -> None:
+        window = close_window(self.case, outcome, workflow.now())
+        await workflow.execute_activity_method(
+            NoticeActivities.close_notice,
+            CloseNoticeInput(case_id=self.case.case_id, window_no=window.window_no, closed_at=window.closed_at, outcome=outcome),
+            **REGISTRY_CALL,
+        )
+
+    async def announce(self) -> None:
+        """公告 where the procedure says, then 备案 with the level above if it says so."""
+        assert self.case.unit_path is not None
+        postings = [("announcement", level) for level in self.procedure.announce_scopes]
+        if self.procedure.file_with is not None:
+            postings.append(("filing", self.procedure.file_with))
+        for kind, level in postings:
+            at = workflow.now()
+            jurisdiction = self.case.unit_path.jurisdiction(level)
+            await workflow.execute_activity_method(
+                NoticeActivities.announce,
+                AnnounceInput(
+                    case_id=self.case.case_id, kind=kind, scope_level=level.value, jurisdiction_id=jurisdiction,
+                    at=at, body=announcement_body(self.case, kind),
+                ),
+                **REGISTRY_CALL,
+            )
+            self.case.announcements.append(
+                Announcement(level=level.value, jurisdiction_id=jurisdiction, at=at, kind=kind)  # type: ignore[arg-type]
+            )
+
+    def finish(self, status: str, reason: str | None = None) -> None:
+        self.case.status = status  # type: ignore[assignment]
+        self.case.closed_at = workflow.now()
+        if reason:
+            self.case.outcome_reason = reason
+        self._publish()
+
+    # -- helpers -------------------------------------------------------------------------------
+    async def _load_roster(self) -> None:
+        assert self.case.unit_path is not None
+        self.roster = await workflow.execute_activity_method(
+            RegistryActivities.load_roster,
+            RosterInput(jurisdiction_ids=self.case.unit_path.jurisdiction_ids()),
+            **REGISTRY_CALL,
+        )
+
+    def _ack(self, seq: int | None = None, objection_id: str | None = None) -> CaseAck:
+        return CaseAck(
+            case_id=self.case.case_id, stage=self.case.stage, status=self.case.status, seq=seq, objection_id=objection_id
+        )
+
+    def _publish(self) -> None:
+        """Keeps `awaiting` and the search attributes current with the case."""
+        self.case.awaiting = self._awaiting()
+        window = self.case.current_notice()
+        updates = [
+            sa.CASE_STAGE.value_set(self.case.stage),
+            sa.CASE_STATUS.value_set(self.case.status),
+            sa.AWAITING.value_set([a.key() for a in self.case.awaiting]),
+        ]
+        if window is not None:
+            updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
+        workflow.upsert_search_attributes(updates)
+
+    def _awaiting(self) -> list[Awaiting]:
+        if self.case.status != "open" or not self.case.ready or self.case.pending_return:
+            return []
+        assert self.case.unit_path is not None
+        stage = self.procedure.stage(self.case.stage)
+        if stage.kind == "notice":
+            if not self.case.open_objections():
+                return []
+            assert stage.resolver_level is not None
+            where = self.case.unit_path.jurisdiction(stage.resolver_level)
+            return [Awaiting(role=role.value, jurisdiction=where) for role in stage.resolver_roles]
+        phase_no = current_phase(self.case, stage)
+        if phase_no is None:
+            return []
+        return [
+            Awaiting(role=role.value, jurisdiction=self.case.unit_path.jurisdiction(slot.level))
+            for slot in stage.phases[phase_no]
+            if slot.key not in self.case.filled
+            for role in slot.roles
+        ]
