@@ -1,4 +1,5 @@
-"""Turns business refusals raised by the registry into non-retryable activity failures."""
+"""Turns business refusals into non-retryable ApplicationErrors named after the refusal: an
+activity then fails for good instead of retrying, and an update is refused with its reason."""
 
 from collections.abc import Callable
 from typing import TypeVar

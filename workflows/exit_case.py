@@ -4,14 +4,12 @@ how its unit is loaded, which criteria apply and what follows approval.
 """
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.errors import refusals_are_final
     from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput, RosterInput
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
@@ -50,17 +48,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.timeouts import REGISTRY_CALL
 
-T = TypeVar("T")
-
-
-def _refusing(fn: Callable[[], T]) -> T:
-    """Refusals reach the caller as a non-retryable ApplicationError named after the refusal."""
-    try:
-        return fn()
-    except Refusal as exc:
-        raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from None
-
-
 class ExitCase:
     procedure: Procedure
 
@@ -80,46 +67,46 @@ class ExitCase:
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
     def decide(self, cmd: DecisionCommand) -> CaseAck:
-        decision = _refusing(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        decision = refusals_are_final(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("decision_recorded", extra={"stage": cmd.stage, "outcome": cmd.outcome, "seq": decision.seq})
         self._publish()
         return self._ack(seq=decision.seq)
 
     @decide.validator
     def _validate_decide(self, cmd: DecisionCommand) -> None:
-        _refusing(lambda: check_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        refusals_are_final(lambda: check_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
 
     @workflow.update
     def consent(self, cmd: ConsentCommand) -> CaseAck:
-        decision = _refusing(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        decision = refusals_are_final(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
         self._publish()
         return self._ack(seq=decision.seq)
 
     @consent.validator
     def _validate_consent(self, cmd: ConsentCommand) -> None:
-        _refusing(lambda: check_consent(self.case, self.procedure, self.roster, cmd))
+        refusals_are_final(lambda: check_consent(self.case, self.procedure, self.roster, cmd))
 
     @workflow.update
     def object(self, cmd: ObjectionCommand) -> CaseAck:
-        objection = _refusing(lambda: lodge_objection(self.case, cmd, workflow.now()))
+        objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now()))
         workflow.logger.info("objection_lodged", extra={"objection_id": objection.objection_id})
         self._publish()
         return self._ack(objection_id=objection.objection_id)
 
     @object.validator
     def _validate_object(self, cmd: ObjectionCommand) -> None:
-        _refusing(lambda: check_objection(self.case, cmd, workflow.now()))
+        refusals_are_final(lambda: check_objection(self.case, cmd, workflow.now()))
 
     @workflow.update
     def resolve(self, cmd: ResolutionCommand) -> CaseAck:
-        objection = _refusing(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        objection = refusals_are_final(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
         self._publish()
         return self._ack(objection_id=objection.objection_id)
 
     @resolve.validator
     def _validate_resolve(self, cmd: ResolutionCommand) -> None:
-        _refusing(lambda: check_resolution(self.case, self.procedure, self.roster, cmd))
+        refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.roster, cmd))
 
     @workflow.query
     def state(self) -> CaseState:
