@@ -40,6 +40,7 @@ class County(Base):
     city_id: Mapped[str] = mapped_column(ForeignKey("cities.id"))
     is_key_county: Mapped[bool] = mapped_column(Boolean, default=False)  # 省级扶贫开发工作重点县
     status: Mapped[str] = mapped_column(String(16), default="poor")
+    exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Township(Base):
@@ -49,6 +50,7 @@ class Township(Base):
     county_id: Mapped[str] = mapped_column(ForeignKey("counties.id"))
     is_key_township: Mapped[bool] = mapped_column(Boolean, default=False)  # 市级重点乡
     status: Mapped[str] = mapped_column(String(16), default="poor")
+    exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Village(Base):
@@ -60,6 +62,9 @@ class Village(Base):
     is_hollow_village: Mapped[bool] = mapped_column(Boolean, default=False)  # 空壳村
     poor_status: Mapped[str | None] = mapped_column(String(16), nullable=True)  # poor / exited
     hollow_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    poor_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hollow_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paired_department: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 挂包的县直部门
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -90,6 +95,19 @@ class HouseholdIncome(Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class UnitStatistic(Base):
+    """A figure of a unit for a year, with where it comes from (村集体收入, 农民人均可支配收入, 增长率,
+    农业人口, public-service indicators ...). Indicator names are listed in domain/indicators.py."""
+
+    __tablename__ = "unit_statistics"
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    source: Mapped[str] = mapped_column(String(300))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OfficialPost(Base):
