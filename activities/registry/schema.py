@@ -159,7 +159,9 @@ class StatusChange(Base):
     __table_args__ = (UniqueConstraint("case_id", "unit_id", "to_status"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(200))
+    # household / village_poor / village_hollow / township / county
     unit_type: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the exit year of the case
     unit_id: Mapped[str] = mapped_column(String(64), index=True)
     from_status: Mapped[str] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))

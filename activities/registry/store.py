@@ -223,7 +223,7 @@ class RegistryStore:
                 assert change is not None
                 return change
             change = StatusChange(
-                case_id=case_id, unit_type="household", unit_id=household_id,
+                case_id=case_id, unit_type="household", unit_id=household_id, year=year,
                 from_status=household.status, to_status="exited", at=at,
             )
             household.status, household.exited_year = "exited", year
