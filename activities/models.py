@@ -1,25 +1,29 @@
 """Inputs and results of the activities (one model each, so fields can be added compatibly)."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.criteria.household import HouseholdFacts
 from domain.policy import PolicyConfig
 from domain.units import UnitPath
 
 
-class LoadUnitInput(BaseModel):
+class LoadCaseInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    exit_type: str
     unit_id: str
     year: int
+    designation: str | None = None  # a village: poor (贫困村) or hollow (空壳村)
 
 
-class HouseholdCaseData(BaseModel):
+class CaseData(BaseModel):
+    """What a case freezes when it opens: the unit's facts, where it sits, and the policy in force."""
+
     model_config = ConfigDict(frozen=True)
 
-    facts: HouseholdFacts
+    facts: dict[str, Any]
     unit_path: UnitPath
     policy: PolicyConfig
 

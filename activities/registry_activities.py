@@ -1,15 +1,11 @@
-"""Activities that read the 建档立卡 registry and record 销号 in it."""
+"""Activities that read the 建档立卡 registry and record exits (销号, 出列, 摘帽) in it."""
 
 from temporalio import activity
 
+from activities.case_loading import load_case_facts
 from activities.errors import refusals_are_final
-from activities.models import (
-    HouseholdCaseData,
-    LoadUnitInput,
-    MarkExitedInput,
-    RosterInput,
-    StatusChangeResult,
-)
+from activities.models import CaseData, LoadCaseInput, MarkExitedInput, RosterInput, StatusChangeResult
+from activities.registry.exits import mark_exited
 from activities.registry.store import RegistryStore
 from domain.officials import Roster
 from domain.policy import PolicyConfig
@@ -21,9 +17,11 @@ class RegistryActivities:
         self.policy = policy
 
     @activity.defn
-    def load_household_case(self, inp: LoadUnitInput) -> HouseholdCaseData:
-        facts, path = refusals_are_final(lambda: self.store.household_case_data(inp.unit_id))
-        return HouseholdCaseData(facts=facts, unit_path=path, policy=self.policy)
+    def load_case(self, inp: LoadCaseInput) -> CaseData:
+        facts, path = refusals_are_final(
+            lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
+        )
+        return CaseData(facts=facts, unit_path=path, policy=self.policy)
 
     @activity.defn
     def load_roster(self, inp: RosterInput) -> Roster:
@@ -31,12 +29,10 @@ class RegistryActivities:
 
     @activity.defn
     def mark_exited(self, inp: MarkExitedInput) -> StatusChangeResult:
-        if inp.unit_type != "household":
-            raise NotImplementedError(f"销号 of a {inp.unit_type} is not implemented yet")
         change = refusals_are_final(
-            lambda: self.store.mark_household_exited(inp.unit_id, inp.case_id, inp.year, inp.at)
+            lambda: mark_exited(self.store, inp.unit_type, inp.unit_id, inp.case_id, inp.year, inp.at)
         )
-        activity.logger.info("unit_exited", extra={"unit_id": inp.unit_id, "case_id": inp.case_id})
+        activity.logger.info("unit_exited", extra={"unit_type": inp.unit_type, "unit_id": inp.unit_id, "case_id": inp.case_id})
         return StatusChangeResult(
             case_id=change.case_id, unit_type=change.unit_type, unit_id=change.unit_id,
             from_status=change.from_status, to_status=change.to_status, at=change.at,

@@ -75,6 +75,7 @@ class CaseState(BaseModel):
     exit_type: str
     unit_id: str
     year: int
+    designation: str | None = None  # a village case: poor (贫困村) or hollow (空壳村)
     status: CaseStatus = "open"
     ready: bool = False  # False while the case loads its frozen data and first record
     stage: str

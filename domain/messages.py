@@ -102,12 +102,19 @@ class OpenCaseInput(BaseModel):
     unit_id: Id
     year: Annotated[int, Field(ge=2014, le=2100)]
     first_decision: DecisionCommand
+    designation: Literal["poor", "hollow"] | None = None  # villages only: 贫困村 or 空壳村
 
     @model_validator(mode="after")
-    def _first_is_an_approval(self) -> "OpenCaseInput":
+    def _consistent(self) -> "OpenCaseInput":
         if self.first_decision.outcome != "approve":
             raise ValueError("a case opens with the first stage's approval")
+        if (self.exit_type == "village") != (self.designation is not None):
+            raise ValueError("a village case names its designation (poor or hollow); other cases do not")
         return self
+
+    @property
+    def registry_unit_type(self) -> str:
+        return f"village_{self.designation}" if self.exit_type == "village" else self.exit_type
 
 
 class CaseOutcome(BaseModel):

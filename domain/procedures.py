@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.roles import Level, Role
 
 ExitType = Literal["household", "village", "township", "county"]
-RecordKind = Literal["appraisal", "survey", "township_application", "county_application"]
+RecordKind = Literal["appraisal", "survey", "application", "indicator_findings"]
 
 
 class Slot(BaseModel):
@@ -48,8 +48,6 @@ class Procedure(BaseModel):
     unit_level: Level
     title_zh: str
     stages: tuple[Stage, ...]
-    announce_scopes: tuple[Level, ...] = ()  # 公告
-    file_with: Level | None = None  # 备案
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:
@@ -135,7 +133,144 @@ HOUSEHOLD = Procedure(
         ),
         _county_approval(),
     ),
-    announce_scopes=(Level.township, Level.village),
 )
 
-PROCEDURES: dict[str, Procedure] = {"household": HOUSEHOLD}
+VILLAGE = Procedure(
+    exit_type="village",
+    unit_level=Level.village,
+    title_zh="贫困村（空壳村）退出",
+    stages=(
+        Stage(
+            id="survey",
+            title_zh="调查核实",
+            # 乡镇党委、政府 ... 组织相关部门入村调查、摸底核实, 提出拟退出村名单
+            phases=(
+                (
+                    Slot(
+                        key="township_proposal",
+                        roles=_township_leaders,
+                        level=Level.township,
+                        needs_meeting=True,
+                        record="survey",
+                    ),
+                ),
+            ),
+        ),
+        Stage(
+            id="notice",
+            title_zh="公示公告",
+            kind="notice",
+            notice_scopes=(Level.township, Level.village),  # 在乡镇和所在村内公示
+            resolver_roles=_township_leaders,
+            resolver_level=Level.township,
+        ),
+        _county_approval(),
+    ),
+)
+
+TOWNSHIP = Procedure(
+    exit_type="township",
+    unit_level=Level.township,
+    title_zh="重点乡退出",
+    stages=(
+        Stage(
+            id="application",
+            title_zh="乡申请",
+            # 乡镇要召开党政班子成员会议: the application cites that meeting
+            phases=(
+                (
+                    Slot(
+                        key="township_application",
+                        roles=(R.township_head,),
+                        level=Level.township,
+                        needs_meeting=True,
+                        record="application",
+                    ),
+                ),
+            ),
+        ),
+        Stage(
+            id="county_assessment",
+            title_zh="县初评",
+            phases=(
+                (
+                    Slot(
+                        key="county_group",
+                        roles=(R.county_group,),
+                        level=Level.county,
+                        needs_meeting=True,
+                        record="indicator_findings",
+                    ),
+                ),
+            ),
+        ),
+        Stage(
+            id="city_review",
+            title_zh="市审核（确定名单）",
+            phases=((Slot(key="city_group", roles=(R.city_group,), level=Level.city, needs_meeting=True),),),
+        ),
+        Stage(
+            id="notice",
+            title_zh="向社会公示",
+            kind="notice",
+            notice_scopes=(Level.city,),
+            resolver_roles=(R.city_group,),
+            resolver_level=Level.city,
+        ),
+        Stage(
+            id="city_approval",
+            title_zh="市委、市政府批准",
+            phases=(
+                (
+                    Slot(key="city_secretary", roles=(R.city_secretary,), level=Level.city, needs_meeting=True),
+                    Slot(key="city_mayor", roles=(R.city_mayor,), level=Level.city, needs_meeting=True),
+                ),
+            ),
+        ),
+    ),
+)
+
+COUNTY = Procedure(
+    exit_type="county",
+    unit_level=Level.county,
+    title_zh="重点县退出",
+    stages=(
+        Stage(
+            id="application",
+            title_zh="县申请",
+            phases=((Slot(key="county_application", roles=(R.county_group,), level=Level.county, needs_meeting=True, record="application"),),),
+        ),
+        Stage(
+            id="city_assessment",
+            title_zh="市初评",
+            phases=(
+                (
+                    Slot(
+                        key="city_group",
+                        roles=(R.city_group,),
+                        level=Level.city,
+                        needs_meeting=True,
+                        record="indicator_findings",
+                    ),
+                ),
+            ),
+        ),
+        Stage(
+            id="city_endorsement",
+            title_zh="市委、市政府审核后申请",
+            phases=(
+                (
+                    Slot(key="city_secretary", roles=(R.city_secretary,), level=Level.city, needs_meeting=True),
+                    Slot(key="city_mayor", roles=(R.city_mayor,), level=Level.city, needs_meeting=True),
+                ),
+            ),
+        ),
+        Stage(
+            id="province_approval",
+            title_zh="省批准",
+            phases=((Slot(key="province_group", roles=(R.province_group,), level=Level.province, needs_meeting=True),),),
+        ),
+    ),
+)
+
+PROCEDURES: dict[str, Procedure] = {"household": HOUSEHOLD, "village": VILLAGE, "township": TOWNSHIP, "county": COUNTY}

@@ -1,9 +1,10 @@
-"""Data a first stage records with its signature (the meeting of 民主评议, a survey, an application)."""
+"""Data a stage records with its signature: the 民主评议 meeting, a village survey, an application,
+and a reviewer's finding on each public-service indicator."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.procedures import RecordKind
 
@@ -20,4 +21,54 @@ class AppraisalRecord(BaseModel):
     result: Text
 
 
-RECORD_MODELS: dict[RecordKind, type[BaseModel]] = {"appraisal": AppraisalRecord}
+class SurveyRecord(BaseModel):
+    """调查核实: the township's departments surveyed the village; the weighed factors as findings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    held_on: date  # when the survey was done
+    departments: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=30)]
+    infrastructure: Text  # 村内基础设施
+    public_services: Text  # 基本公共服务
+    industry: Text  # 产业发展
+    collective_economy: Text  # 集体经济
+
+    @field_validator("departments", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace("、", ",").split(",") if part.strip()]
+        return value
+
+
+class ApplicationRecord(BaseModel):
+    """乡申请 / 县申请: the application document."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    held_on: date  # the date of the application
+    document_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    summary: Text
+
+
+class IndicatorFinding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    close: bool  # 接近平均水平, in the reviewer's judgement
+    note: Text
+
+
+class IndicatorFindings(BaseModel):
+    """The reviewer's finding on each public-service indicator the case was opened with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    findings: dict[str, IndicatorFinding]
+
+
+RECORD_MODELS: dict[RecordKind, type[BaseModel]] = {
+    "appraisal": AppraisalRecord,
+    "survey": SurveyRecord,
+    "application": ApplicationRecord,
+    "indicator_findings": IndicatorFindings,
+}

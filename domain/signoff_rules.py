@@ -13,7 +13,7 @@ from domain.case import CaseState, DecisionRecord
 from domain.messages import ConsentCommand, DecisionCommand, signer_fields
 from domain.officials import Official, Roster
 from domain.procedures import Procedure, Slot, Stage
-from domain.records import RECORD_MODELS
+from domain.records import RECORD_MODELS, IndicatorFindings
 from domain.refusals import (
     AlreadySigned,
     BadReturn,
@@ -165,11 +165,31 @@ def _check_record(case: CaseState, slot: Slot, record: dict | None, now: datetim
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InvalidRecord(f"the {slot.record} record is not valid: {problems}") from None
+    if isinstance(parsed, IndicatorFindings):
+        _check_findings(case, parsed)
     held_on = getattr(parsed, "held_on", None)
     today = now.astimezone(ZoneInfo(case.notice_rule.timezone if case.notice_rule else "Asia/Shanghai")).date()
     if held_on is not None and held_on > today:
         raise InvalidRecord(f"the meeting cannot be held in the future ({held_on}; today is {today} locally)")
     return parsed.model_dump(mode="json")
+
+
+def _check_findings(case: CaseState, record: IndicatorFindings) -> None:
+    expected = set(case.facts.get("service_indicators", {}))
+    given = set(record.findings)
+    if given != expected:
+        missing, unknown = sorted(expected - given), sorted(given - expected)
+        raise InvalidRecord(
+            "a finding is needed on each public-service indicator of the case"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; not an indicator of this case: {', '.join(unknown)}" if unknown else "")
+        )
+    far = sorted(name for name, finding in record.findings.items() if not finding.close)
+    if far:
+        raise InvalidRecord(
+            f"indicators found not close to the average ({', '.join(far)}): the unit does not meet the "
+            "criteria; return or reject the case instead of approving it"
+        )
 
 
 def check_decision(

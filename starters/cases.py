@@ -8,11 +8,12 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from activities.case_loading import load_case_facts
 from activities.registry.store import RegistryStore, RegistryUnavailable
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
-from domain.criteria.household import evaluate_household
+from domain.criteria.evaluate import evaluate_case
 from domain.messages import (
     CaseAck,
     ConsentCommand,
@@ -29,7 +30,7 @@ from starters.errors import Refused, Unreachable
 from workers.policy_loader import load_policy
 from workers.settings import Settings
 from workflows import search_attributes as sa
-from workflows.household_exit import HouseholdExitWorkflow
+from workflows.registry import WORKFLOW_BY_EXIT_TYPE
 
 OPEN_WAIT_SECONDS = 20.0
 
@@ -47,46 +48,49 @@ def _registry_call(fn: Any) -> Any:
         raise Refused(str(exc), kind=type(exc).__name__) from None
 
 
-async def open_household(
-    client: Client, settings: Settings, household_id: str, year: int, first: DecisionCommand
+async def open_case(
+    client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
+    designation: str | None = None,
 ) -> CaseState:
     """Checks the opening against the registry exactly as the workflow will, then starts the case.
 
     A refused opening leaves nothing behind: no workflow, no registry row.
     """
+    inp = OpenCaseInput(exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation)
     store = _registry(settings)
     policy = load_policy(settings.data_dir)
-    facts, path = _registry_call(lambda: store.household_case_data(household_id))
-    report = evaluate_household(facts, year, policy.poverty_lines, policy.stability)
+    facts, path = _registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
+    report = evaluate_case(exit_type, facts, year, policy)
     if not report.met:
         raise Refused(
-            f"household {household_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
+            f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
             kind="CriteriaNotMet",
         )
     roster = _registry_call(lambda: store.roster(path.jurisdiction_ids()))
-    cid = make_case_id("household", household_id, year)
+    procedure = PROCEDURES[exit_type]
+    cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
     trial = CaseState(
-        case_id=cid, exit_type="household", unit_id=household_id, year=year, stage="appraisal",
-        opened_by=first.official_id, opened_at=datetime.now(timezone.utc), unit_path=path, ready=True,
+        case_id=cid, exit_type=exit_type, unit_id=unit_id, year=year, designation=designation,
+        stage=procedure.stages[0].id, opened_by=first.official_id, opened_at=datetime.now(timezone.utc),
+        unit_path=path, facts=facts, notice_rule=policy.notice, ready=True,
     )
-    enter_stage(trial, "appraisal")
-    _registry_call(lambda: check_decision(trial, PROCEDURES["household"], roster, first, datetime.now(timezone.utc)))
-    inp = OpenCaseInput(exit_type="household", unit_id=household_id, year=year, first_decision=first)
+    enter_stage(trial, procedure.stages[0].id)
+    _registry_call(lambda: check_decision(trial, procedure, roster, first, datetime.now(timezone.utc)))
     handle = await call(
         cid,
         client.start_workflow(
-            HouseholdExitWorkflow.run,
+            WORKFLOW_BY_EXIT_TYPE[exit_type].run,
             inp,
             id=cid,
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.EXIT_TYPE, "household"),
-                SearchAttributePair(sa.UNIT_ID, household_id),
+                SearchAttributePair(sa.EXIT_TYPE, exit_type),
+                SearchAttributePair(sa.UNIT_ID, unit_id),
                 SearchAttributePair(sa.EXIT_YEAR, year),
                 SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
-                SearchAttributePair(sa.CASE_STAGE, "appraisal"),
+                SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
                 SearchAttributePair(sa.CASE_STATUS, "open"),
             ]),
         ),

@@ -151,25 +151,35 @@ def registry_households(settings: Settings, as_json: bool, township: str | None,
     say(as_json, rows, render.table_text(rows, ["household_id", "village_id", "members", "status", "planned_exit_year", "exited_year"]))
 
 
+_INCIDENCE_YEAR = click.option("--year", type=click.IntRange(2014, 2100), help="Population figures of this year [default: latest].")
+
+
 @registry.command("villages")
 @common
 @click.option("--township")
-def registry_villages(settings: Settings, as_json: bool, township: str | None) -> None:
-    """Villages with their 贫困村 / 空壳村 designations."""
+@_INCIDENCE_YEAR
+def registry_villages(settings: Settings, as_json: bool, township: str | None, year: int | None) -> None:
+    """Villages: 贫困村 / 空壳村 designations and status, computed 贫困发生率."""
     from starters.registry_commands import listing
 
-    rows = listing(settings, "villages", township_id=township)
-    say(as_json, rows, render.table_text(rows, ["village_id", "name", "township_id", "poor_village", "hollow_village", "poor_households"]))
+    rows = listing(settings, "villages", year=year, township_id=township)
+    say(as_json, rows, render.table_text(rows, [
+        "village_id", "name", "township_id", "poor_village", "poor_status", "hollow_village", "hollow_status",
+        "poor_persons", "rural_population", "incidence_pct",
+    ]))
 
 
 @registry.command("townships")
 @common
-def registry_townships(settings: Settings, as_json: bool) -> None:
-    """Townships of the county."""
+@_INCIDENCE_YEAR
+def registry_townships(settings: Settings, as_json: bool, year: int | None) -> None:
+    """Townships: key-township designation, status and computed 贫困发生率."""
     from starters.registry_commands import listing
 
-    rows = listing(settings, "townships")
-    say(as_json, rows, render.table_text(rows, ["township_id", "name", "key_township", "status"]))
+    rows = listing(settings, "townships", year=year)
+    say(as_json, rows, render.table_text(rows, [
+        "township_id", "name", "key_township", "status", "poor_persons", "rural_population", "incidence_pct",
+    ]))
 
 
 @registry.command("officials")
@@ -190,32 +200,103 @@ def open_() -> None:
     """Open an exit case (prints the case id)."""
 
 
+def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: int, first: DecisionCommand,
+          designation: str | None = None) -> None:
+    async def go() -> Any:
+        client = await connect(settings)
+        return await cases.open_case(client, settings, exit_type, unit, year, first, designation)
+
+    state = run(go())
+    if state.status == "rejected":
+        raise Refused(f"case {state.case_id} was refused on opening: {state.outcome_reason}")
+    say(as_json, render.case_document(state), state.case_id)
+
+
+def _first(stage: str, official: str, meeting: str | None, note: str | None, **record: Any) -> DecisionCommand:
+    return valid(DecisionCommand, stage=stage, outcome="approve", official_id=official, meeting_ref=meeting, note=note,
+                 record={k: (v.date().isoformat() if hasattr(v, "date") else v) for k, v in record.items()})
+
+
+_YEAR = click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
 @open_.command("household")
 @common
 @click.argument("household")
-@click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+@_YEAR
 @click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
 @click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
-@click.option("--meeting-date", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date the meeting was held.")
+@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
 @click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
 @click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
 @click.option("--note")
 def open_household(settings: Settings, as_json: bool, household: str, year: int, official: str, meeting: str,
                    meeting_date: Any, attendance: int, result: str, note: str | None) -> None:
     """民主评议: the village two committees propose HOUSEHOLD for exit in --year."""
-    first = valid(
-        DecisionCommand, stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting, note=note,
-        record={"held_on": meeting_date.date().isoformat(), "attendance": attendance, "result": result},
-    )
+    first = _first("appraisal", official, meeting, note, held_on=meeting_date, attendance=attendance, result=result)
+    _open(settings, as_json, "household", household, year, first)
 
-    async def go() -> Any:
-        client = await connect(settings)
-        return await cases.open_household(client, settings, household, year, first)
 
-    state = run(go())
-    if state.status == "rejected":
-        raise Refused(f"case {state.case_id} was refused on opening: {state.outcome_reason}")
-    say(as_json, render.case_document(state), state.case_id)
+@open_.command("village")
+@common
+@click.argument("village")
+@_YEAR
+@click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
+              help="Which exit: 贫困村 (poor) or 空壳村 (hollow); a village that is both runs two cases.")
+@click.option("--as", "official", required=True, help="The township_secretary or township_head proposing the village.")
+@click.option("--meeting", required=True, help="Minutes of the township's party and government meeting.")
+@click.option("--surveyed-on", type=_DATE, required=True, help="Date of the survey (调查核实).")
+@click.option("--departments", required=True, help="Departments that surveyed, comma-separated.")
+@click.option("--infrastructure", required=True, help="Finding on the village's infrastructure.")
+@click.option("--public-services", required=True, help="Finding on basic public services.")
+@click.option("--industry", required=True, help="Finding on industry (产业发展).")
+@click.option("--collective-economy", required=True, help="Finding on the collective economy.")
+@click.option("--note")
+def open_village(settings: Settings, as_json: bool, village: str, year: int, designation: str, official: str,
+                 meeting: str, surveyed_on: Any, departments: str, infrastructure: str, public_services: str,
+                 industry: str, collective_economy: str, note: str | None) -> None:
+    """调查核实: the township proposes VILLAGE for exit in --year, with its survey."""
+    first = _first("survey", official, meeting, note, held_on=surveyed_on, departments=departments,
+                   infrastructure=infrastructure, public_services=public_services, industry=industry,
+                   collective_economy=collective_economy)
+    _open(settings, as_json, "village", village, year, first, designation)
+
+
+def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        _YEAR,
+        click.option("--as", "official", required=True, help="The applicant (township_head / county_group)."),
+        click.option("--meeting", required=True, help="Minutes of the meeting that decided to apply."),
+        click.option("--applied-on", type=_DATE, required=True, help="Date of the application."),
+        click.option("--document", required=True, help="Reference of the application document."),
+        click.option("--summary", required=True, help="What the application says."),
+        click.option("--note"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@open_.command("township")
+@common
+@click.argument("township")
+@_application_options
+def open_township(settings: Settings, as_json: bool, township: str, year: int, official: str, meeting: str,
+                  applied_on: Any, document: str, summary: str, note: str | None) -> None:
+    """乡申请: the township government applies for the key township's exit."""
+    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
+    _open(settings, as_json, "township", township, year, first)
+
+
+@open_.command("county")
+@common
+@click.argument("county")
+@_application_options
+def open_county(settings: Settings, as_json: bool, county: str, year: int, official: str, meeting: str,
+                applied_on: Any, document: str, summary: str, note: str | None) -> None:
+    """县申请: the county leading group applies for the key county's exit."""
+    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
+    _open(settings, as_json, "county", county, year, first)
 
 
 @cli.command()
@@ -229,10 +310,15 @@ def open_household(settings: Settings, as_json: bool, household: str, year: int,
 @click.option("--to", "to_stage", type=click.Choice(STAGES), help="With return: the earlier stage to return to.")
 @click.option("--record", "records", multiple=True, metavar="KEY=VALUE",
               help="Stage data when re-recording a first stage after a return (e.g. held_on=2017-06-01).")
+@click.option("--indicator", "indicators", multiple=True, metavar="NAME=close|far:NOTE",
+              help="Assessment stages: your finding on each public-service indicator of the case.")
 def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: str, official: str,
-           meeting: str | None, note: str | None, to_stage: str | None, records: tuple[str, ...]) -> None:
+           meeting: str | None, note: str | None, to_stage: str | None, records: tuple[str, ...],
+           indicators: tuple[str, ...]) -> None:
     """Approve, return (--to, --note) or reject (--note) at the case's current stage."""
-    record = _key_values(records)
+    record: dict[str, Any] = _key_values(records)
+    if indicators:
+        record["findings"] = _indicator_findings(indicators)
     cmd = valid(DecisionCommand, stage=stage, outcome=outcome, official_id=official, meeting_ref=meeting,
                 note=note, to_stage=to_stage, record=record or None)
     _after_update(settings, as_json, case, lambda client: cases.decide(client, case, cmd))
@@ -325,6 +411,17 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
             raise BadUsage(f"--record takes KEY=VALUE, not {pair!r}")
         out[key] = value
     return out
+
+
+def _indicator_findings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    findings: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        name, sep, rest = pair.partition("=")
+        verdict, _, note = rest.partition(":")
+        if not sep or verdict not in ("close", "far") or not note.strip():
+            raise BadUsage(f"--indicator takes NAME=close:NOTE or NAME=far:NOTE, not {pair!r}")
+        findings[name] = {"close": verdict == "close", "note": note.strip()}
+    return findings
 
 
 def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:

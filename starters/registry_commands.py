@@ -17,6 +17,26 @@ def _store(settings: Settings) -> RegistryStore:
     return store
 
 
+INCIDENCE_YEAR_DEFAULT = 9999  # the latest figures
+
+
+def _with_incidence(store: RegistryStore, what: str, year: int, **filters: Any) -> list[dict[str, Any]]:
+    from activities.registry.unit_queries import township_incidences, village_incidences
+
+    if what == "villages":
+        rows, incidence = store.list_villages(**filters), village_incidences(store, year, filters.get("township_id"))
+        key = "village_id"
+    else:
+        rows, incidence = store.list_townships(), township_incidences(store, year)
+        key = "township_id"
+    for row in rows:
+        figure = incidence[row[key]]
+        row["poor_persons"] = figure.poor_persons
+        row["rural_population"] = figure.rural_population
+        row["incidence_pct"] = str(figure.percent()) if figure.rural_population else None
+    return rows
+
+
 def seed(settings: Settings) -> dict[str, Any]:
     from activities.registry.demo_seed import seed_demo
 
@@ -28,8 +48,13 @@ def seed(settings: Settings) -> dict[str, Any]:
     return summary.model_dump() if hasattr(summary, "model_dump") else dict(vars(summary))
 
 
-def listing(settings: Settings, what: str, **filters: Any) -> list[dict[str, Any]]:
+def listing(settings: Settings, what: str, year: int | None = None, **filters: Any) -> list[dict[str, Any]]:
     store = _store(settings)
+    if what in ("villages", "townships"):
+        try:
+            return _with_incidence(store, what, year or INCIDENCE_YEAR_DEFAULT, **filters)
+        except RegistryUnavailable as exc:
+            raise Unreachable(str(exc)) from None
     method = {
         "households": store.list_households,
         "villages": store.list_villages,

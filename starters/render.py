@@ -1,6 +1,7 @@
 """How cases and listings look: a JSON document for machines, aligned text for people."""
 
 import json
+import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,10 +82,20 @@ def case_text(state: CaseState) -> str:
     return "\n".join(lines)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def table_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     if not rows:
         return "(none)"
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    head = "  ".join(c.ljust(widths[c]) for c in columns)
-    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join([head, *body])
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    head = "  ".join(_pad(c, widths[i]) for i, c in enumerate(columns))
+    body = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    return "\n".join([head.rstrip(), *body])

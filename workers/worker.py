@@ -13,9 +13,9 @@ from activities.registry_activities import RegistryActivities
 from domain.policy import PolicyConfig
 from workers.policy_loader import load_policy
 from workers.settings import Settings
-from workflows.household_exit import HouseholdExitWorkflow
+from workflows.registry import ALL_WORKFLOWS
 
-WORKFLOWS = [HouseholdExitWorkflow]
+WORKFLOWS = ALL_WORKFLOWS
 ACTIVITY_THREADS = 8
 
 log = structlog.get_logger(__name__)
@@ -31,7 +31,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[
-            registry.load_household_case,
+            registry.load_case,
             registry.load_roster,
             registry.mark_exited,
             notices.post_notice,

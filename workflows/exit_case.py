@@ -10,13 +10,22 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
-    from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput, RosterInput
+    from activities.models import (
+        AnnounceInput,
+        CloseNoticeInput,
+        LoadCaseInput,
+        MarkExitedInput,
+        PostNoticeInput,
+        RosterInput,
+    )
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
     from domain.case import Announcement, CaseState
+    from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
         Awaiting,
         CaseAck,
+        CaseOutcome,
         ConsentCommand,
         DecisionCommand,
         ObjectionCommand,
@@ -34,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.notice_text import announcement_body, notice_body
     from domain.officials import Roster
     from domain.procedures import Procedure, Stage
+    from domain.roles import Level
     from domain.refusals import Refusal
     from domain.signoff_rules import (
         apply_consent,
@@ -58,6 +68,7 @@ class ExitCase:
             exit_type=inp.exit_type,
             unit_id=inp.unit_id,
             year=inp.year,
+            designation=inp.designation,
             stage=self.procedure.stages[0].id,
             opened_by=inp.first_decision.official_id,
             opened_at=workflow.now(),
@@ -114,6 +125,43 @@ class ExitCase:
         return self.case
 
     # -- the procedure -------------------------------------------------------------------------
+    async def decide_case(self, inp: OpenCaseInput) -> bool:
+        """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
+        data = await workflow.execute_activity_method(
+            RegistryActivities.load_case,
+            LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
+            **REGISTRY_CALL,
+        )
+        # 实事求是: the case is decided on the data it was opened with, frozen here.
+        self.case.facts = data.facts
+        self.case.unit_path = data.unit_path
+        self.case.notice_rule = data.policy.notice
+        self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
+        workflow.upsert_search_attributes([sa.TOWNSHIP.value_set(data.unit_path.township_id or "")])
+        if not self.case.criteria.met:
+            reject(self.case, "exit criteria not met: " + "; ".join(self.case.criteria.failures()), workflow.now())
+        elif await self.open_case(inp):
+            await self.run_procedure()
+        return self.case.status == "open"
+
+    async def record_exit(self, unit_type: str) -> None:
+        """The registry change (销号 / 出列 / 摘帽), once, by this case."""
+        change = await workflow.execute_activity_method(
+            RegistryActivities.mark_exited,
+            MarkExitedInput(
+                unit_type=unit_type, unit_id=self.case.unit_id, case_id=self.case.case_id,
+                year=self.case.year, at=workflow.now(),
+            ),
+            **REGISTRY_CALL,
+        )
+        self.case.registry_change = change.model_dump(mode="json")
+        self.finish("exited")
+
+    def outcome(self) -> CaseOutcome:
+        if self.case.status != "exited":
+            self.finish(self.case.status)
+        return CaseOutcome(case_id=self.case.case_id, status=self.case.status, reason=self.case.outcome_reason)
+
     async def open_case(self, inp: OpenCaseInput) -> bool:
         """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
         enter_stage(self.case, self.procedure.stages[0].id)
@@ -185,13 +233,10 @@ class ExitCase:
             **REGISTRY_CALL,
         )
 
-    async def announce(self) -> None:
-        """公告 where the procedure says, then 备案 with the level above if it says so."""
+    async def announce(self, *levels: Level, kind: str = "announcement") -> None:
+        """公告 in each level named (or, with kind="filing", 备案 with it)."""
         assert self.case.unit_path is not None
-        postings = [("announcement", level) for level in self.procedure.announce_scopes]
-        if self.procedure.file_with is not None:
-            postings.append(("filing", self.procedure.file_with))
-        for kind, level in postings:
+        for level in levels:
             at = workflow.now()
             jurisdiction = self.case.unit_path.jurisdiction(level)
             await workflow.execute_activity_method(

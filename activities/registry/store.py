@@ -79,6 +79,10 @@ class RegistryStore:
         try:
             yield
         except OperationalError as exc:
+            if "no such column" in str(exc.orig) or "no such table" in str(exc.orig):
+                raise RegistryUnavailable(
+                    f"the registry's schema is older than this tuopin ({exc.orig}); migrate it or start a new one"
+                ) from exc
             raise RegistryUnavailable(f"the registry cannot be reached: {exc.orig}") from exc
 
     # -- meta ---------------------------------------------------------------------------------
@@ -204,33 +208,6 @@ class RegistryStore:
             return list(s.scalars(
                 select(AnnouncementPosting).where(AnnouncementPosting.case_id == case_id).order_by(AnnouncementPosting.id)
             ))
-
-    def mark_household_exited(self, household_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
-        """销号. Running it twice for one case changes nothing the second time."""
-        with self.session() as s:
-            household = s.get(Household, household_id, with_for_update=True)
-            if household is None:
-                raise UnitNotFound(f"no household {household_id!r} in the registry")
-            if household.status == "exited":
-                if household.exited_case_id != case_id:
-                    raise ExitConflict(
-                        f"household {household_id} was already marked exited by case {household.exited_case_id}"
-                    )
-                change = s.scalar(select(StatusChange).where(
-                    StatusChange.case_id == case_id, StatusChange.unit_id == household_id,
-                    StatusChange.to_status == "exited",
-                ))
-                assert change is not None
-                return change
-            change = StatusChange(
-                case_id=case_id, unit_type="household", unit_id=household_id, year=year,
-                from_status=household.status, to_status="exited", at=at,
-            )
-            household.status, household.exited_year = "exited", year
-            household.exited_case_id, household.exited_at = case_id, at
-            s.add(change)
-            s.flush()
-            return change
 
     def status_changes(self, unit_id: str | None = None) -> list[StatusChange]:
         with self.session() as s:

@@ -33,7 +33,12 @@ class CaseDriver:
         self.case_id = ""
 
     async def open(self, household: str, year: int = 2017, first: DecisionCommand | None = None) -> CaseState:
-        state = await cases.open_household(self.client, self.settings, household, year, first or appraisal())
+        state = await cases.open_case(self.client, self.settings, "household", household, year, first or appraisal())
+        self.case_id = state.case_id
+        return state
+
+    async def open_unit(self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None) -> CaseState:
+        state = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
         self.case_id = state.case_id
         return state
 
@@ -75,9 +80,9 @@ class CaseDriver:
         await self.consent(f"{household}-head")
         return await self.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
-    async def pass_notice(self) -> CaseState:
+    async def pass_notice(self, next_stage: str = "township_review") -> CaseState:
         await self.env.sleep(timedelta(days=8))
-        return await self.until(lambda s: s.stage == "township_review")
+        return await self.until(lambda s: s.stage == next_stage)
 
     async def township(self, meeting: str = "长校镇党委会议纪要〔2017〕9号") -> CaseState:
         await self.decide("township_review", TS, meeting_ref=meeting)

@@ -10,8 +10,10 @@ from activities.registry.schema import (
     OfficialPost,
     Province,
     Township,
+    UnitStatistic,
     Village,
 )
+from domain import indicators as ind
 from activities.registry.store import RegistryStore
 
 VILLAGE = "changxiao-hepai"
@@ -58,10 +60,11 @@ def build(store: RegistryStore, eligible: int = 60) -> None:
         ):
             s.add(row)
             s.flush()
-        s.add(Township(id=TOWNSHIP, name="长校镇", county_id=COUNTY))
+        s.add(Township(id=TOWNSHIP, name="长校镇", county_id=COUNTY, is_key_township=True))
         s.add(Township(id=OTHER_TOWNSHIP, name="李家乡", county_id=COUNTY))
         s.flush()
-        s.add(Village(id=VILLAGE, name="河排", township_id=TOWNSHIP, is_poor_village=True, poor_status="poor"))
+        s.add(Village(id=VILLAGE, name="河排", township_id=TOWNSHIP, is_poor_village=True, poor_status="poor",
+                      is_hollow_village=True, hollow_status="poor"))
         s.add(Village(id=OTHER_VILLAGE, name="沙坪", township_id=TOWNSHIP, is_poor_village=True, poor_status="poor"))
         s.flush()
         for official_id, person, role, where in POSTS:
@@ -73,6 +76,31 @@ def build(store: RegistryStore, eligible: int = 60) -> None:
         _household(s, f"{VILLAGE}-x-unstable", {2016: LINE[2016] - 1, 2017: LINE[2017] + 900})
         _household(s, f"{VILLAGE}-x-housing", {2016: LINE[2016] + 500, 2017: LINE[2017] + 500}, housing=False)
         _household(s, f"{OTHER_VILLAGE}-e001", {2016: LINE[2016] + 400, 2017: LINE[2017] + 400})
+        for unit, indicator, value in STATISTICS:
+            s.add(UnitStatistic(unit_id=unit, year=2017, indicator=indicator, value=Decimal(value),
+                                source="test fixture", synthetic=True))
+
+
+SERVICE = list(ind.SERVICE_INDICATORS)
+STATISTICS = [
+    # 河排: (60 + 3) households × 3 = 189 poor persons over 20,000 → 0.945 %, eligible as a village
+    (VILLAGE, ind.RURAL_POPULATION, 20000),
+    (VILLAGE, ind.RURAL_INCOME_PER_CAPITA, 9700),  # 80.8 % of the county's 12,000
+    (VILLAGE, ind.COLLECTIVE_INCOME, 150000),
+    # 沙坪: 3 poor persons over 100 → 3 %, not eligible
+    (OTHER_VILLAGE, ind.RURAL_POPULATION, 100),
+    (OTHER_VILLAGE, ind.RURAL_INCOME_PER_CAPITA, 9700),
+    (OTHER_VILLAGE, ind.COLLECTIVE_INCOME, 150000),
+    (COUNTY, ind.RURAL_INCOME_PER_CAPITA, 12000),
+    ("fujian", ind.RURAL_INCOME_PER_CAPITA, 15000),
+    # growth: 长校 and the county above the city's 9.0 %, 李家 equal to it
+    (TOWNSHIP, ind.RURAL_INCOME_GROWTH_PCT, "9.5"),
+    (OTHER_TOWNSHIP, ind.RURAL_INCOME_GROWTH_PCT, "9.0"),
+    (COUNTY, ind.RURAL_INCOME_GROWTH_PCT, "9.2"),
+    ("sanming", ind.RURAL_INCOME_GROWTH_PCT, "9.0"),
+    *[(unit, name, value) for name in SERVICE for unit, value in
+      ((TOWNSHIP, "95.5"), (COUNTY, "96.0"), ("sanming", "96.5"), ("fujian", "97.0"))],
+]
 
 
 def _household(s, household_id: str, incomes: dict[int, Decimal], housing: bool = True) -> None:

@@ -1,0 +1,64 @@
+"""销号 (and 出列 / 摘帽): marking a unit exited, once, by the case that decided it."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from activities.registry.schema import County, Household, StatusChange, Township, Village
+from activities.registry.store import ExitConflict, RegistryStore
+from domain.refusals import UnitNotFound
+
+UNIT_TYPES = ("household", "village_poor", "village_hollow", "township", "county")
+
+
+def mark_exited(store: RegistryStore, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
+    """Idempotent: a second call by the same case returns the first change; another case is refused."""
+    if unit_type not in UNIT_TYPES:
+        raise ValueError(f"unknown unit type {unit_type!r}")
+    with store.session() as s:
+        previous = s.scalar(select(StatusChange).where(
+            StatusChange.case_id == case_id, StatusChange.unit_id == unit_id, StatusChange.to_status == "exited"
+        ))
+        if previous is not None:
+            return previous
+        current = _status(s, unit_type, unit_id)
+        if current == "exited":
+            raise ExitConflict(f"{unit_type} {unit_id} was already marked exited by another case")
+        _set_exited(s, unit_type, unit_id, case_id, year, at)
+        change = StatusChange(
+            case_id=case_id, unit_type=unit_type, unit_id=unit_id, year=year,
+            from_status=current or "poor", to_status="exited", at=at,
+        )
+        s.add(change)
+        s.flush()
+        return change
+
+
+def _row(s: Session, unit_type: str, unit_id: str):
+    model = {"household": Household, "village_poor": Village, "village_hollow": Village, "township": Township, "county": County}[unit_type]
+    row = s.get(model, unit_id, with_for_update=True)
+    if row is None:
+        raise UnitNotFound(f"no {unit_type.split('_')[0]} {unit_id!r} in the registry")
+    return row
+
+
+def _status(s: Session, unit_type: str, unit_id: str) -> str | None:
+    row = _row(s, unit_type, unit_id)
+    if unit_type == "village_poor":
+        return row.poor_status
+    if unit_type == "village_hollow":
+        return row.hollow_status
+    return row.status
+
+
+def _set_exited(s: Session, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> None:
+    row = _row(s, unit_type, unit_id)
+    if unit_type == "household":
+        row.status, row.exited_year, row.exited_case_id, row.exited_at = "exited", year, case_id, at
+    elif unit_type == "village_poor":
+        row.poor_status, row.poor_exited_case_id = "exited", case_id
+    elif unit_type == "village_hollow":
+        row.hollow_status, row.hollow_exited_case_id = "exited", case_id
+    else:
+        row.status, row.exited_case_id = "exited", case_id

@@ -1,0 +1,124 @@
+"""The registry's ACTUAL exits, for the plan report (domain/plan.py): read only.
+
+* households: status 'exited', persons = members, township through the village, year = exited_year;
+* villages: their latest ``status_changes`` row per (unit_type, village) for 'village_poor' /
+  'village_hollow', counted when it is to 'exited' (a spot check that reverses an exit writes a later
+  row, so a reversed exit no longer counts); the exit year is the row's ``year``;
+* townships: likewise, unit_type 'township';
+* villages' paired county department (挂包的县直部门) and names, townships' names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from activities.registry.schema import Household, StatusChange, Township, Village
+from activities.registry.store import RegistryStore, RegistryUnavailable
+from domain.plan import ActualExits, HouseholdExitTally, TownshipRef, UnitExit, VillageRef
+
+VILLAGE_UNIT_TYPES = ("village_poor", "village_hollow")
+REQUIRED_TABLES = ("households", "villages", "townships", "status_changes")
+
+
+@dataclass(frozen=True)
+class RegistryFacts:
+    actual: ActualExits
+    villages: list[VillageRef]
+    townships: list[TownshipRef]
+
+
+def read_plan_facts(store: RegistryStore) -> RegistryFacts:
+    """Everything the plan report needs, read in one transaction."""
+    require_tables(store)
+    with store.session() as s:
+        return RegistryFacts(
+            actual=ActualExits(households=tuple(_household_tallies(s)), units=tuple(_unit_exits(s))),
+            villages=_villages(s),
+            townships=_townships(s),
+        )
+
+
+def require_tables(store: RegistryStore) -> None:
+    """An empty or foreign database is not a registry: say so instead of reporting zero exits."""
+    try:
+        names = set(inspect(store.engine).get_table_names())
+    except Exception as exc:  # noqa: BLE001 - any failure to look inside is "cannot be reached"
+        raise RegistryUnavailable(f"the registry cannot be reached: {exc}") from exc
+    missing = [t for t in REQUIRED_TABLES if t not in names]
+    if missing:
+        raise RegistryUnavailable(
+            f"the registry at {store.engine.url.render_as_string(hide_password=True)} has no "
+            f"{', '.join(missing)} table(s): seed it first (tuopin registry seed)"
+        )
+
+
+def household_exit_tallies(store: RegistryStore) -> list[HouseholdExitTally]:
+    with store.session() as s:
+        return _household_tallies(s)
+
+
+def unit_exits(store: RegistryStore) -> list[UnitExit]:
+    with store.session() as s:
+        return _unit_exits(s)
+
+
+def village_refs(store: RegistryStore) -> list[VillageRef]:
+    with store.session() as s:
+        return _villages(s)
+
+
+def township_refs(store: RegistryStore) -> list[TownshipRef]:
+    with store.session() as s:
+        return _townships(s)
+
+
+def _household_tallies(s: Session) -> list[HouseholdExitTally]:
+    query = (
+        select(Village.township_id, Household.exited_year, func.count(), func.sum(Household.members))
+        .join(Village, Village.id == Household.village_id)
+        .where(Household.status == "exited", Household.exited_year.is_not(None))
+        .group_by(Village.township_id, Household.exited_year)
+        .order_by(Village.township_id, Household.exited_year)
+    )
+    return [
+        HouseholdExitTally(township_id=tid, year=year, households=count, persons=int(persons or 0))
+        for tid, year, count, persons in s.execute(query)
+    ]
+
+
+def _unit_exits(s: Session) -> list[UnitExit]:
+    latest: dict[tuple[str, str], StatusChange] = {}
+    rows = s.scalars(
+        select(StatusChange)
+        .where(StatusChange.unit_type.in_((*VILLAGE_UNIT_TYPES, "township")))
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    for row in rows:
+        latest[(row.unit_type, row.unit_id)] = row
+    village_township = dict(s.execute(select(Village.id, Village.township_id)).all())
+    exits: list[UnitExit] = []
+    for (unit_type, unit_id), row in sorted(latest.items()):
+        if row.to_status != "exited":
+            continue
+        township_id = unit_id if unit_type == "township" else village_township.get(unit_id)
+        if township_id is None:
+            continue  # a status change of a village the registry no longer lists
+        year = row.year if row.year is not None else row.at.year
+        exits.append(UnitExit(
+            unit_type=unit_type, unit_id=unit_id, township_id=township_id, year=year, case_id=row.case_id,
+        ))
+    return exits
+
+
+def _villages(s: Session) -> list[VillageRef]:
+    return [
+        VillageRef(village_id=v.id, name=v.name, township_id=v.township_id, paired_department=v.paired_department)
+        for v in s.scalars(select(Village).order_by(Village.township_id, Village.id))
+    ]
+
+
+def _townships(s: Session) -> list[TownshipRef]:
+    return [TownshipRef(township_id=t.id, name=t.name) for t in s.scalars(select(Township).order_by(Township.id))]

@@ -1,0 +1,87 @@
+"""Inputs and results of the activities (one model each, so fields can be added compatibly)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.policy import PolicyConfig
+from domain.units import UnitPath
+
+
+class LoadCaseInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    exit_type: str
+    unit_id: str
+    year: int
+    designation: str | None = None  # a village: poor (贫困村) or hollow (空壳村)
+
+
+class CaseData(BaseModel):
+    """What a case freezes when it opens: the unit's facts, where it sits, and the policy in force."""
+
+    model_config = ConfigDict(frozen=True)
+
+    facts: dict[str, Any]
+    unit_path: UnitPath
+    policy: PolicyConfig
+
+
+class RosterInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    jurisdiction_ids: list[str]
+
+
+class PostNoticeInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    window_no: int
+    scope_level: str
+    jurisdiction_id: str
+    opened_at: datetime
+    closes_at: datetime
+    body: str
+
+
+class CloseNoticeInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    window_no: int
+    closed_at: datetime
+    outcome: str
+
+
+class AnnounceInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    kind: str  # announcement (公告) / filing (备案)
+    scope_level: str
+    jurisdiction_id: str
+    at: datetime
+    body: str
+
+
+class MarkExitedInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unit_type: str
+    unit_id: str
+    case_id: str
+    year: int
+    at: datetime
+
+
+class StatusChangeResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    unit_type: str
+    unit_id: str
+    from_status: str
+    to_status: str
+    at: datetime

@@ -1,0 +1,27 @@
+"""Activities that post and close notices (公示) and publish announcements (公告) and filings (备案)."""
+
+from temporalio import activity
+
+from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput
+from activities.registry.store import RegistryStore
+
+
+class NoticeActivities:
+    def __init__(self, store: RegistryStore) -> None:
+        self.store = store
+
+    @activity.defn
+    def post_notice(self, inp: PostNoticeInput) -> None:
+        self.store.post_notice(
+            inp.case_id, inp.window_no, inp.scope_level, inp.jurisdiction_id, inp.opened_at, inp.closes_at, inp.body
+        )
+        activity.logger.info("notice_posted", extra={"case_id": inp.case_id, "window_no": inp.window_no})
+
+    @activity.defn
+    def close_notice(self, inp: CloseNoticeInput) -> None:
+        self.store.close_notice(inp.case_id, inp.window_no, inp.closed_at, inp.outcome)
+
+    @activity.defn
+    def announce(self, inp: AnnounceInput) -> None:
+        self.store.announce(inp.case_id, inp.kind, inp.scope_level, inp.jurisdiction_id, inp.at, inp.body)
+        activity.logger.info("announced", extra={"case_id": inp.case_id, "kind": inp.kind})

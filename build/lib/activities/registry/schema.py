@@ -1,0 +1,184 @@
+"""The 建档立卡 registry's tables. Units are never deleted: exit is a status (销号), with its case."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class City(Base):
+    __tablename__ = "cities"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    province_id: Mapped[str] = mapped_column(ForeignKey("provinces.id"))
+
+
+class County(Base):
+    __tablename__ = "counties"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    city_id: Mapped[str] = mapped_column(ForeignKey("cities.id"))
+    is_key_county: Mapped[bool] = mapped_column(Boolean, default=False)  # 省级扶贫开发工作重点县
+    status: Mapped[str] = mapped_column(String(16), default="poor")
+    exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Township(Base):
+    __tablename__ = "townships"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    county_id: Mapped[str] = mapped_column(ForeignKey("counties.id"))
+    is_key_township: Mapped[bool] = mapped_column(Boolean, default=False)  # 市级重点乡
+    status: Mapped[str] = mapped_column(String(16), default="poor")
+    exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    township_id: Mapped[str] = mapped_column(ForeignKey("townships.id"), index=True)
+    is_poor_village: Mapped[bool] = mapped_column(Boolean, default=False)  # 贫困村
+    is_hollow_village: Mapped[bool] = mapped_column(Boolean, default=False)  # 空壳村
+    poor_status: Mapped[str | None] = mapped_column(String(16), nullable=True)  # poor / exited
+    hollow_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    poor_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hollow_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paired_department: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 挂包的县直部门
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    village_id: Mapped[str] = mapped_column(ForeignKey("villages.id"), index=True)
+    head_name: Mapped[str] = mapped_column(String(100))
+    # Personal data: never copied into cases, notices, search attributes or logs.
+    head_id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    members: Mapped[int] = mapped_column(Integer)
+    food_and_clothing: Mapped[bool] = mapped_column(Boolean)
+    compulsory_education: Mapped[bool] = mapped_column(Boolean)
+    basic_medical_care: Mapped[bool] = mapped_column(Boolean)
+    safe_housing: Mapped[bool] = mapped_column(Boolean)
+    nationally_defined: Mapped[bool] = mapped_column(Boolean, default=False)  # 国定
+    planned_exit_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="poor", index=True)  # poor / exited
+    exited_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    exited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HouseholdIncome(Base):
+    __tablename__ = "household_incomes"
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class UnitStatistic(Base):
+    """A figure of a unit for a year, with where it comes from (村集体收入, 农民人均可支配收入, 增长率,
+    农业人口, public-service indicators ...). Indicator names are listed in domain/indicators.py."""
+
+    __tablename__ = "unit_statistics"
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    source: Mapped[str] = mapped_column(String(300))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OfficialPost(Base):
+    __tablename__ = "officials"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    jurisdiction_id: Mapped[str] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NoticePosting(Base):
+    """One posting of a 公示 list in one place; the body carries no personal data."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("case_id", "window_no", "jurisdiction_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(200), index=True)
+    window_no: Mapped[int] = mapped_column(Integer)
+    scope_level: Mapped[str] = mapped_column(String(16))
+    jurisdiction_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class AnnouncementPosting(Base):
+    """公告 of a final decision, or the 备案 filing with a higher level."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "jurisdiction_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope_level: Mapped[str] = mapped_column(String(16))
+    jurisdiction_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class StatusChange(Base):
+    """Every status change of a unit, with the case that made it (责任可追溯)."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (UniqueConstraint("case_id", "unit_id", "to_status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(200))
+    # household / village_poor / village_hollow / township / county
+    unit_type: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the exit year of the case
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ObjectionContact(Base):
+    """An objector's contact, kept here and out of the case history the Web UI shows."""
+
+    __tablename__ = "objection_contacts"
+    contact_ref: Mapped[str] = mapped_column(String(120), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(200), index=True)
+    contact: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegistryMeta(Base):
+    __tablename__ = "registry_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,285 @@
+"""Reads and writes of the registry. Every write is idempotent, keyed by the case that makes it."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from activities.registry.schema import (
+    AnnouncementPosting,
+    Base,
+    County,
+    City,
+    Household,
+    HouseholdIncome,
+    NoticePosting,
+    ObjectionContact,
+    OfficialPost,
+    RegistryMeta,
+    StatusChange,
+    Township,
+    Village,
+)
+from domain.criteria.household import Guarantees, HouseholdFacts
+from domain.officials import Official, Roster
+from domain.refusals import Refusal, UnitNotFound
+from domain.roles import Role
+from domain.units import UnitPath
+
+
+class RegistryUnavailable(Exception):
+    """The registry database cannot be reached (CLI exit code 3; activities retry)."""
+
+
+class ExitConflict(Refusal):
+    """A unit is already marked exited by a different case."""
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        # The worker and the CLI share the file: WAL lets readers and one writer overlap, and the
+        # busy timeout waits out a writer instead of failing.
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+class RegistryStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> "RegistryStore":
+        return cls(make_engine(url))
+
+    def create_schema(self) -> None:
+        with self._guard():
+            Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._guard(), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            raise RegistryUnavailable(f"the registry cannot be reached: {exc.orig}") from exc
+
+    # -- meta ---------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(RegistryMeta, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.session() as s:
+            s.merge(RegistryMeta(key=key, value=value))
+
+    # -- units --------------------------------------------------------------------------------
+    def village_path(self, s: Session, village_id: str) -> UnitPath:
+        village = s.get(Village, village_id)
+        if village is None:
+            raise UnitNotFound(f"no village {village_id!r} in the registry")
+        township = s.get(Township, village.township_id)
+        assert township is not None
+        return self.township_path(s, township.id).model_copy(update={"village_id": village.id})
+
+    def township_path(self, s: Session, township_id: str) -> UnitPath:
+        township = s.get(Township, township_id)
+        if township is None:
+            raise UnitNotFound(f"no township {township_id!r} in the registry")
+        return self.county_path(s, township.county_id).model_copy(update={"township_id": township.id})
+
+    def county_path(self, s: Session, county_id: str) -> UnitPath:
+        county = s.get(County, county_id)
+        if county is None:
+            raise UnitNotFound(f"no county {county_id!r} in the registry")
+        city = s.get(City, county.city_id)
+        assert city is not None
+        return UnitPath(province_id=city.province_id, city_id=city.id, county_id=county.id)
+
+    def household_case_data(self, household_id: str) -> tuple[HouseholdFacts, UnitPath]:
+        with self.session() as s:
+            household = s.get(Household, household_id)
+            if household is None:
+                raise UnitNotFound(f"no household {household_id!r} in the registry")
+            incomes = s.scalars(
+                select(HouseholdIncome).where(HouseholdIncome.household_id == household_id)
+            ).all()
+            facts = HouseholdFacts(
+                household_id=household.id,
+                village_id=household.village_id,
+                members=household.members,
+                status=household.status,
+                per_capita_income={row.year: row.per_capita_income for row in incomes},
+                guarantees=Guarantees(
+                    food_and_clothing=household.food_and_clothing,
+                    compulsory_education=household.compulsory_education,
+                    basic_medical_care=household.basic_medical_care,
+                    safe_housing=household.safe_housing,
+                ),
+            )
+            path = self.village_path(s, household.village_id).model_copy(update={"household_id": household.id})
+            return facts, path
+
+    # -- officials ----------------------------------------------------------------------------
+    def roster(self, jurisdiction_ids: list[str]) -> Roster:
+        with self.session() as s:
+            rows = s.scalars(
+                select(OfficialPost)
+                .where(OfficialPost.jurisdiction_id.in_(jurisdiction_ids), OfficialPost.active.is_(True))
+                .order_by(OfficialPost.id)
+            ).all()
+            return Roster(officials=tuple(_official(row) for row in rows))
+
+    def official(self, official_id: str) -> Official | None:
+        with self.session() as s:
+            row = s.get(OfficialPost, official_id)
+            return _official(row) if row is not None and row.active else None
+
+    # -- notices, announcements, 销号 ----------------------------------------------------------
+    def post_notice(
+        self, case_id: str, window_no: int, scope_level: str, jurisdiction_id: str,
+        opened_at: datetime, closes_at: datetime, body: str,
+    ) -> None:
+        with self.session() as s:
+            exists = s.scalar(
+                select(NoticePosting).where(
+                    NoticePosting.case_id == case_id,
+                    NoticePosting.window_no == window_no,
+                    NoticePosting.jurisdiction_id == jurisdiction_id,
+                )
+            )
+            if exists is None:
+                s.add(NoticePosting(
+                    case_id=case_id, window_no=window_no, scope_level=scope_level,
+                    jurisdiction_id=jurisdiction_id, opened_at=opened_at, closes_at=closes_at, body=body,
+                ))
+
+    def close_notice(self, case_id: str, window_no: int, closed_at: datetime, outcome: str) -> None:
+        with self.session() as s:
+            for row in s.scalars(
+                select(NoticePosting).where(NoticePosting.case_id == case_id, NoticePosting.window_no == window_no)
+            ):
+                if row.closed_at is None:
+                    row.closed_at, row.outcome = closed_at, outcome
+
+    def notices(self, case_id: str) -> list[NoticePosting]:
+        with self.session() as s:
+            return list(s.scalars(select(NoticePosting).where(NoticePosting.case_id == case_id).order_by(NoticePosting.id)))
+
+    def announce(self, case_id: str, kind: str, scope_level: str, jurisdiction_id: str, at: datetime, body: str) -> None:
+        with self.session() as s:
+            exists = s.scalar(
+                select(AnnouncementPosting).where(
+                    AnnouncementPosting.case_id == case_id,
+                    AnnouncementPosting.kind == kind,
+                    AnnouncementPosting.jurisdiction_id == jurisdiction_id,
+                )
+            )
+            if exists is None:
+                s.add(AnnouncementPosting(
+                    case_id=case_id, kind=kind, scope_level=scope_level,
+                    jurisdiction_id=jurisdiction_id, at=at, body=body,
+                ))
+
+    def announcements(self, case_id: str) -> list[AnnouncementPosting]:
+        with self.session() as s:
+            return list(s.scalars(
+                select(AnnouncementPosting).where(AnnouncementPosting.case_id == case_id).order_by(AnnouncementPosting.id)
+            ))
+
+    def status_changes(self, unit_id: str | None = None) -> list[StatusChange]:
+        with self.session() as s:
+            query = select(StatusChange).order_by(StatusChange.id)
+            if unit_id is not None:
+                query = query.where(StatusChange.unit_id == unit_id)
+            return list(s.scalars(query))
+
+    def store_objection_contact(self, contact_ref: str, case_id: str, contact: str, at: datetime) -> None:
+        with self.session() as s:
+            if s.get(ObjectionContact, contact_ref) is None:
+                s.add(ObjectionContact(contact_ref=contact_ref, case_id=case_id, contact=contact, at=at))
+
+    # -- listings -----------------------------------------------------------------------------
+    def list_households(
+        self, township_id: str | None = None, village_id: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self.session() as s:
+            query = select(Household, Village).join(Village, Village.id == Household.village_id).order_by(Household.id)
+            if township_id:
+                query = query.where(Village.township_id == township_id)
+            if village_id:
+                query = query.where(Household.village_id == village_id)
+            if status:
+                query = query.where(Household.status == status)
+            return [
+                {
+                    "household_id": h.id, "village_id": h.village_id, "township_id": v.township_id,
+                    "members": h.members, "status": h.status, "planned_exit_year": h.planned_exit_year,
+                    "exited_year": h.exited_year, "exited_case_id": h.exited_case_id, "synthetic": h.synthetic,
+                }
+                for h, v in s.execute(query)
+            ]
+
+    def list_villages(self, township_id: str | None = None) -> list[dict[str, Any]]:
+        with self.session() as s:
+            query = select(Village).order_by(Village.township_id, Village.id)
+            if township_id:
+                query = query.where(Village.township_id == township_id)
+            counts = dict(s.execute(
+                select(Household.village_id, func.count()).where(Household.status == "poor").group_by(Household.village_id)
+            ).all())
+            return [
+                {
+                    "village_id": v.id, "name": v.name, "township_id": v.township_id,
+                    "poor_village": v.is_poor_village, "hollow_village": v.is_hollow_village,
+                    "poor_status": v.poor_status, "hollow_status": v.hollow_status,
+                    "poor_households": counts.get(v.id, 0), "synthetic": v.synthetic,
+                }
+                for v in s.scalars(query)
+            ]
+
+    def list_townships(self) -> list[dict[str, Any]]:
+        with self.session() as s:
+            return [
+                {"township_id": t.id, "name": t.name, "county_id": t.county_id,
+                 "key_township": t.is_key_township, "status": t.status}
+                for t in s.scalars(select(Township).order_by(Township.id))
+            ]
+
+    def list_officials(self, jurisdiction_id: str | None = None, role: str | None = None) -> list[dict[str, Any]]:
+        with self.session() as s:
+            query = select(OfficialPost).order_by(OfficialPost.jurisdiction_id, OfficialPost.id)
+            if jurisdiction_id:
+                query = query.where(OfficialPost.jurisdiction_id == jurisdiction_id)
+            if role:
+                query = query.where(OfficialPost.role == role)
+            return [
+                {"official_id": o.id, "person_id": o.person_id, "name": o.name, "role": o.role,
+                 "jurisdiction_id": o.jurisdiction_id, "active": o.active, "synthetic": o.synthetic}
+                for o in s.scalars(query)
+            ]
+
+
+def _official(row: OfficialPost) -> Official:
+    return Official(
+        official_id=row.id, person_id=row.person_id, name=row.name,
+        role=Role(row.role), jurisdiction_id=row.jurisdiction_id,
+    )

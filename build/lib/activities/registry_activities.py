@@ -1,0 +1,39 @@
+"""Activities that read the 建档立卡 registry and record exits (销号, 出列, 摘帽) in it."""
+
+from temporalio import activity
+
+from activities.case_loading import load_case_facts
+from activities.errors import refusals_are_final
+from activities.models import CaseData, LoadCaseInput, MarkExitedInput, RosterInput, StatusChangeResult
+from activities.registry.exits import mark_exited
+from activities.registry.store import RegistryStore
+from domain.officials import Roster
+from domain.policy import PolicyConfig
+
+
+class RegistryActivities:
+    def __init__(self, store: RegistryStore, policy: PolicyConfig) -> None:
+        self.store = store
+        self.policy = policy
+
+    @activity.defn
+    def load_case(self, inp: LoadCaseInput) -> CaseData:
+        facts, path = refusals_are_final(
+            lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
+        )
+        return CaseData(facts=facts, unit_path=path, policy=self.policy)
+
+    @activity.defn
+    def load_roster(self, inp: RosterInput) -> Roster:
+        return self.store.roster(inp.jurisdiction_ids)
+
+    @activity.defn
+    def mark_exited(self, inp: MarkExitedInput) -> StatusChangeResult:
+        change = refusals_are_final(
+            lambda: mark_exited(self.store, inp.unit_type, inp.unit_id, inp.case_id, inp.year, inp.at)
+        )
+        activity.logger.info("unit_exited", extra={"unit_type": inp.unit_type, "unit_id": inp.unit_id, "case_id": inp.case_id})
+        return StatusChangeResult(
+            case_id=change.case_id, unit_type=change.unit_type, unit_id=change.unit_id,
+            from_status=change.from_status, to_status=change.to_status, at=change.at,
+        )

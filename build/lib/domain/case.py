@@ -1,0 +1,110 @@
+"""The whole state of one exit case, as the workflow holds it and `tuopin show` prints it."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.criteria.report import CriteriaReport
+from domain.messages import Awaiting
+from domain.notice_calendar import NoticeRule
+from domain.units import UnitPath
+
+CaseStatus = Literal["open", "exited", "rejected"]
+
+
+class DecisionRecord(BaseModel):
+    seq: int
+    stage: str
+    stage_pass: int  # 1 the first time the stage runs, 2 after a return to it, ...
+    slot: str | None
+    outcome: Literal["approve", "return", "reject", "consent"]
+    official_id: str
+    person_id: str
+    name: str
+    role: str
+    jurisdiction_id: str
+    at: datetime
+    meeting_ref: str | None = None
+    note: str | None = None
+    to_stage: str | None = None
+    record: dict[str, Any] | None = None
+    superseded: bool = False  # a later return sent the case back before this stage
+
+
+class Objection(BaseModel):
+    objection_id: str
+    window_no: int
+    name: str
+    reason: str
+    contact_ref: str  # the contact itself is kept in the registry, never in the case
+    lodged_at: datetime
+    status: Literal["open", "upheld", "dismissed"] = "open"
+    resolved_by: str | None = None
+    resolver_role: str | None = None
+    resolved_at: datetime | None = None
+    finding: str | None = None
+
+
+class NoticeScope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    level: str
+    jurisdiction_id: str
+
+
+class NoticeWindow(BaseModel):
+    window_no: int
+    stage: str
+    opened_at: datetime
+    closes_at: datetime
+    scopes: list[NoticeScope]
+    closed_at: datetime | None = None
+    outcome: Literal["passed", "objected", "withdrawn"] | None = None
+
+
+class Announcement(BaseModel):
+    level: str
+    jurisdiction_id: str
+    at: datetime
+    kind: Literal["announcement", "filing"] = "announcement"
+
+
+class CaseState(BaseModel):
+    case_id: str
+    exit_type: str
+    unit_id: str
+    year: int
+    designation: str | None = None  # a village case: poor (贫困村) or hollow (空壳村)
+    status: CaseStatus = "open"
+    ready: bool = False  # False while the case loads its frozen data and first record
+    stage: str
+    opened_by: str
+    opened_at: datetime
+    closed_at: datetime | None = None
+    outcome_reason: str | None = None
+    unit_path: UnitPath | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)  # frozen at opening (实事求是)
+    criteria: CriteriaReport | None = None
+    notice_rule: NoticeRule | None = None
+    stage_pass: dict[str, int] = Field(default_factory=dict)
+    filled: dict[str, int] = Field(default_factory=dict)  # slot key -> decision seq, current pass
+    meeting_refs: dict[str, str] = Field(default_factory=dict)  # "phase index" -> meeting ref
+    pending_return: str | None = None
+    decisions: list[DecisionRecord] = Field(default_factory=list)
+    notices: list[NoticeWindow] = Field(default_factory=list)
+    objections: list[Objection] = Field(default_factory=list)
+    announcements: list[Announcement] = Field(default_factory=list)
+    registry_change: dict[str, Any] | None = None
+    awaiting: list[Awaiting] = Field(default_factory=list)
+
+    def current_notice(self) -> NoticeWindow | None:
+        if self.notices and self.notices[-1].closed_at is None:
+            return self.notices[-1]
+        return None
+
+    def open_objections(self) -> list[Objection]:
+        return [o for o in self.objections if o.status == "open"]
+
+    def next_seq(self) -> int:
+        return len(self.decisions) + 1

@@ -1,0 +1,17 @@
+"""Case ids are workflow ids built from the business key: one case per unit, exit type and year."""
+
+from domain.procedures import ExitType
+
+_PREFIX = {"household": "household-exit", "village": "village-exit", "township": "township-exit", "county": "county-exit"}
+
+
+def case_id(exit_type: ExitType, unit_id: str, year: int, designation: str | None = None) -> str:
+    parts = [_PREFIX[exit_type], unit_id, str(year)]
+    if designation:
+        parts.insert(2, designation)
+    return "/".join(parts)
+
+
+def exit_type_of(case_id_: str) -> str | None:
+    prefix = case_id_.split("/", 1)[0]
+    return next((kind for kind, p in _PREFIX.items() if p == prefix), None)

@@ -1,0 +1,125 @@
+"""What officials and villagers send to a case (Temporal update inputs) and what they get back."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.officials import Official
+
+Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Ref = Annotated[str, Field(min_length=1, max_length=200)]
+
+Outcome = Literal["approve", "return", "reject"]
+
+
+class DecisionCommand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Id
+    outcome: Outcome
+    official_id: Id
+    meeting_ref: Ref | None = None
+    note: Text | None = None
+    to_stage: Id | None = None
+    record: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _reasons(self) -> "DecisionCommand":
+        if self.outcome in ("return", "reject") and not self.note:
+            raise ValueError(f"a {self.outcome} needs a reason (note)")
+        if self.outcome == "return" and not self.to_stage:
+            raise ValueError("a return must name the stage it returns to (to_stage)")
+        if self.outcome != "return" and self.to_stage:
+            raise ValueError("to_stage goes only with a return")
+        return self
+
+
+class ConsentCommand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    official_id: Id
+    note: Text | None = None
+
+
+class ObjectionCommand(BaseModel):
+    """An objection (异议). The contact stays in the registry; the case holds only a reference to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: Text
+    contact_ref: Id
+
+
+class ResolutionCommand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    objection_id: Id
+    outcome: Literal["uphold", "dismiss"]
+    official_id: Id
+    finding: Text
+
+
+class CaseAck(BaseModel):
+    """What an accepted update returns: where the case stands now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    stage: str
+    status: str
+    seq: int | None = None
+    objection_id: str | None = None
+
+
+class Awaiting(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    jurisdiction: str
+
+    def key(self) -> str:
+        return f"{self.role}@{self.jurisdiction}"
+
+
+def signer_fields(official: Official) -> dict[str, str]:
+    return {
+        "official_id": official.official_id,
+        "person_id": official.person_id,
+        "name": official.name,
+        "role": official.role.value,
+        "jurisdiction_id": official.jurisdiction_id,
+    }
+
+
+class OpenCaseInput(BaseModel):
+    """Starts a case: the unit, the year, and the first stage's own record (its first signature)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    exit_type: Literal["household", "village", "township", "county"]
+    unit_id: Id
+    year: Annotated[int, Field(ge=2014, le=2100)]
+    first_decision: DecisionCommand
+    designation: Literal["poor", "hollow"] | None = None  # villages only: 贫困村 or 空壳村
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "OpenCaseInput":
+        if self.first_decision.outcome != "approve":
+            raise ValueError("a case opens with the first stage's approval")
+        if (self.exit_type == "village") != (self.designation is not None):
+            raise ValueError("a village case names its designation (poor or hollow); other cases do not")
+        return self
+
+    @property
+    def registry_unit_type(self) -> str:
+        return f"village_{self.designation}" if self.exit_type == "village" else self.exit_type
+
+
+class CaseOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    status: str
+    reason: str | None = None

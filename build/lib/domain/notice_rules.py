@@ -1,0 +1,108 @@
+"""公示: posting a window, lodging objections while it is open, and resolving them."""
+
+from datetime import datetime
+
+from domain.case import CaseState, NoticeScope, NoticeWindow, Objection
+from domain.messages import ObjectionCommand, ResolutionCommand
+from domain.officials import Official, Roster
+from domain.procedures import Procedure, Stage
+from domain.refusals import NoticeNotOpen, UnknownObjection, WrongJurisdiction, WrongRole
+from domain.signoff_rules import check_case_open, find_official, reject
+
+
+def open_window(case: CaseState, stage: Stage, now: datetime) -> NoticeWindow:
+    assert case.notice_rule is not None and case.unit_path is not None
+    window = NoticeWindow(
+        window_no=len(case.notices) + 1,
+        stage=stage.id,
+        opened_at=now,
+        closes_at=case.notice_rule.closes_at(now),
+        scopes=[
+            NoticeScope(level=level.value, jurisdiction_id=case.unit_path.jurisdiction(level))
+            for level in stage.notice_scopes
+        ],
+    )
+    case.notices.append(window)
+    return window
+
+
+def close_window(case: CaseState, outcome: str, now: datetime) -> NoticeWindow:
+    window = case.current_notice()
+    assert window is not None
+    window.closed_at = now
+    window.outcome = outcome  # type: ignore[assignment]
+    return window
+
+
+def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> NoticeWindow:
+    check_case_open(case)
+    window = case.current_notice()
+    if window is None:
+        last = case.notices[-1] if case.notices else None
+        if last is not None and last.closed_at is not None and case.stage == last.stage:
+            raise NoticeNotOpen(f"the public notice closed at {last.closed_at.isoformat()}; objections are no longer taken")
+        if last is not None:
+            raise NoticeNotOpen(
+                f"the public notice closed at {last.closed_at.isoformat() if last.closed_at else '?'}; "
+                f"the case is now at {case.stage!r} and takes no objections"
+            )
+        raise NoticeNotOpen(f"no public notice is open for case {case.case_id} (stage {case.stage!r})")
+    # While an objection is being investigated the close is suspended and others may still object.
+    if now >= window.closes_at and not case.open_objections():
+        raise NoticeNotOpen(f"the public notice closed at {window.closes_at.isoformat()}; objections are no longer taken")
+    return window
+
+
+def lodge_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> Objection:
+    window = check_objection(case, cmd, now)
+    objection = Objection(
+        objection_id=f"O{len(case.objections) + 1}",
+        window_no=window.window_no,
+        name=cmd.name,
+        reason=cmd.reason,
+        contact_ref=cmd.contact_ref,
+        lodged_at=now,
+    )
+    case.objections.append(objection)
+    return objection
+
+
+def check_resolution(
+    case: CaseState, procedure: Procedure, roster: Roster, cmd: ResolutionCommand
+) -> tuple[Objection, Official]:
+    check_case_open(case)
+    objection = next((o for o in case.objections if o.objection_id == cmd.objection_id), None)
+    if objection is None:
+        known = ", ".join(o.objection_id for o in case.objections) or "none"
+        raise UnknownObjection(f"case {case.case_id} has no objection {cmd.objection_id!r} (objections: {known})")
+    if objection.status != "open":
+        raise UnknownObjection(f"objection {cmd.objection_id} was already {objection.status} by {objection.resolved_by}")
+    official = find_official(case, roster, cmd.official_id)
+    stage = procedure.stage(case.stage)
+    if official.role not in stage.resolver_roles:
+        raise WrongRole(
+            f"{official.official_id} acts as {official.role.value}; objections to this notice are resolved by "
+            f"{', '.join(r.value for r in stage.resolver_roles)}"
+        )
+    assert case.unit_path is not None and stage.resolver_level is not None
+    needed = case.unit_path.jurisdiction(stage.resolver_level)
+    if official.jurisdiction_id != needed:
+        raise WrongJurisdiction(
+            f"{official.official_id} is {official.role.value} of {official.jurisdiction_id}; "
+            f"this objection is resolved in {needed}"
+        )
+    return objection, official
+
+
+def apply_resolution(
+    case: CaseState, procedure: Procedure, roster: Roster, cmd: ResolutionCommand, now: datetime
+) -> Objection:
+    objection, official = check_resolution(case, procedure, roster, cmd)
+    objection.status = "upheld" if cmd.outcome == "uphold" else "dismissed"
+    objection.resolved_by = official.official_id
+    objection.resolver_role = official.role.value
+    objection.resolved_at = now
+    objection.finding = cmd.finding
+    if objection.status == "upheld":
+        reject(case, f"objection {objection.objection_id} upheld by {official.official_id}: {cmd.finding}", now)
+    return objection

@@ -1,0 +1,85 @@
+"""Why the pipeline refuses a message. Each refusal names its reason; the case is left unchanged."""
+
+
+class Refusal(Exception):
+    """Base of every business refusal (CLI exit code 1)."""
+
+
+class CaseNotOpen(Refusal):
+    pass
+
+
+class WrongStage(Refusal):
+    pass
+
+
+class UnknownOfficial(Refusal):
+    pass
+
+
+class WrongRole(Refusal):
+    pass
+
+
+class WrongJurisdiction(Refusal):
+    pass
+
+
+class SamePerson(Refusal):
+    pass
+
+
+class AlreadySigned(Refusal):
+    pass
+
+
+class OutOfOrder(Refusal):
+    pass
+
+
+class MeetingRequired(Refusal):
+    pass
+
+
+class InvalidRecord(Refusal):
+    pass
+
+
+class BadReturn(Refusal):
+    pass
+
+
+class NoticeNotOpen(Refusal):
+    pass
+
+
+class UnknownObjection(Refusal):
+    pass
+
+
+class CriteriaNotMet(Refusal):
+    pass
+
+
+class UnitNotFound(Refusal):
+    pass
+
+
+REFUSAL_TYPES: tuple[type[Refusal], ...] = (
+    Refusal,
+    CaseNotOpen,
+    WrongStage,
+    UnknownOfficial,
+    WrongRole,
+    WrongJurisdiction,
+    SamePerson,
+    AlreadySigned,
+    OutOfOrder,
+    MeetingRequired,
+    InvalidRecord,
+    BadReturn,
+    NoticeNotOpen,
+    UnknownObjection,
+    CriteriaNotMet,
+    UnitNotFound,
+)

@@ -1,0 +1,177 @@
+"""What the CLI does to cases, as plain async functions the tests can call too (main(client=...))."""
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from activities.case_loading import load_case_facts
+from activities.registry.store import RegistryStore, RegistryUnavailable
+from domain.case import CaseState
+from domain.case_ids import case_id as make_case_id
+from domain.case_ids import exit_type_of
+from domain.criteria.evaluate import evaluate_case
+from domain.messages import (
+    CaseAck,
+    ConsentCommand,
+    DecisionCommand,
+    ObjectionCommand,
+    OpenCaseInput,
+    ResolutionCommand,
+)
+from domain.procedures import PROCEDURES
+from domain.refusals import Refusal
+from domain.signoff_rules import check_decision, enter_stage
+from starters.client import call
+from starters.errors import Refused, Unreachable
+from workers.policy_loader import load_policy
+from workers.settings import Settings
+from workflows import search_attributes as sa
+from workflows.registry import WORKFLOW_BY_EXIT_TYPE
+
+OPEN_WAIT_SECONDS = 20.0
+
+
+def _registry(settings: Settings) -> RegistryStore:
+    return RegistryStore.from_url(settings.registry)
+
+
+def _registry_call(fn: Any) -> Any:
+    try:
+        return fn()
+    except RegistryUnavailable as exc:
+        raise Unreachable(str(exc)) from None
+    except Refusal as exc:
+        raise Refused(str(exc), kind=type(exc).__name__) from None
+
+
+async def open_case(
+    client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
+    designation: str | None = None,
+) -> CaseState:
+    """Checks the opening against the registry exactly as the workflow will, then starts the case.
+
+    A refused opening leaves nothing behind: no workflow, no registry row.
+    """
+    inp = OpenCaseInput(exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation)
+    store = _registry(settings)
+    policy = load_policy(settings.data_dir)
+    facts, path = _registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
+    report = evaluate_case(exit_type, facts, year, policy)
+    if not report.met:
+        raise Refused(
+            f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
+            kind="CriteriaNotMet",
+        )
+    roster = _registry_call(lambda: store.roster(path.jurisdiction_ids()))
+    procedure = PROCEDURES[exit_type]
+    cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
+    trial = CaseState(
+        case_id=cid, exit_type=exit_type, unit_id=unit_id, year=year, designation=designation,
+        stage=procedure.stages[0].id, opened_by=first.official_id, opened_at=datetime.now(timezone.utc),
+        unit_path=path, facts=facts, notice_rule=policy.notice, ready=True,
+    )
+    enter_stage(trial, procedure.stages[0].id)
+    _registry_call(lambda: check_decision(trial, procedure, roster, first, datetime.now(timezone.utc)))
+    handle = await call(
+        cid,
+        client.start_workflow(
+            WORKFLOW_BY_EXIT_TYPE[exit_type].run,
+            inp,
+            id=cid,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes([
+                SearchAttributePair(sa.EXIT_TYPE, exit_type),
+                SearchAttributePair(sa.UNIT_ID, unit_id),
+                SearchAttributePair(sa.EXIT_YEAR, year),
+                SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
+                SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
+                SearchAttributePair(sa.CASE_STATUS, "open"),
+            ]),
+        ),
+    )
+    return await wait_until_ready(handle)
+
+
+async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseState:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state = await call(handle.id, handle.query("state", result_type=CaseState))
+        if state.ready or state.status != "open":
+            return state
+        if asyncio.get_running_loop().time() > deadline:
+            raise Unreachable(f"case {handle.id} was started but no worker has opened it yet; is `tuopin worker` running?")
+        await asyncio.sleep(0.2)
+
+
+async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
+    handle = client.get_workflow_handle(cid)
+    try:
+        return await call(cid, handle.execute_update(name, arg, result_type=CaseAck))
+    except Refused as refusal:
+        if refusal.kind != "unknown_case":
+            raise
+        # the server says "not found" for a case that has finished too: tell the two apart
+        state = await show(client, cid)
+        raise Refused(
+            f"case {cid} is closed ({state.status}"
+            + (f": {state.outcome_reason}" if state.outcome_reason else "")
+            + "); nothing more can be done",
+            kind="CaseNotOpen",
+        ) from None
+
+
+async def decide(client: Client, cid: str, cmd: DecisionCommand) -> CaseAck:
+    return await _update(client, cid, "decide", cmd)
+
+
+async def consent(client: Client, cid: str, cmd: ConsentCommand) -> CaseAck:
+    return await _update(client, cid, "consent", cmd)
+
+
+async def lodge_objection(client: Client, settings: Settings, cid: str, name: str, contact: str, reason: str) -> CaseAck:
+    """The contact goes to the registry under a fresh reference; the case sees only the reference."""
+    ref = uuid.uuid4().hex
+    ack = await _update(client, cid, "object", ObjectionCommand(name=name, reason=reason, contact_ref=ref))
+    store = _registry(settings)
+    _registry_call(lambda: store.store_objection_contact(ref, cid, contact, datetime.now(timezone.utc)))
+    return ack
+
+
+async def resolve(client: Client, cid: str, cmd: ResolutionCommand) -> CaseAck:
+    return await _update(client, cid, "resolve", cmd)
+
+
+async def show(client: Client, cid: str) -> CaseState:
+    if exit_type_of(cid) is None:
+        raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
+    return await call(cid, client.get_workflow_handle(cid).query("state", result_type=CaseState))
+
+
+async def list_cases(
+    client: Client, exit_type: str | None, township: str | None, stage: str | None, status: str | None, limit: int
+) -> list[dict[str, Any]]:
+    clauses = ["ExitType IS NOT NULL"]
+    for key, value in ((sa.EXIT_TYPE, exit_type), (sa.TOWNSHIP, township), (sa.CASE_STAGE, stage), (sa.CASE_STATUS, status)):
+        if value:
+            clauses.append(f"{key.name} = '{value}'")
+    rows: list[dict[str, Any]] = []
+    async for execution in client.list_workflows(" AND ".join(clauses), limit=limit):
+        attrs = execution.typed_search_attributes
+        rows.append({
+            "case_id": execution.id,
+            "exit_type": attrs.get(sa.EXIT_TYPE),
+            "unit_id": attrs.get(sa.UNIT_ID),
+            "year": attrs.get(sa.EXIT_YEAR),
+            "township": attrs.get(sa.TOWNSHIP),
+            "stage": attrs.get(sa.CASE_STAGE),
+            "status": attrs.get(sa.CASE_STATUS),
+            "awaiting": list(attrs.get(sa.AWAITING) or []),
+            "started_at": execution.start_time.isoformat() if execution.start_time else None,
+        })
+    return rows

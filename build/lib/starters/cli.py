@@ -1,0 +1,426 @@
+"""`tuopin`: the command line officials, operators and outside checks use (SPEC.md's contract).
+
+Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or registry unreachable.
+"""
+
+import asyncio
+import functools
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import date
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from domain.procedures import PROCEDURES
+from starters import cases, render
+from starters.client import connect
+from starters.errors import BadUsage, CliError, Refused
+from workers.logging_config import configure_logging
+from workers.settings import Settings
+
+STAGES = sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
+
+
+def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--address/--namespace/--json (and the registry) on every command, also read from the environment."""
+
+    @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
+                  help="Temporal frontend host:port.")
+    @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True)
+    @click.option("--registry-url", envvar="TUOPIN_REGISTRY_URL", default=None,
+                  help="SQLAlchemy URL of the registry [default: sqlite under --home].")
+    @click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True,
+                  help="Folder of the embedded server's and registry's files.")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @functools.wraps(fn)
+    def wrapper(address: str, namespace: str, registry_url: str | None, home: str, as_json: bool, **kwargs: Any) -> Any:
+        settings = Settings.from_env(address=address, namespace=namespace, registry_url=registry_url, home=home)
+        ctx = click.get_current_context()
+        ctx.meta["as_json"] = as_json
+        return fn(settings=settings, as_json=as_json, **kwargs)
+
+    return wrapper
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+def valid(model: type, **fields: Any) -> Any:
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+        raise BadUsage(problems) from None
+
+
+def say(as_json: bool, data: Any, text: str) -> None:
+    if as_json:
+        render.emit_json(data)
+    else:
+        click.echo(text)
+
+
+class TuopinGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CliError as exc:
+            if _wants_json(ctx):
+                render.emit_json({"ok": False, "error": exc.kind, "message": exc.format_message()})
+            raise
+
+
+def _wants_json(ctx: click.Context) -> bool:
+    return "--json" in sys.argv[1:] or any(c.meta.get("as_json") for c in [ctx] if c is not None)
+
+
+@click.group(cls=TuopinGroup)
+def cli() -> None:
+    """tuopin (脱贫): durable poverty-exit cases on Temporal, per 清委办〔2017〕25号."""
+    configure_logging(Settings.from_env().log_format)
+
+
+def main() -> None:
+    """Console entry point. Ends with os._exit: once the command's work is done and flushed, the
+    Temporal SDK's native threads can abort a normal interpreter shutdown (DESIGN.md; seen here)."""
+    code = 0
+    try:
+        cli.main(prog_name="tuopin")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
+# -- servers ----------------------------------------------------------------------------------
+@cli.command()
+@common
+@click.option("--ui-port", default=8233, show_default=True)
+def serve(settings: Settings, as_json: bool, ui_port: int) -> None:
+    """Embedded Temporal dev server (SQLite WAL under --home), Web UI, worker and demo registry."""
+    from starters.serve import serve as serve_all
+
+    run(serve_all(settings.model_copy(update={"ui_port": ui_port})))
+
+
+@cli.command()
+@common
+def worker(settings: Settings, as_json: bool) -> None:
+    """A worker against an existing Temporal cluster (Ctrl-C stops it)."""
+    from starters.serve import worker_until_signalled
+
+    run(worker_until_signalled(settings))
+
+
+# -- registry ---------------------------------------------------------------------------------
+@cli.group()
+def registry() -> None:
+    """Load and list the 建档立卡 registry."""
+
+
+@registry.command("seed")
+@common
+def registry_seed(settings: Settings, as_json: bool) -> None:
+    """Create the schema and load the synthetic Qingliu demo data (once)."""
+    from starters.registry_commands import seed
+
+    summary = seed(settings)
+    say(as_json, summary, "\n".join(f"{k:12} {v}" for k, v in summary.items()))
+
+
+@registry.command("households")
+@common
+@click.option("--township")
+@click.option("--village")
+@click.option("--status", type=click.Choice(["poor", "exited"]))
+def registry_households(settings: Settings, as_json: bool, township: str | None, village: str | None, status: str | None) -> None:
+    """Households (ids, village, members, status; no personal data)."""
+    from starters.registry_commands import listing
+
+    rows = listing(settings, "households", township_id=township, village_id=village, status=status)
+    say(as_json, rows, render.table_text(rows, ["household_id", "village_id", "members", "status", "planned_exit_year", "exited_year"]))
+
+
+@registry.command("villages")
+@common
+@click.option("--township")
+def registry_villages(settings: Settings, as_json: bool, township: str | None) -> None:
+    """Villages with their 贫困村 / 空壳村 designations."""
+    from starters.registry_commands import listing
+
+    rows = listing(settings, "villages", township_id=township)
+    say(as_json, rows, render.table_text(rows, ["village_id", "name", "township_id", "poor_village", "hollow_village", "poor_households"]))
+
+
+@registry.command("townships")
+@common
+def registry_townships(settings: Settings, as_json: bool) -> None:
+    """Townships of the county."""
+    from starters.registry_commands import listing
+
+    rows = listing(settings, "townships")
+    say(as_json, rows, render.table_text(rows, ["township_id", "name", "key_township", "status"]))
+
+
+@registry.command("officials")
+@common
+@click.option("--jurisdiction")
+@click.option("--role")
+def registry_officials(settings: Settings, as_json: bool, jurisdiction: str | None, role: str | None) -> None:
+    """Officials: the id to pass as --as, their role and jurisdiction."""
+    from starters.registry_commands import listing
+
+    rows = listing(settings, "officials", jurisdiction_id=jurisdiction, role=role)
+    say(as_json, rows, render.table_text(rows, ["official_id", "role", "jurisdiction_id", "name"]))
+
+
+# -- cases ------------------------------------------------------------------------------------
+@cli.group("open")
+def open_() -> None:
+    """Open an exit case (prints the case id)."""
+
+
+def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: int, first: DecisionCommand,
+          designation: str | None = None) -> None:
+    async def go() -> Any:
+        client = await connect(settings)
+        return await cases.open_case(client, settings, exit_type, unit, year, first, designation)
+
+    state = run(go())
+    if state.status == "rejected":
+        raise Refused(f"case {state.case_id} was refused on opening: {state.outcome_reason}")
+    say(as_json, render.case_document(state), state.case_id)
+
+
+def _first(stage: str, official: str, meeting: str | None, note: str | None, **record: Any) -> DecisionCommand:
+    return valid(DecisionCommand, stage=stage, outcome="approve", official_id=official, meeting_ref=meeting, note=note,
+                 record={k: (v.date().isoformat() if hasattr(v, "date") else v) for k, v in record.items()})
+
+
+_YEAR = click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+@open_.command("household")
+@common
+@click.argument("household")
+@_YEAR
+@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
+@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
+@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
+@click.option("--note")
+def open_household(settings: Settings, as_json: bool, household: str, year: int, official: str, meeting: str,
+                   meeting_date: Any, attendance: int, result: str, note: str | None) -> None:
+    """民主评议: the village two committees propose HOUSEHOLD for exit in --year."""
+    first = _first("appraisal", official, meeting, note, held_on=meeting_date, attendance=attendance, result=result)
+    _open(settings, as_json, "household", household, year, first)
+
+
+@open_.command("village")
+@common
+@click.argument("village")
+@_YEAR
+@click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
+              help="Which exit: 贫困村 (poor) or 空壳村 (hollow); a village that is both runs two cases.")
+@click.option("--as", "official", required=True, help="The township_secretary or township_head proposing the village.")
+@click.option("--meeting", required=True, help="Minutes of the township's party and government meeting.")
+@click.option("--surveyed-on", type=_DATE, required=True, help="Date of the survey (调查核实).")
+@click.option("--departments", required=True, help="Departments that surveyed, comma-separated.")
+@click.option("--infrastructure", required=True, help="Finding on the village's infrastructure.")
+@click.option("--public-services", required=True, help="Finding on basic public services.")
+@click.option("--industry", required=True, help="Finding on industry (产业发展).")
+@click.option("--collective-economy", required=True, help="Finding on the collective economy.")
+@click.option("--note")
+def open_village(settings: Settings, as_json: bool, village: str, year: int, designation: str, official: str,
+                 meeting: str, surveyed_on: Any, departments: str, infrastructure: str, public_services: str,
+                 industry: str, collective_economy: str, note: str | None) -> None:
+    """调查核实: the township proposes VILLAGE for exit in --year, with its survey."""
+    first = _first("survey", official, meeting, note, held_on=surveyed_on, departments=departments,
+                   infrastructure=infrastructure, public_services=public_services, industry=industry,
+                   collective_economy=collective_economy)
+    _open(settings, as_json, "village", village, year, first, designation)
+
+
+def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed([
+        _YEAR,
+        click.option("--as", "official", required=True, help="The applicant (township_head / county_group)."),
+        click.option("--meeting", required=True, help="Minutes of the meeting that decided to apply."),
+        click.option("--applied-on", type=_DATE, required=True, help="Date of the application."),
+        click.option("--document", required=True, help="Reference of the application document."),
+        click.option("--summary", required=True, help="What the application says."),
+        click.option("--note"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@open_.command("township")
+@common
+@click.argument("township")
+@_application_options
+def open_township(settings: Settings, as_json: bool, township: str, year: int, official: str, meeting: str,
+                  applied_on: Any, document: str, summary: str, note: str | None) -> None:
+    """乡申请: the township government applies for the key township's exit."""
+    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
+    _open(settings, as_json, "township", township, year, first)
+
+
+@open_.command("county")
+@common
+@click.argument("county")
+@_application_options
+def open_county(settings: Settings, as_json: bool, county: str, year: int, official: str, meeting: str,
+                applied_on: Any, document: str, summary: str, note: str | None) -> None:
+    """县申请: the county leading group applies for the key county's exit."""
+    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
+    _open(settings, as_json, "county", county, year, first)
+
+
+@cli.command()
+@common
+@click.argument("case")
+@click.argument("outcome", type=click.Choice(["approve", "return", "reject"]))
+@click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you decide (guards against a stale view).")
+@click.option("--as", "official", required=True, help="Your official id.")
+@click.option("--meeting", help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
+@click.option("--note", help="Note; the reason, required for return and reject.")
+@click.option("--to", "to_stage", type=click.Choice(STAGES), help="With return: the earlier stage to return to.")
+@click.option("--record", "records", multiple=True, metavar="KEY=VALUE",
+              help="Stage data when re-recording a first stage after a return (e.g. held_on=2017-06-01).")
+@click.option("--indicator", "indicators", multiple=True, metavar="NAME=close|far:NOTE",
+              help="Assessment stages: your finding on each public-service indicator of the case.")
+def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: str, official: str,
+           meeting: str | None, note: str | None, to_stage: str | None, records: tuple[str, ...],
+           indicators: tuple[str, ...]) -> None:
+    """Approve, return (--to, --note) or reject (--note) at the case's current stage."""
+    record: dict[str, Any] = _key_values(records)
+    if indicators:
+        record["findings"] = _indicator_findings(indicators)
+    cmd = valid(DecisionCommand, stage=stage, outcome=outcome, official_id=official, meeting_ref=meeting,
+                note=note, to_stage=to_stage, record=record or None)
+    _after_update(settings, as_json, case, lambda client: cases.decide(client, case, cmd))
+
+
+@cli.command()
+@common
+@click.argument("case")
+@click.option("--as", "official", required=True, help="The household head's id.")
+@click.option("--note")
+def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None) -> None:
+    """The household acknowledges its exit (得到拟退出贫困户认可)."""
+    cmd = valid(ConsentCommand, official_id=official, note=note)
+    _after_update(settings, as_json, case, lambda client: cases.consent(client, case, cmd))
+
+
+@cli.command("object")
+@common
+@click.argument("case")
+@click.option("--name", required=True)
+@click.option("--contact", required=True, help="Kept private in the registry; never shown in the case or notices.")
+@click.option("--reason", required=True)
+def object_(settings: Settings, as_json: bool, case: str, name: str, contact: str, reason: str) -> None:
+    """Lodge an objection (异议) while the public notice is open (prints the objection id)."""
+    valid(ObjectionCommand, name=name, reason=reason, contact_ref="x")
+    if not contact.strip() or len(contact) > 200:
+        raise BadUsage("--contact must be 1 to 200 characters")
+
+    async def go() -> Any:
+        client = await connect(settings)
+        return await cases.lodge_objection(client, settings, case, name, contact, reason)
+
+    ack = run(go())
+    say(as_json, ack.model_dump(mode="json"), ack.objection_id or "")
+
+
+@cli.command()
+@common
+@click.argument("case")
+@click.argument("objection")
+@click.argument("outcome", type=click.Choice(["uphold", "dismiss"]))
+@click.option("--as", "official", required=True)
+@click.option("--finding", required=True, help="What the investigation found.")
+def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcome: str, official: str, finding: str) -> None:
+    """Resolve an objection: uphold (the case is rejected) or dismiss (a new full notice window)."""
+    cmd = valid(ResolutionCommand, objection_id=objection, outcome=outcome, official_id=official, finding=finding)
+    _after_update(settings, as_json, case, lambda client: cases.resolve(client, case, cmd))
+
+
+@cli.command()
+@common
+@click.argument("case")
+def show(settings: Settings, as_json: bool, case: str) -> None:
+    """Stage, status, who is awaited, notice window, decisions."""
+
+    async def go() -> Any:
+        client = await connect(settings)
+        return await cases.show(client, case)
+
+    state = run(go())
+    say(as_json, render.case_document(state), render.case_text(state))
+
+
+@cli.command("list")
+@common
+@click.option("--type", "exit_type", type=click.Choice(sorted(PROCEDURES)))
+@click.option("--township")
+@click.option("--stage", type=click.Choice(STAGES))
+@click.option("--status", type=click.Choice(["open", "exited", "rejected"]))
+@click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+def list_(settings: Settings, as_json: bool, exit_type: str | None, township: str | None, stage: str | None,
+          status: str | None, limit: int) -> None:
+    """Cases, filtered through the server's visibility store."""
+    if township is not None and not SAFE_ID.match(township):
+        raise BadUsage(f"--township {township!r} is not a township id")
+
+    async def go() -> Any:
+        client = await connect(settings)
+        return await cases.list_cases(client, exit_type, township, stage, status, limit)
+
+    rows = run(go())
+    say(as_json, rows, render.table_text(rows, ["case_id", "stage", "status", "township", "awaiting"]))
+
+
+def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadUsage(f"--record takes KEY=VALUE, not {pair!r}")
+        out[key] = value
+    return out
+
+
+def _indicator_findings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    findings: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        name, sep, rest = pair.partition("=")
+        verdict, _, note = rest.partition(":")
+        if not sep or verdict not in ("close", "far") or not note.strip():
+            raise BadUsage(f"--indicator takes NAME=close:NOTE or NAME=far:NOTE, not {pair!r}")
+        findings[name] = {"close": verdict == "close", "note": note.strip()}
+    return findings
+
+
+def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:
+    async def go() -> Any:
+        client = await connect(settings)
+        ack = await send(client)
+        return ack, await cases.show(client, case)
+
+    ack, state = run(go())
+    doc = {"ack": ack.model_dump(mode="json"), "case": render.case_document(state)}
+    waiting = ", ".join(a.key() for a in state.awaiting) or "-"
+    say(as_json, doc, f"recorded #{ack.seq or ack.objection_id} — {state.case_id} is {state.status} at {state.stage}; awaiting {waiting}")

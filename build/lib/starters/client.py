@@ -1,0 +1,44 @@
+"""The Temporal client helpers the CLI and the tests share, and the translation of its errors."""
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from starters.errors import Refused, Unreachable
+from workers.settings import Settings
+
+T = TypeVar("T")
+
+
+async def connect(settings: Settings) -> Client:
+    try:
+        return await Client.connect(
+            settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter
+        )
+    except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
+        raise Unreachable(f"cannot reach the Temporal server at {settings.address}: {exc}") from None
+
+
+async def call(case_id: str, awaitable: Awaitable[T]) -> T:
+    """Runs one client call and turns what the server says into a refusal or an unreachable error."""
+    try:
+        return await awaitable
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            raise Refused(cause.message, kind=cause.type or "refused") from None
+        raise Refused(f"case {case_id} refused the update: {cause}") from None
+    except WorkflowAlreadyStartedError:
+        raise Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case") from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            if "completed" in exc.message or "closed" in exc.message:
+                raise Refused(f"case {case_id} is closed; nothing more can be done", kind="CaseNotOpen") from None
+            raise Refused(f"no case {case_id}", kind="unknown_case") from None
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            raise Unreachable(f"the Temporal server did not answer: {exc.message}") from None
+        raise Refused(f"the server refused: {exc.message}") from None

@@ -1,0 +1,90 @@
+"""How cases and listings look: a JSON document for machines, aligned text for people."""
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from domain.case import CaseState
+from domain.procedures import PROCEDURES
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def case_document(state: CaseState) -> dict[str, Any]:
+    doc = state.model_dump(mode="json", exclude={"filled", "meeting_refs", "pending_return", "ready"})
+    last = state.notices[-1] if state.notices else None
+    doc["notice"] = (
+        None
+        if last is None
+        else {
+            **last.model_dump(mode="json"),
+            "objections": [o.model_dump(mode="json") for o in state.objections if o.window_no == last.window_no],
+        }
+    )
+    doc["awaiting"] = [a.model_dump() for a in state.awaiting]
+    return doc
+
+
+def _local(value: Any) -> str:
+    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def case_text(state: CaseState) -> str:
+    procedure = PROCEDURES[state.exit_type]
+    title = procedure.stage(state.stage).title_zh
+    lines = [
+        f"case      {state.case_id}",
+        f"unit      {state.exit_type} {state.unit_id}, exit year {state.year}",
+        f"status    {state.status}" + ("" if state.ready or state.status != "open" else " (opening)"),
+        f"stage     {state.stage} ({title})  [{' → '.join(procedure.stage_ids())}]",
+    ]
+    if state.outcome_reason:
+        lines.append(f"reason    {state.outcome_reason}")
+    if state.status == "open":
+        waiting = ", ".join(f"{a.role}@{a.jurisdiction}" for a in state.awaiting)
+        window = state.current_notice()
+        if not waiting and window is not None:
+            waiting = f"the notice window to close at {_local(window.closes_at)} (Asia/Shanghai)"
+        lines.append(f"awaiting  {waiting or '-'}")
+    for window in state.notices:
+        status = "open" if window.closed_at is None else f"closed {_local(window.closed_at)} ({window.outcome})"
+        lines.append(f"notice #{window.window_no} {_local(window.opened_at)} → {_local(window.closes_at)}: {status}")
+        for o in state.objections:
+            if o.window_no == window.window_no:
+                extra = f" by {o.resolved_by}: {o.finding}" if o.resolved_by else ""
+                lines.append(f"  objection {o.objection_id} [{o.status}{extra}] from {o.name}: {o.reason}")
+    if state.decisions:
+        lines.append("decisions")
+    for d in state.decisions:
+        parts = [f"  #{d.seq} {_local(d.at)} {d.stage} {d.outcome}"]
+        if d.to_stage:
+            parts.append(f"→ {d.to_stage}")
+        parts.append(f"by {d.official_id} ({d.role}, {d.jurisdiction_id})")
+        if d.meeting_ref:
+            parts.append(f"meeting {d.meeting_ref}")
+        if d.note:
+            parts.append(f"— {d.note}")
+        if d.superseded:
+            parts.append("[superseded by a return]")
+        lines.append(" ".join(parts))
+    for a in state.announcements:
+        lines.append(f"{a.kind} in {a.level} {a.jurisdiction_id} at {_local(a.at)}")
+    if state.registry_change:
+        rc = state.registry_change
+        lines.append(f"registry  {rc['unit_id']}: {rc['from_status']} → {rc['to_status']} (销号)")
+    return "\n".join(lines)
+
+
+def table_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    head = "  ".join(c.ljust(widths[c]) for c in columns)
+    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join([head, *body])

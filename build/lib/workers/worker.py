@@ -1,0 +1,54 @@
+"""The worker process: every exit workflow and the activities that do their I/O."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.notice_activities import NoticeActivities
+from activities.registry.store import RegistryStore
+from activities.registry_activities import RegistryActivities
+from domain.policy import PolicyConfig
+from workers.policy_loader import load_policy
+from workers.settings import Settings
+from workflows.registry import ALL_WORKFLOWS
+
+WORKFLOWS = ALL_WORKFLOWS
+ACTIVITY_THREADS = 8
+
+log = structlog.get_logger(__name__)
+
+
+def build_worker(
+    client: Client, store: RegistryStore, policy: PolicyConfig, task_queue: str, executor: ThreadPoolExecutor
+) -> Worker:
+    registry = RegistryActivities(store, policy)
+    notices = NoticeActivities(store)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            registry.load_case,
+            registry.load_roster,
+            registry.mark_exited,
+            notices.post_notice,
+            notices.close_notice,
+            notices.announce,
+        ],
+        activity_executor=executor,
+    )
+
+
+async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
+    policy = load_policy(settings.data_dir)
+    store = RegistryStore.from_url(settings.registry)
+    store.create_schema()
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(client, store, policy, settings.task_queue, executor)
+        async with worker:
+            log.info("worker_started", task_queue=settings.task_queue, namespace=settings.namespace)
+            await stop.wait()
+        log.info("worker_stopped", task_queue=settings.task_queue)

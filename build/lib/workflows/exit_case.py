@@ -1,0 +1,307 @@
+"""The steps every exit procedure shares: sign-offs, the public notice with objections, return and
+reject, and the case state officials query. Each exit workflow subclasses ExitCase and only says
+how its unit is loaded, which criteria apply and what follows approval.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import refusals_are_final
+    from activities.models import (
+        AnnounceInput,
+        CloseNoticeInput,
+        LoadCaseInput,
+        MarkExitedInput,
+        PostNoticeInput,
+        RosterInput,
+    )
+    from activities.notice_activities import NoticeActivities
+    from activities.registry_activities import RegistryActivities
+    from domain.case import Announcement, CaseState
+    from domain.criteria.evaluate import evaluate_case
+    from domain.messages import (
+        Awaiting,
+        CaseAck,
+        CaseOutcome,
+        ConsentCommand,
+        DecisionCommand,
+        ObjectionCommand,
+        OpenCaseInput,
+        ResolutionCommand,
+    )
+    from domain.notice_rules import (
+        apply_resolution,
+        check_objection,
+        check_resolution,
+        close_window,
+        lodge_objection,
+        open_window,
+    )
+    from domain.notice_text import announcement_body, notice_body
+    from domain.officials import Roster
+    from domain.procedures import Procedure, Stage
+    from domain.roles import Level
+    from domain.refusals import Refusal
+    from domain.signoff_rules import (
+        apply_consent,
+        apply_decision,
+        check_consent,
+        check_decision,
+        current_phase,
+        enter_stage,
+        reject,
+        stage_complete,
+    )
+    from workflows import search_attributes as sa
+    from workflows.timeouts import REGISTRY_CALL
+
+class ExitCase:
+    procedure: Procedure
+
+    @workflow.init
+    def __init__(self, inp: OpenCaseInput) -> None:
+        self.case = CaseState(
+            case_id=workflow.info().workflow_id,
+            exit_type=inp.exit_type,
+            unit_id=inp.unit_id,
+            year=inp.year,
+            designation=inp.designation,
+            stage=self.procedure.stages[0].id,
+            opened_by=inp.first_decision.official_id,
+            opened_at=workflow.now(),
+        )
+        self.roster = Roster()
+
+    # -- what officials and villagers send ---------------------------------------------------
+    @workflow.update
+    def decide(self, cmd: DecisionCommand) -> CaseAck:
+        decision = refusals_are_final(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        workflow.logger.info("decision_recorded", extra={"stage": cmd.stage, "outcome": cmd.outcome, "seq": decision.seq})
+        self._publish()
+        return self._ack(seq=decision.seq)
+
+    @decide.validator
+    def _validate_decide(self, cmd: DecisionCommand) -> None:
+        refusals_are_final(lambda: check_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
+
+    @workflow.update
+    def consent(self, cmd: ConsentCommand) -> CaseAck:
+        decision = refusals_are_final(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        self._publish()
+        return self._ack(seq=decision.seq)
+
+    @consent.validator
+    def _validate_consent(self, cmd: ConsentCommand) -> None:
+        refusals_are_final(lambda: check_consent(self.case, self.procedure, self.roster, cmd))
+
+    @workflow.update
+    def object(self, cmd: ObjectionCommand) -> CaseAck:
+        objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now()))
+        workflow.logger.info("objection_lodged", extra={"objection_id": objection.objection_id})
+        self._publish()
+        return self._ack(objection_id=objection.objection_id)
+
+    @object.validator
+    def _validate_object(self, cmd: ObjectionCommand) -> None:
+        refusals_are_final(lambda: check_objection(self.case, cmd, workflow.now()))
+
+    @workflow.update
+    def resolve(self, cmd: ResolutionCommand) -> CaseAck:
+        objection = refusals_are_final(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
+        workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
+        self._publish()
+        return self._ack(objection_id=objection.objection_id)
+
+    @resolve.validator
+    def _validate_resolve(self, cmd: ResolutionCommand) -> None:
+        refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.roster, cmd))
+
+    @workflow.query
+    def state(self) -> CaseState:
+        self.case.awaiting = self._awaiting()
+        return self.case
+
+    # -- the procedure -------------------------------------------------------------------------
+    async def decide_case(self, inp: OpenCaseInput) -> bool:
+        """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
+        data = await workflow.execute_activity_method(
+            RegistryActivities.load_case,
+            LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
+            **REGISTRY_CALL,
+        )
+        # 实事求是: the case is decided on the data it was opened with, frozen here.
+        self.case.facts = data.facts
+        self.case.unit_path = data.unit_path
+        self.case.notice_rule = data.policy.notice
+        self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
+        workflow.upsert_search_attributes([sa.TOWNSHIP.value_set(data.unit_path.township_id or "")])
+        if not self.case.criteria.met:
+            reject(self.case, "exit criteria not met: " + "; ".join(self.case.criteria.failures()), workflow.now())
+        elif await self.open_case(inp):
+            await self.run_procedure()
+        return self.case.status == "open"
+
+    async def record_exit(self, unit_type: str) -> None:
+        """The registry change (销号 / 出列 / 摘帽), once, by this case."""
+        change = await workflow.execute_activity_method(
+            RegistryActivities.mark_exited,
+            MarkExitedInput(
+                unit_type=unit_type, unit_id=self.case.unit_id, case_id=self.case.case_id,
+                year=self.case.year, at=workflow.now(),
+            ),
+            **REGISTRY_CALL,
+        )
+        self.case.registry_change = change.model_dump(mode="json")
+        self.finish("exited")
+
+    def outcome(self) -> CaseOutcome:
+        if self.case.status != "exited":
+            self.finish(self.case.status)
+        return CaseOutcome(case_id=self.case.case_id, status=self.case.status, reason=self.case.outcome_reason)
+
+    async def open_case(self, inp: OpenCaseInput) -> bool:
+        """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
+        enter_stage(self.case, self.procedure.stages[0].id)
+        await self._load_roster()
+        self.case.ready = True
+        try:
+            apply_decision(self.case, self.procedure, self.roster, inp.first_decision, workflow.now())
+        except Refusal as exc:
+            reject(self.case, f"the opening record was refused: {exc}", workflow.now())
+            return False
+        return True
+
+    async def run_procedure(self) -> None:
+        """Walks the stage table in order; a return moves back and every later stage runs again."""
+        stages = self.procedure.stages
+        index = 0
+        entered = True  # open_case entered the first stage
+        while index < len(stages) and self.case.status == "open":
+            stage = stages[index]
+            if not entered:
+                enter_stage(self.case, stage.id)
+                await self._load_roster()
+            entered = False
+            self._publish()
+            if stage.kind == "notice":
+                await self._run_notice(stage)
+            else:
+                await workflow.wait_condition(
+                    lambda: stage_complete(self.case, stage) or bool(self.case.pending_return) or self.case.status != "open"
+                )
+            if self.case.pending_return:
+                index = self.procedure.index(self.case.pending_return)
+                continue
+            index += 1
+
+    async def _run_notice(self, stage: Stage) -> None:
+        """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full."""
+        while self.case.status == "open":
+            window = open_window(self.case, stage, workflow.now())
+            for scope in window.scopes:
+                await workflow.execute_activity_method(
+                    NoticeActivities.post_notice,
+                    PostNoticeInput(
+                        case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
+                        jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
+                        closes_at=window.closes_at, body=notice_body(self.case, window),
+                    ),
+                    **REGISTRY_CALL,
+                )
+            self._publish()
+            try:
+                remaining = window.closes_at - workflow.now()
+                await workflow.wait_condition(
+                    lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1))
+                )
+            except asyncio.TimeoutError:
+                await self._close_notice("passed")
+                return
+            self._publish()
+            await workflow.wait_condition(lambda: not self.case.open_objections() or self.case.status != "open")
+            await self._close_notice("objected")
+            # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
+
+    async def _close_notice(self, outcome: str) -> None:
+        window = close_window(self.case, outcome, workflow.now())
+        await workflow.execute_activity_method(
+            NoticeActivities.close_notice,
+            CloseNoticeInput(case_id=self.case.case_id, window_no=window.window_no, closed_at=window.closed_at, outcome=outcome),
+            **REGISTRY_CALL,
+        )
+
+    async def announce(self, *levels: Level, kind: str = "announcement") -> None:
+        """公告 in each level named (or, with kind="filing", 备案 with it)."""
+        assert self.case.unit_path is not None
+        for level in levels:
+            at = workflow.now()
+            jurisdiction = self.case.unit_path.jurisdiction(level)
+            await workflow.execute_activity_method(
+                NoticeActivities.announce,
+                AnnounceInput(
+                    case_id=self.case.case_id, kind=kind, scope_level=level.value, jurisdiction_id=jurisdiction,
+                    at=at, body=announcement_body(self.case, kind),
+                ),
+                **REGISTRY_CALL,
+            )
+            self.case.announcements.append(
+                Announcement(level=level.value, jurisdiction_id=jurisdiction, at=at, kind=kind)  # type: ignore[arg-type]
+            )
+
+    def finish(self, status: str, reason: str | None = None) -> None:
+        self.case.status = status  # type: ignore[assignment]
+        self.case.closed_at = workflow.now()
+        if reason:
+            self.case.outcome_reason = reason
+        self._publish()
+
+    # -- helpers -------------------------------------------------------------------------------
+    async def _load_roster(self) -> None:
+        assert self.case.unit_path is not None
+        self.roster = await workflow.execute_activity_method(
+            RegistryActivities.load_roster,
+            RosterInput(jurisdiction_ids=self.case.unit_path.jurisdiction_ids()),
+            **REGISTRY_CALL,
+        )
+
+    def _ack(self, seq: int | None = None, objection_id: str | None = None) -> CaseAck:
+        return CaseAck(
+            case_id=self.case.case_id, stage=self.case.stage, status=self.case.status, seq=seq, objection_id=objection_id
+        )
+
+    def _publish(self) -> None:
+        """Keeps `awaiting` and the search attributes current with the case."""
+        self.case.awaiting = self._awaiting()
+        window = self.case.current_notice()
+        updates = [
+            sa.CASE_STAGE.value_set(self.case.stage),
+            sa.CASE_STATUS.value_set(self.case.status),
+            sa.AWAITING.value_set([a.key() for a in self.case.awaiting]),
+        ]
+        if window is not None:
+            updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
+        workflow.upsert_search_attributes(updates)
+
+    def _awaiting(self) -> list[Awaiting]:
+        if self.case.status != "open" or not self.case.ready or self.case.pending_return:
+            return []
+        assert self.case.unit_path is not None
+        stage = self.procedure.stage(self.case.stage)
+        if stage.kind == "notice":
+            if not self.case.open_objections():
+                return []
+            assert stage.resolver_level is not None
+            where = self.case.unit_path.jurisdiction(stage.resolver_level)
+            return [Awaiting(role=role.value, jurisdiction=where) for role in stage.resolver_roles]
+        phase_no = current_phase(self.case, stage)
+        if phase_no is None:
+            return []
+        return [
+            Awaiting(role=role.value, jurisdiction=self.case.unit_path.jurisdiction(slot.level))
+            for slot in stage.phases[phase_no]
+            if slot.key not in self.case.filled
+            for role in slot.roles
+        ]

@@ -1,0 +1,14 @@
+"""Search attributes operators filter on in the Web UI and `tuopin list`. Never personal data."""
+
+from temporalio.common import SearchAttributeKey
+
+EXIT_TYPE = SearchAttributeKey.for_keyword("ExitType")
+UNIT_ID = SearchAttributeKey.for_keyword("UnitId")
+TOWNSHIP = SearchAttributeKey.for_keyword("Township")
+CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
+CASE_STATUS = SearchAttributeKey.for_keyword("CaseStatus")
+EXIT_YEAR = SearchAttributeKey.for_int("ExitYear")
+AWAITING = SearchAttributeKey.for_keyword_list("Awaiting")
+NOTICE_CLOSES_AT = SearchAttributeKey.for_datetime("NoticeClosesAt")
+
+ALL = (EXIT_TYPE, UNIT_ID, TOWNSHIP, CASE_STAGE, CASE_STATUS, EXIT_YEAR, AWAITING, NOTICE_CLOSES_AT)

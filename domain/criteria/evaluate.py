@@ -1,0 +1,17 @@
+"""One entry to the criteria of every exit type, over the facts a case froze at opening."""
+
+from typing import Any
+
+from domain.criteria.household import HouseholdFacts, evaluate_household
+from domain.criteria.key_area import KeyAreaFacts, evaluate_key_area
+from domain.criteria.report import CriteriaReport
+from domain.criteria.village import VillageFacts, evaluate_village
+from domain.policy import PolicyConfig
+
+
+def evaluate_case(exit_type: str, facts: dict[str, Any], year: int, policy: PolicyConfig) -> CriteriaReport:
+    if exit_type == "household":
+        return evaluate_household(HouseholdFacts.model_validate(facts), year, policy.poverty_lines, policy.stability)
+    if exit_type == "village":
+        return evaluate_village(VillageFacts.model_validate(facts))
+    return evaluate_key_area(KeyAreaFacts.model_validate(facts))

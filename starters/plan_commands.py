@@ -1,0 +1,159 @@
+"""`tuopin plan report --year Y [--json] [--html FILE]`: the plan of 清委办〔2017〕25号 (attachments 1–3)
+against the exits recorded in the registry, per township, with what is behind plan, the early-exit
+bonus flags and every stated total the rows do not bear out.
+
+Register with ``cli.add_command(plan)``. Exit codes: 1 the plan data is malformed; 2 usage;
+3 the registry cannot be reached (or holds no registry tables).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import click
+
+from activities.registry.plan_queries import read_plan_facts
+from activities.registry.store import RegistryStore, RegistryUnavailable
+from domain.plan import Figures, PlanReport, build_report
+from starters.errors import BadUsage, Refused, Unreachable
+from starters.plan_data import PlanDataError, load_plan
+from starters.plan_html import MEASURE_TITLES, render_html
+from workers.settings import Settings
+
+COLUMNS = ["township", "persons", "poor villages", "hollow villages", "key township", "behind plan"]
+SHORT = {"persons": "persons", "poor_villages": "poor", "hollow_villages": "hollow", "key_township": "key",
+         "key_townships": "key"}
+
+
+@click.group("plan")
+def plan() -> None:
+    """The exit plan (attachments 1–3 of 清委办〔2017〕25号) against actual exits."""
+
+
+@plan.command("report")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The exit year to report on.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the report as one self-contained HTML page (table and SVG charts) to FILE.")
+@click.option("--registry-url", envvar="TUOPIN_REGISTRY_URL", default=None,
+              help="SQLAlchemy URL of the registry [default: sqlite under --home].")
+@click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True,
+              help="Folder of the embedded server's and registry's files.")
+def report(year: int, as_json: bool, html_file: Path | None, registry_url: str | None, home: str) -> None:
+    """Per township: planned and actual exits (persons, poor villages, hollow villages, key
+    townships) for YEAR, what is behind plan, early-exit bonus flags; then every stated total
+    (合计 rows, body text) that its rows do not bear out."""
+    click.get_current_context().meta["as_json"] = as_json
+    settings = Settings.from_env(registry_url=registry_url, home=home)
+    result = build(settings, year)
+    if html_file is not None:
+        try:
+            html_file.write_text(render_html(result), encoding="utf-8")
+        except OSError as exc:
+            raise BadUsage(f"cannot write {html_file}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(_json(result))
+    else:
+        click.echo(report_text(result))
+    if html_file is not None:
+        click.echo(f"wrote {html_file}", err=True)
+
+
+def build(settings: Settings, year: int) -> PlanReport:
+    try:
+        the_plan = load_plan(settings.data_dir)
+    except PlanDataError as exc:
+        raise Refused(f"the plan data cannot be used: {exc}", kind="plan_data") from None
+    if settings.registry_url is None and not (settings.home / "registry.db").exists():
+        raise Unreachable(f"no registry at {settings.home / 'registry.db'} (run `tuopin registry seed` or pass --registry-url)")
+    store = RegistryStore.from_url(settings.registry)
+    try:
+        facts = read_plan_facts(store)
+    except RegistryUnavailable as exc:
+        raise Unreachable(str(exc)) from None
+    finally:
+        store.engine.dispose()
+    return build_report(the_plan, year, facts.actual, facts.villages, facts.townships)
+
+
+def _json(result: PlanReport) -> str:
+    import json
+
+    return json.dumps(result.document(), ensure_ascii=False, indent=2)
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def _pair(f: Figures) -> str:
+    return f"{f.planned}/{f.actual}" + (" ▼" if f.behind_plan else "")
+
+
+def behind_summary(measures: tuple[str, ...], figures: dict[str, Figures]) -> str:
+    """"persons -191, poor -4": each measure behind plan with its shortfall."""
+    return ", ".join(f"{SHORT[m]} -{figures[m].shortfall}" for m in measures) or "-"
+
+
+def report_text(result: PlanReport) -> str:
+    rows: list[dict[str, str]] = []
+    for t in result.townships:
+        rows.append({
+            "township": f"{t.name} ({t.township_id})",
+            "persons": _pair(t.persons), "poor villages": _pair(t.poor_villages),
+            "hollow villages": _pair(t.hollow_villages), "key township": _pair(t.key_township),
+            "behind plan": behind_summary(t.behind_plan, {m: getattr(t, m) for m in t.behind_plan}),
+        })
+    tot = result.totals
+    rows.append({
+        "township": "清流县 county total",
+        "persons": _pair(tot.persons), "poor villages": _pair(tot.poor_villages),
+        "hollow villages": _pair(tot.hollow_villages), "key township": _pair(tot.key_townships),
+        "behind plan": behind_summary(tot.behind_plan, {m: getattr(tot, m) for m in tot.behind_plan}),
+    })
+    lines = [
+        f"plan vs actual exits, {result.year} (planned/actual; ▼ behind plan) — 清委办〔2017〕25号 attachments 1–3",
+        aligned(rows, COLUMNS),
+    ]
+    behind = [t for t in result.townships if t.behind_plan]
+    lines.append("")
+    lines.append(f"behind plan at the end of {result.year}:" if behind else f"behind plan at the end of {result.year}: none")
+    for t in behind:
+        for measure in t.behind_plan:
+            f: Figures = getattr(t, measure)
+            what = (
+                f"not exited: {', '.join(result.name(u) for u in f.outstanding)}" if f.outstanding
+                else f"short by {f.shortfall}"
+            )
+            lines.append(f"  {t.name} ({t.township_id}), {MEASURE_TITLES[measure]}: {what}")
+    lines.append("")
+    lines.append("early-exit bonus flags:" if result.bonus_flags else "early-exit bonus flags: none")
+    for b in result.bonus_flags:
+        lines.append(
+            f"  {b.village_name} ({b.village_id}, {b.kind} village): planned {b.planned_year}, exited {b.exit_year}"
+            f" → {b.paired_department or 'no paired department recorded'}"
+        )
+    lines.append("")
+    if result.mismatches:
+        lines.append("stated totals that the rows do not bear out:")
+        lines += [f"  {m.message}" for m in result.mismatches]
+    else:
+        lines.append("stated totals: every one matches its rows")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def aligned(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Like render.table_text, but aligned by display width (汉字 take two columns)."""
+    widths = {c: max(_width(c), *(_width(str(r.get(c, ""))) for r in rows)) for c in columns}
+    head = "  ".join(_pad(c, widths[c]) for c in columns).rstrip()
+    body = ["  ".join(_pad(str(r.get(c, "")), widths[c]) for c in columns).rstrip() for r in rows]
+    return "\n".join([head, *body])

@@ -1,0 +1,14 @@
+"""Which workflow runs which exit type."""
+
+from workflows.county_exit import CountyExitWorkflow
+from workflows.household_exit import HouseholdExitWorkflow
+from workflows.township_exit import TownshipExitWorkflow
+from workflows.village_exit import VillageExitWorkflow
+
+WORKFLOW_BY_EXIT_TYPE = {
+    "household": HouseholdExitWorkflow,
+    "village": VillageExitWorkflow,
+    "township": TownshipExitWorkflow,
+    "county": CountyExitWorkflow,
+}
+ALL_WORKFLOWS = list(WORKFLOW_BY_EXIT_TYPE.values())
