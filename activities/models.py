@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from domain.policy import PolicyConfig
+from domain.signature_rules import KeyInfo
 from domain.units import UnitPath
 
 
@@ -85,3 +86,15 @@ class StatusChangeResult(BaseModel):
     from_status: str
     to_status: str
     at: datetime
+
+
+class SignerKeysInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    official_id: str
+
+
+class SignerKeys(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    keys: list[KeyInfo]

@@ -4,9 +4,18 @@ from temporalio import activity
 
 from activities.case_loading import load_case_facts
 from activities.errors import refusals_are_final
-from activities.models import CaseData, LoadCaseInput, MarkExitedInput, RosterInput, StatusChangeResult
+from activities.models import (
+    CaseData,
+    LoadCaseInput,
+    MarkExitedInput,
+    RosterInput,
+    SignerKeys,
+    SignerKeysInput,
+    StatusChangeResult,
+)
 from activities.registry.exits import mark_exited
-from activities.registry.store import RegistryStore
+from activities.registry.keys import keys_of
+from activities.registry.store import RegistryStore, as_utc
 from domain.officials import Roster
 from domain.policy import PolicyConfig
 
@@ -28,6 +37,11 @@ class RegistryActivities:
         return self.store.roster(inp.jurisdiction_ids)
 
     @activity.defn
+    def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:
+        """Read fresh for every signed message, so a key revoked a minute ago is refused."""
+        return SignerKeys(keys=keys_of(self.store, inp.official_id))
+
+    @activity.defn
     def mark_exited(self, inp: MarkExitedInput) -> StatusChangeResult:
         change = refusals_are_final(
             lambda: mark_exited(self.store, inp.unit_type, inp.unit_id, inp.case_id, inp.year, inp.at)
@@ -35,5 +49,5 @@ class RegistryActivities:
         activity.logger.info("unit_exited", extra={"unit_type": inp.unit_type, "unit_id": inp.unit_id, "case_id": inp.case_id})
         return StatusChangeResult(
             case_id=change.case_id, unit_type=change.unit_type, unit_id=change.unit_id,
-            from_status=change.from_status, to_status=change.to_status, at=change.at,
+            from_status=change.from_status, to_status=change.to_status, at=as_utc(change.at),
         )

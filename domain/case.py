@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
+from domain.signing import Signature
 from domain.units import UnitPath
 
 CaseStatus = Literal["open", "exited", "rejected"]
@@ -29,6 +30,7 @@ class DecisionRecord(BaseModel):
     note: str | None = None
     to_stage: str | None = None
     record: dict[str, Any] | None = None
+    signature: Signature | None = None
     superseded: bool = False  # a later return sent the case back before this stage
 
 
@@ -44,6 +46,7 @@ class Objection(BaseModel):
     resolver_role: str | None = None
     resolved_at: datetime | None = None
     finding: str | None = None
+    resolution_signature: Signature | None = None
 
 
 class NoticeScope(BaseModel):
@@ -68,6 +71,18 @@ class Announcement(BaseModel):
     jurisdiction_id: str
     at: datetime
     kind: Literal["announcement", "filing"] = "announcement"
+
+
+class RefusedAttempt(BaseModel):
+    """A signed message the case refused: who tried what, and why. It changed nothing else."""
+
+    at: datetime
+    kind: str
+    stage: str
+    outcome: str
+    official_id: str
+    key_id: str | None
+    reason: str
 
 
 class CaseState(BaseModel):
@@ -97,6 +112,8 @@ class CaseState(BaseModel):
     announcements: list[Announcement] = Field(default_factory=list)
     registry_change: dict[str, Any] | None = None
     awaiting: list[Awaiting] = Field(default_factory=list)
+    refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
+    used_signatures: list[str] = Field(default_factory=list)  # sha256 of each accepted signature
 
     def current_notice(self) -> NoticeWindow | None:
         if self.notices and self.notices[-1].closed_at is None:

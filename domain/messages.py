@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.officials import Official
+from domain.signing import Signature
 
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -23,6 +24,7 @@ class DecisionCommand(BaseModel):
     note: Text | None = None
     to_stage: Id | None = None
     record: dict[str, Any] | None = None
+    signature: Signature | None = None
 
     @model_validator(mode="after")
     def _reasons(self) -> "DecisionCommand":
@@ -40,6 +42,7 @@ class ConsentCommand(BaseModel):
 
     official_id: Id
     note: Text | None = None
+    signature: Signature | None = None
 
 
 class ObjectionCommand(BaseModel):
@@ -59,6 +62,7 @@ class ResolutionCommand(BaseModel):
     outcome: Literal["uphold", "dismiss"]
     official_id: Id
     finding: Text
+    signature: Signature | None = None
 
 
 class CaseAck(BaseModel):

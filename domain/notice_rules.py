@@ -103,6 +103,7 @@ def apply_resolution(
     objection.resolver_role = official.role.value
     objection.resolved_at = now
     objection.finding = cmd.finding
+    objection.resolution_signature = cmd.signature
     if objection.status == "upheld":
         reject(case, f"objection {objection.objection_id} upheld by {official.official_id}: {cmd.finding}", now)
     return objection

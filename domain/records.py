@@ -1,6 +1,7 @@
 """Data a stage records with its signature: the 民主评议 meeting, a village survey, an application,
 and a reviewer's finding on each public-service indicator."""
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -37,7 +38,7 @@ class SurveyRecord(BaseModel):
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [part.strip() for part in value.replace("、", ",").split(",") if part.strip()]
+            return [part.strip() for part in re.split(r"[,，、;；]", value) if part.strip()]
         return value
 
 

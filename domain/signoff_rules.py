@@ -243,6 +243,7 @@ def apply_decision(
         note=cmd.note,
         to_stage=cmd.to_stage,
         record=record,
+        signature=cmd.signature,
         **signer_fields(official),
     )
     case.decisions.append(decision)
@@ -287,6 +288,7 @@ def apply_consent(
         outcome="consent",
         at=now,
         note=cmd.note,
+        signature=cmd.signature,
         **signer_fields(official),
     )
     case.decisions.append(decision)

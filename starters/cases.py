@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,6 +10,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_loading import load_case_facts
+from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore, RegistryUnavailable
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
@@ -22,11 +24,14 @@ from domain.messages import (
     OpenCaseInput,
     ResolutionCommand,
 )
+from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.refusals import Refusal
+from domain.signature_rules import check_signature
 from domain.signoff_rules import check_decision, enter_stage
 from starters.client import call
 from starters.errors import Refused, Unreachable
+from starters.signer import load_private_key, sign_consent, sign_decision, sign_resolution
 from workers.policy_loader import load_policy
 from workers.settings import Settings
 from workflows import search_attributes as sa
@@ -50,7 +55,7 @@ def _registry_call(fn: Any) -> Any:
 
 async def open_case(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
-    designation: str | None = None,
+    designation: str | None = None, key_file: Path | None = None,
 ) -> CaseState:
     """Checks the opening against the registry exactly as the workflow will, then starts the case.
 
@@ -75,7 +80,17 @@ async def open_case(
         unit_path=path, facts=facts, notice_rule=policy.notice, ready=True,
     )
     enter_stage(trial, procedure.stages[0].id)
-    _registry_call(lambda: check_decision(trial, procedure, roster, first, datetime.now(timezone.utc)))
+    now = datetime.now(timezone.utc)
+    _registry_call(lambda: check_decision(trial, procedure, roster, first, now))
+    if first.signature is None:
+        first = sign_decision(load_private_key(settings, first.official_id, key_file), cid, _official(store, first.official_id), first)
+        inp = inp.model_copy(update={"first_decision": first})
+    official = _official(store, first.official_id)
+    _registry_call(lambda: check_signature(
+        trial, kind="decision", stage=first.stage, outcome=first.outcome, official=official,
+        keys=keys_of(store, official.official_id), signature=first.signature, now=now,
+        meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
+    ))
     handle = await call(
         cid,
         client.start_workflow(
@@ -126,11 +141,25 @@ async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
         ) from None
 
 
-async def decide(client: Client, cid: str, cmd: DecisionCommand) -> CaseAck:
+def _official(store: RegistryStore, official_id: str) -> Official:
+    official = _registry_call(lambda: store.official(official_id))
+    if official is None:
+        raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
+    return official
+
+
+async def decide(client: Client, settings: Settings, cid: str, cmd: DecisionCommand, key_file: Path | None = None) -> CaseAck:
+    if cmd.signature is None:
+        official = _official(_registry(settings), cmd.official_id)
+        cmd = sign_decision(load_private_key(settings, cmd.official_id, key_file), cid, official, cmd)
     return await _update(client, cid, "decide", cmd)
 
 
-async def consent(client: Client, cid: str, cmd: ConsentCommand) -> CaseAck:
+async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentCommand, key_file: Path | None = None) -> CaseAck:
+    if cmd.signature is None:
+        official = _official(_registry(settings), cmd.official_id)
+        key = load_private_key(settings, cmd.official_id, key_file)
+        cmd = sign_consent(key, cid, (await show(client, cid)).stage, official, cmd)
     return await _update(client, cid, "consent", cmd)
 
 
@@ -143,7 +172,11 @@ async def lodge_objection(client: Client, settings: Settings, cid: str, name: st
     return ack
 
 
-async def resolve(client: Client, cid: str, cmd: ResolutionCommand) -> CaseAck:
+async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionCommand, key_file: Path | None = None) -> CaseAck:
+    if cmd.signature is None:
+        official = _official(_registry(settings), cmd.official_id)
+        key = load_private_key(settings, cmd.official_id, key_file)
+        cmd = sign_resolution(key, cid, (await show(client, cid)).stage, official, cmd)
     return await _update(client, cid, "resolve", cmd)
 
 

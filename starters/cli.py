@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -47,6 +48,12 @@ def common(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(settings=settings, as_json=as_json, **kwargs)
 
     return wrapper
+
+
+def signing(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--key: the signer's private key file (default: looked up by official id, see `tuopin keys`)."""
+    return click.option("--key", "key_file", envvar="TUOPIN_KEY_FILE", type=click.Path(path_type=Path, dir_okay=False),
+                        help="Your private key [default: <keys dir>/<OFFICIAL>.pem].")(fn)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -201,10 +208,10 @@ def open_() -> None:
 
 
 def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: int, first: DecisionCommand,
-          designation: str | None = None) -> None:
+          designation: str | None = None, key_file: Path | None = None) -> None:
     async def go() -> Any:
         client = await connect(settings)
-        return await cases.open_case(client, settings, exit_type, unit, year, first, designation)
+        return await cases.open_case(client, settings, exit_type, unit, year, first, designation, key_file)
 
     state = run(go())
     if state.status == "rejected":
@@ -223,6 +230,7 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 
 @open_.command("household")
 @common
+@signing
 @click.argument("household")
 @_YEAR
 @click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
@@ -232,14 +240,15 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 @click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
 @click.option("--note")
 def open_household(settings: Settings, as_json: bool, household: str, year: int, official: str, meeting: str,
-                   meeting_date: Any, attendance: int, result: str, note: str | None) -> None:
+                   meeting_date: Any, attendance: int, result: str, note: str | None, key_file: Path | None) -> None:
     """民主评议: the village two committees propose HOUSEHOLD for exit in --year."""
     first = _first("appraisal", official, meeting, note, held_on=meeting_date, attendance=attendance, result=result)
-    _open(settings, as_json, "household", household, year, first)
+    _open(settings, as_json, "household", household, year, first, key_file=key_file)
 
 
 @open_.command("village")
 @common
+@signing
 @click.argument("village")
 @_YEAR
 @click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
@@ -255,12 +264,12 @@ def open_household(settings: Settings, as_json: bool, household: str, year: int,
 @click.option("--note")
 def open_village(settings: Settings, as_json: bool, village: str, year: int, designation: str, official: str,
                  meeting: str, surveyed_on: Any, departments: str, infrastructure: str, public_services: str,
-                 industry: str, collective_economy: str, note: str | None) -> None:
+                 industry: str, collective_economy: str, note: str | None, key_file: Path | None) -> None:
     """调查核实: the township proposes VILLAGE for exit in --year, with its survey."""
     first = _first("survey", official, meeting, note, held_on=surveyed_on, departments=departments,
                    infrastructure=infrastructure, public_services=public_services, industry=industry,
                    collective_economy=collective_economy)
-    _open(settings, as_json, "village", village, year, first, designation)
+    _open(settings, as_json, "village", village, year, first, designation, key_file)
 
 
 def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -279,28 +288,31 @@ def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @open_.command("township")
 @common
+@signing
 @click.argument("township")
 @_application_options
 def open_township(settings: Settings, as_json: bool, township: str, year: int, official: str, meeting: str,
-                  applied_on: Any, document: str, summary: str, note: str | None) -> None:
+                  applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
     """乡申请: the township government applies for the key township's exit."""
     first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
-    _open(settings, as_json, "township", township, year, first)
+    _open(settings, as_json, "township", township, year, first, key_file=key_file)
 
 
 @open_.command("county")
 @common
+@signing
 @click.argument("county")
 @_application_options
 def open_county(settings: Settings, as_json: bool, county: str, year: int, official: str, meeting: str,
-                applied_on: Any, document: str, summary: str, note: str | None) -> None:
+                applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
     """县申请: the county leading group applies for the key county's exit."""
     first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
-    _open(settings, as_json, "county", county, year, first)
+    _open(settings, as_json, "county", county, year, first, key_file=key_file)
 
 
 @cli.command()
 @common
+@signing
 @click.argument("case")
 @click.argument("outcome", type=click.Choice(["approve", "return", "reject"]))
 @click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you decide (guards against a stale view).")
@@ -314,25 +326,26 @@ def open_county(settings: Settings, as_json: bool, county: str, year: int, offic
               help="Assessment stages: your finding on each public-service indicator of the case.")
 def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: str, official: str,
            meeting: str | None, note: str | None, to_stage: str | None, records: tuple[str, ...],
-           indicators: tuple[str, ...]) -> None:
+           indicators: tuple[str, ...], key_file: Path | None) -> None:
     """Approve, return (--to, --note) or reject (--note) at the case's current stage."""
     record: dict[str, Any] = _key_values(records)
     if indicators:
         record["findings"] = _indicator_findings(indicators)
     cmd = valid(DecisionCommand, stage=stage, outcome=outcome, official_id=official, meeting_ref=meeting,
                 note=note, to_stage=to_stage, record=record or None)
-    _after_update(settings, as_json, case, lambda client: cases.decide(client, case, cmd))
+    _after_update(settings, as_json, case, lambda client: cases.decide(client, settings, case, cmd, key_file))
 
 
 @cli.command()
 @common
+@signing
 @click.argument("case")
 @click.option("--as", "official", required=True, help="The household head's id.")
 @click.option("--note")
-def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None) -> None:
+def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None, key_file: Path | None) -> None:
     """The household acknowledges its exit (得到拟退出贫困户认可)."""
     cmd = valid(ConsentCommand, official_id=official, note=note)
-    _after_update(settings, as_json, case, lambda client: cases.consent(client, case, cmd))
+    _after_update(settings, as_json, case, lambda client: cases.consent(client, settings, case, cmd, key_file))
 
 
 @cli.command("object")
@@ -357,15 +370,17 @@ def object_(settings: Settings, as_json: bool, case: str, name: str, contact: st
 
 @cli.command()
 @common
+@signing
 @click.argument("case")
 @click.argument("objection")
 @click.argument("outcome", type=click.Choice(["uphold", "dismiss"]))
 @click.option("--as", "official", required=True)
 @click.option("--finding", required=True, help="What the investigation found.")
-def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcome: str, official: str, finding: str) -> None:
+def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcome: str, official: str, finding: str,
+            key_file: Path | None) -> None:
     """Resolve an objection: uphold (the case is rejected) or dismiss (a new full notice window)."""
     cmd = valid(ResolutionCommand, objection_id=objection, outcome=outcome, official_id=official, finding=finding)
-    _after_update(settings, as_json, case, lambda client: cases.resolve(client, case, cmd))
+    _after_update(settings, as_json, case, lambda client: cases.resolve(client, settings, case, cmd, key_file))
 
 
 @cli.command()
@@ -434,3 +449,14 @@ def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[
     doc = {"ack": ack.model_dump(mode="json"), "case": render.case_document(state)}
     waiting = ", ".join(a.key() for a in state.awaiting) or "-"
     say(as_json, doc, f"recorded #{ack.seq or ack.objection_id} — {state.case_id} is {state.status} at {state.stage}; awaiting {waiting}")
+
+
+def _register_groups() -> None:
+    from starters.key_commands import keys, officials
+    from starters.plan_commands import plan
+
+    for group in (keys, officials, plan):
+        cli.add_command(group)
+
+
+_register_groups()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import ArgumentError
 
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.store import RegistryStore, RegistryUnavailable
@@ -68,7 +69,10 @@ def build(settings: Settings, year: int) -> PlanReport:
         raise Refused(f"the plan data cannot be used: {exc}", kind="plan_data") from None
     if settings.registry_url is None and not (settings.home / "registry.db").exists():
         raise Unreachable(f"no registry at {settings.home / 'registry.db'} (run `tuopin registry seed` or pass --registry-url)")
-    store = RegistryStore.from_url(settings.registry)
+    try:
+        store = RegistryStore.from_url(settings.registry)
+    except (ArgumentError, ImportError) as exc:
+        raise BadUsage(f"cannot use the registry URL: {exc}") from None
     try:
         facts = read_plan_facts(store)
     except RegistryUnavailable as exc:

@@ -40,12 +40,15 @@ def _with_incidence(store: RegistryStore, what: str, year: int, **filters: Any) 
 def seed(settings: Settings) -> dict[str, Any]:
     from activities.registry.demo_seed import seed_demo
 
+    from starters.demo_keys import create_demo_keys
+
     store = _store(settings)
     try:
-        summary = seed_demo(store, settings.data_dir)
+        summary = seed_demo(store, settings.data_dir).model_dump()
+        summary["keys_created"] = create_demo_keys(store, settings.home / "keys")
     except RegistryUnavailable as exc:
         raise Unreachable(str(exc)) from None
-    return summary.model_dump() if hasattr(summary, "model_dump") else dict(vars(summary))
+    return summary
 
 
 def listing(settings: Settings, what: str, year: int | None = None, **filters: Any) -> list[dict[str, Any]]:

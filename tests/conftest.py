@@ -40,9 +40,14 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(scope="session")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> RegistryStore:
+def small_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory, small_keys: Path) -> RegistryStore:
     store = RegistryStore.from_url(f"sqlite:///{tmp_path_factory.mktemp('registry') / 'small.db'}")
-    small_registry.build(store)
+    small_registry.build(store, small_keys)
     return store
 
 
@@ -60,4 +65,9 @@ _eligible = itertools.count(1)
 @pytest.fixture
 def household() -> Iterator[str]:
     """A fresh eligible household of the small registry for each test."""
+    yield f"{small_registry.VILLAGE}-e{next(_eligible):03d}"
+
+
+@pytest.fixture
+def second_household() -> Iterator[str]:
     yield f"{small_registry.VILLAGE}-e{next(_eligible):03d}"

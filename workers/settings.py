@@ -20,6 +20,7 @@ class Settings(BaseModel):
     registry_url: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
     ui_port: int = 8233
+    keys_dir: Path | None = None  # where officials' private keys are looked for first
     log_format: Literal["auto", "json", "console"] = "auto"
 
     @classmethod
@@ -33,9 +34,15 @@ class Settings(BaseModel):
             "registry_url": env.get("TUOPIN_REGISTRY_URL"),
             "data_dir": env.get("TUOPIN_DATA_DIR"),
             "log_format": env.get("TUOPIN_LOG_FORMAT"),
+            "keys_dir": env.get("TUOPIN_KEYS_DIR"),
         }
         values.update(overrides)
         return cls(**{k: v for k, v in values.items() if v is not None})
+
+    def key_dirs(self) -> list[Path]:
+        """Private keys: TUOPIN_KEYS_DIR, then the user's config folder, then the demo keys under home."""
+        config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "tuopin" / "keys"
+        return [d for d in (self.keys_dir, config, self.home / "keys") if d is not None]
 
     @property
     def registry(self) -> str:

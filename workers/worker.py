@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.notice_activities import NoticeActivities
 from activities.registry.store import RegistryStore
@@ -33,12 +34,18 @@ def build_worker(
         activities=[
             registry.load_case,
             registry.load_roster,
+            registry.signer_keys,
             registry.mark_exited,
             notices.post_notice,
             notices.close_notice,
             notices.announce,
         ],
         activity_executor=executor,
+        # cryptography's native module may be initialised only once per process: the sandbox must
+        # use the already-imported one (its lazy imports would otherwise re-import it and abort).
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules("cryptography", "_cffi_backend")
+        ),
     )
 
 

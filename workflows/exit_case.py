@@ -5,8 +5,10 @@ how its unit is loaded, which criteria apply and what follows approval.
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
@@ -17,10 +19,11 @@ with workflow.unsafe.imports_passed_through():
         MarkExitedInput,
         PostNoticeInput,
         RosterInput,
+        SignerKeysInput,
     )
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseState
+    from domain.case import Announcement, CaseState, RefusedAttempt
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
         Awaiting,
@@ -44,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.officials import Roster
     from domain.procedures import Procedure, Stage
     from domain.roles import Level
+    from domain.signature_rules import SignatureRefused, check_signature, signature_digest
+    from domain.signing import Signature
     from domain.refusals import Refusal
     from domain.signoff_rules import (
         apply_consent,
@@ -52,11 +57,12 @@ with workflow.unsafe.imports_passed_through():
         check_decision,
         current_phase,
         enter_stage,
+        find_official,
         reject,
         stage_complete,
     )
     from workflows import search_attributes as sa
-    from workflows.timeouts import REGISTRY_CALL
+    from workflows.timeouts import REGISTRY_CALL, REGISTRY_LOCAL_CALL
 
 class ExitCase:
     procedure: Procedure
@@ -77,7 +83,11 @@ class ExitCase:
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
-    def decide(self, cmd: DecisionCommand) -> CaseAck:
+    async def decide(self, cmd: DecisionCommand) -> CaseAck:
+        await self._verify_signature(
+            "decision", cmd.stage, cmd.outcome, cmd.official_id, cmd.signature,
+            meeting_ref=cmd.meeting_ref, note=cmd.note, to_stage=cmd.to_stage, evidence=cmd.record,
+        )
         decision = refusals_are_final(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("decision_recorded", extra={"stage": cmd.stage, "outcome": cmd.outcome, "seq": decision.seq})
         self._publish()
@@ -88,7 +98,8 @@ class ExitCase:
         refusals_are_final(lambda: check_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
 
     @workflow.update
-    def consent(self, cmd: ConsentCommand) -> CaseAck:
+    async def consent(self, cmd: ConsentCommand) -> CaseAck:
+        await self._verify_signature("consent", self.case.stage, "consent", cmd.official_id, cmd.signature, note=cmd.note)
         decision = refusals_are_final(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
         self._publish()
         return self._ack(seq=decision.seq)
@@ -109,7 +120,11 @@ class ExitCase:
         refusals_are_final(lambda: check_objection(self.case, cmd, workflow.now()))
 
     @workflow.update
-    def resolve(self, cmd: ResolutionCommand) -> CaseAck:
+    async def resolve(self, cmd: ResolutionCommand) -> CaseAck:
+        await self._verify_signature(
+            "resolution", self.case.stage, cmd.outcome, cmd.official_id, cmd.signature,
+            note=cmd.finding, objection_id=cmd.objection_id,
+        )
         objection = refusals_are_final(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
         self._publish()
@@ -167,9 +182,14 @@ class ExitCase:
         enter_stage(self.case, self.procedure.stages[0].id)
         await self._load_roster()
         self.case.ready = True
+        first = inp.first_decision
         try:
-            apply_decision(self.case, self.procedure, self.roster, inp.first_decision, workflow.now())
-        except Refusal as exc:
+            await self._verify_signature(
+                "decision", first.stage, first.outcome, first.official_id, first.signature,
+                meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
+            )
+            apply_decision(self.case, self.procedure, self.roster, first, workflow.now())
+        except (Refusal, ApplicationError) as exc:
             reject(self.case, f"the opening record was refused: {exc}", workflow.now())
             return False
         return True
@@ -259,6 +279,32 @@ class ExitCase:
         self._publish()
 
     # -- helpers -------------------------------------------------------------------------------
+    async def _verify_signature(
+        self, kind: str, stage: str, outcome: str, official_id: str, signature: Signature | None, **content: Any
+    ) -> None:
+        """签字确认: the signature must verify against the official's registered, unrevoked key. A refused
+        signature is kept in the case's audit trail (who tried what, why) and changes nothing else."""
+        official = refusals_are_final(lambda: find_official(self.case, self.roster, official_id))
+        keys = await workflow.execute_local_activity_method(
+            RegistryActivities.signer_keys, SignerKeysInput(official_id=official_id), **REGISTRY_LOCAL_CALL
+        )
+        try:
+            check_signature(
+                self.case, kind=kind, stage=stage, outcome=outcome, official=official, keys=keys.keys,
+                signature=signature, now=workflow.now(), **content,
+            )
+        except SignatureRefused as exc:
+            self.case.refused_attempts.append(
+                RefusedAttempt(
+                    at=workflow.now(), kind=kind, stage=stage, outcome=outcome, official_id=official_id,
+                    key_id=signature.key_id if signature else None, reason=str(exc),
+                )
+            )
+            workflow.logger.warning("signature_refused", extra={"official_id": official_id, "kind": kind})
+            raise ApplicationError(str(exc), type=SignatureRefused.__name__, non_retryable=True) from None
+        assert signature is not None
+        self.case.used_signatures.append(signature_digest(signature))
+
     async def _load_roster(self) -> None:
         assert self.case.unit_path is not None
         self.roster = await workflow.execute_activity_method(

@@ -14,3 +14,6 @@ REGISTRY_RETRY = RetryPolicy(
     non_retryable_error_types=[t.__name__ for t in REFUSAL_TYPES] + ["ExitConflict"],
 )
 REGISTRY_CALL = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": REGISTRY_RETRY}
+
+# Look-ups inside an update handler (an official's keys): a local activity, no extra workflow task.
+REGISTRY_LOCAL_CALL = {"start_to_close_timeout": timedelta(seconds=10), "retry_policy": REGISTRY_RETRY}

@@ -31,15 +31,48 @@ committee director (一肩挑)** — ``changxiao-hepai-secretary`` and ``changxi
 the person id ``p-changxiao-hepai-secretary``, so the rule "the same person may not fill two
 required signatures of one step" can be exercised on real demo data.
 
-Deterministic (``random.Random(2017)``) and idempotent: the seed writes everything in one
-transaction together with ``registry_meta['demo_seed'] = DEMO_SEED_VERSION``; when that key is
-present, ``seed_demo`` writes nothing and returns the summary of what is there.
+Unit statistics (table ``unit_statistics``; every row ``synthetic=True`` with the source
+``synthetic demo figure; not from a statistical yearbook``). They exist so the village, key-township
+and key-county criteria can be shown passing and refusing on demo data; none is a published figure.
+
+* Every village, 2016–2018: ``rural_population``, ``rural_income_per_capita``, ``collective_income``.
+  The rural population is sized to the synthetic households: in its planned year (2018 for villages
+  outside the plan) a village's poor persons are 0.8–1.9 % of it (a higher share where that keeps the
+  village near 5,000 people; never fewer than 450–800 people, so villages with few poor households
+  come out lower), changing by 0.6 %/yr around that year. The synthetic households are spread
+  unevenly, so a few villages are larger than most real villages. Per-capita income is a fixed share
+  of the county average (0.83–1.08 for planned villages); collective income is 105,000–260,000 yuan
+  in the planned year, and below 100,000 before it for 空壳村.
+* ``qingliu`` and ``fujian``: ``rural_income_per_capita`` averages 2016–2018 (``COUNTY_INCOME``,
+  ``PROVINCE_INCOME``).
+* Every township, ``qingliu`` and ``sanming``: ``rural_income_growth_pct`` 2017–2019 (``GROWTH_PCT``):
+  the key townships above the city in their attachment-3 year (林畲, 里田 2018; 赖坊 2019), the county
+  above it in 2019; 嵩溪 (non-key) exactly equal to the city in 2018 (equal is not above).
+* Every ``SERVICE_INDICATORS`` value 2017–2019 for the key townships, the county, the city and the
+  province, within about a point and a half of the province's.
+* Deterministic exceptions among the attachment-2 villages, so refusals and boundaries can be shown
+  (in the planned year): 伍家坊 ``songxi-wujiafang`` incidence exactly 2.00 % (not below 2 %: refused);
+  长灌 ``lijia-changguan`` about 2.4 % (refused); 芹溪 ``yupeng-qinxi`` income 66 % of the county's
+  and below 60 % of the province's (refused); 步云 ``lingdi-buyun`` collective income 99,999 (refused);
+  新矶 ``shawu-xinji`` collective income exactly 100,000 (passes); 基头 ``longjin-jitou`` income exactly
+  80 % of the county's (passes); ``PROVINCE_PATH_ONLY`` villages below 80 % of the county's but at least
+  60 % of the province's (pass through the province path only).
+
+Villages planned in attachment 2 carry a synthetic ``paired_department`` (挂包的县直部门) such as
+``县示例局07（挂包）``: a label, not a real department.
+
+Deterministic (``random.Random(2017)`` for households, ``random.Random(20171)`` for statistics, so
+the households are the same as in ``qingliu-demo-v1``) and idempotent: the seed writes everything in
+one transaction together with ``registry_meta['demo_seed'] = DEMO_SEED_VERSION``; when that key is
+present (whatever its version), ``seed_demo`` writes nothing and returns the summary of what is there
+— a registry seeded by v1 has no statistics and no paired departments; start a new one to get them.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -60,13 +93,15 @@ from activities.registry.schema import (
     Province,
     RegistryMeta,
     Township,
+    UnitStatistic,
     Village,
 )
 from activities.registry.store import RegistryStore
+from domain import indicators as ind
 from domain.poverty_line import PovertyLineTable
 from domain.roles import Role
 
-DEMO_SEED_VERSION = "qingliu-demo-v1"
+DEMO_SEED_VERSION = "qingliu-demo-v2"
 META_KEY = "demo_seed"
 SEED = 2017
 INCOME_YEARS = (2015, 2016, 2017, 2018)
@@ -85,6 +120,63 @@ _INELIGIBLE_KINDS = ("equal_line", "below_year", "below_previous_year", "guarant
 _GUARANTEES = ("food_and_clothing", "compulsory_education", "basic_medical_care", "safe_housing")
 _CENT = Decimal("0.01")
 
+# -- unit statistics (all synthetic) --------------------------------------------------------------
+STATISTICS_SEED = 20171
+STATISTICS_SOURCE = "synthetic demo figure; not from a statistical yearbook"
+VILLAGE_STAT_YEARS = (2016, 2017, 2018)
+GROWTH_YEARS = (2017, 2018, 2019)
+SERVICE_YEARS = (2017, 2018, 2019)
+# Attachment 3 (key townships) and the county's exit year (general requirements: 2019).
+KEY_TOWNSHIP_EXIT_YEARS = {"linshe": 2018, "litian": 2018, "laifang": 2019}
+KEY_COUNTY_EXIT_YEAR = 2019
+
+# 农民人均可支配收入 averages (yuan): the county ("qingliu") and the province ("fujian").
+COUNTY_INCOME = {2016: Decimal(11900), 2017: Decimal(12910), 2018: Decimal(14000)}
+PROVINCE_INCOME = {2016: Decimal(14300), 2017: Decimal(15480), 2018: Decimal(16500)}
+
+# 农民人均可支配收入增长幅度 (%), 2017, 2018, 2019; keys: "city", "county" or a township id.
+GROWTH_PCT: dict[str, tuple[str, str, str]] = {
+    "city": ("8.3", "8.2", "8.6"),
+    "county": ("8.5", "8.4", "9.1"),  # above the city in 2019 (its exit year)
+    "longjin": ("8.1", "7.9", "8.4"),
+    "songxi": ("8.0", "8.2", "8.5"),  # 2018 exactly the city's: not above
+    "linshe": ("8.6", "9.0", "8.8"),  # key, 2018: above the city
+    "wenjiao": ("7.8", "8.0", "8.3"),
+    "yupeng": ("8.4", "8.1", "8.7"),
+    "shawu": ("7.9", "8.3", "8.2"),
+    "laifang": ("8.0", "8.1", "9.4"),  # key, 2019: above the city (not yet in 2017/2018)
+    "lingdi": ("8.2", "8.5", "8.9"),
+    "lijia": ("7.6", "7.8", "8.1"),
+    "changxiao": ("8.7", "8.4", "8.8"),
+    "litian": ("8.1", "8.7", "8.9"),  # key, 2018: above the city
+    "tianyuan": ("7.7", "8.0", "8.4"),
+    "songkou": ("8.3", "8.6", "8.5"),
+}
+# Province value of each public-service indicator (%) in 2017 and its yearly increase.
+SERVICE_PROVINCE: dict[str, tuple[str, str]] = {
+    "service.compulsory_education_retention_pct": ("94.6", "0.4"),
+    "service.medical_insurance_coverage_pct": ("97.8", "0.3"),
+    "service.safe_drinking_water_pct": ("91.5", "1.2"),
+    "service.paved_road_village_pct": ("98.6", "0.5"),
+    "service.clinic_coverage_pct": ("97.2", "0.8"),
+}
+# Offset of each unit from the province (percentage points), before a per-indicator jitter of ±0.3.
+SERVICE_OFFSET = {"province": "0", "city": "-0.3", "county": "-0.6", "township": "-1.0"}
+
+# Deterministic village exceptions (in the village's planned year).
+INCIDENCE_AT_LIMIT = "songxi-wujiafang"  # exactly 2.00 %: 低于2% not met
+INCIDENCE_ABOVE_LIMIT = {"lijia-changguan": Decimal("2.4")}  # percent
+INCOME_AT_COUNTY_SHARE = "longjin-jitou"  # exactly 80 % of the county average: met (≥)
+INCOME_TOO_LOW = {"yupeng-qinxi": Decimal("0.66")}  # share of the county average; < 60 % of the province's
+PROVINCE_PATH_ONLY = ("songkou-dayuan", "tianyuan-liaowu", "lingdi-jilong", "laifang-guanfang")
+COLLECTIVE_AT_LIMIT = "shawu-xinji"  # exactly 100,000 yuan: met (≥)
+COLLECTIVE_BELOW_LIMIT = "lingdi-buyun"  # 99,999 yuan: not met
+_POPULATION_DRIFT = Decimal("0.006")  # rural population shrinks 0.6 %/yr
+_POPULATION_CAP = Decimal(5000)
+_MAX_SHARE = Decimal("1.9")
+_YUAN = Decimal(1)
+_TENTH = Decimal("0.1")
+
 
 class SeedSummary(BaseModel):
     version: str
@@ -96,6 +188,7 @@ class SeedSummary(BaseModel):
     nationally_defined_persons_by_year: dict[int, int]
     incomes: int
     officials: int
+    statistics: int = 0  # unit_statistics rows
 
 
 @dataclass
@@ -260,6 +353,7 @@ def _summarize(s: Session, written: bool) -> SeedSummary:
         nationally_defined_persons_by_year={int(y): int(n) for y, n in sorted(national.items())},
         incomes=s.scalar(select(func.count()).select_from(HouseholdIncome)) or 0,
         officials=s.scalar(select(func.count()).select_from(OfficialPost)) or 0,
+        statistics=s.scalar(select(func.count()).select_from(UnitStatistic)) or 0,
     )
 
 
@@ -315,12 +409,18 @@ def _write(
         s.add(Township(id=t["id"], name=t["name"], county_id=county["id"],
                        is_key_township=bool(t.get("is_key_township", False))))
     s.flush()
+    paired = 0
     for v in villages:
+        department = None
+        if v.planned_exit_year is not None:
+            paired += 1
+            department = paired_department_label(paired)
         s.add(Village(
             id=v.id, name=v.name, township_id=v.township_id,
             is_poor_village=v.poor, is_hollow_village=v.hollow,
             poor_status="poor" if v.poor else None,
             hollow_status="poor" if v.hollow else None,
+            paired_department=department,
             synthetic=v.synthetic,
         ))
     s.flush()
@@ -356,6 +456,114 @@ def _write(
     s.add_all(incomes)
     s.add_all(heads)
     s.flush()
+
+    poor_persons: dict[str, int] = defaultdict(int)
+    for h in households:
+        poor_persons[h.village_id] += h.members
+    s.add_all(_statistics(geography, villages, poor_persons))
+    s.flush()
+
+
+def paired_department_label(n: int) -> str:
+    """A synthetic 挂包 department label; 示例 marks it as made up."""
+    return f"县示例局{n:02d}（挂包）"
+
+
+# -- unit statistics ----------------------------------------------------------------------------
+
+
+def _stat(unit_id: str, year: int, indicator: str, value: Decimal) -> UnitStatistic:
+    return UnitStatistic(
+        unit_id=unit_id, year=year, indicator=indicator, value=value, source=STATISTICS_SOURCE, synthetic=True
+    )
+
+
+def _statistics(
+    geography: _Geography, villages: list[_VillageRow], poor_persons: dict[str, int]
+) -> list[UnitStatistic]:
+    rng = random.Random(STATISTICS_SEED)
+    province_id, city_id, county_id = geography.province["id"], geography.city["id"], geography.county["id"]
+    rows: list[UnitStatistic] = []
+    for year in VILLAGE_STAT_YEARS:
+        rows.append(_stat(county_id, year, ind.RURAL_INCOME_PER_CAPITA, COUNTY_INCOME[year]))
+        rows.append(_stat(province_id, year, ind.RURAL_INCOME_PER_CAPITA, PROVINCE_INCOME[year]))
+    for v in villages:
+        rows.extend(_village_statistics(rng, v, poor_persons.get(v.id, 0)))
+
+    growth_units = [("city", city_id), ("county", county_id)] + [(t["id"], t["id"]) for t in geography.townships]
+    for key, unit_id in growth_units:
+        # A township missing from the table grows a little below the city.
+        values = GROWTH_PCT.get(key) or tuple(str(Decimal(c) - _TENTH * 3) for c in GROWTH_PCT["city"])
+        for year, value in zip(GROWTH_YEARS, values, strict=True):
+            rows.append(_stat(unit_id, year, ind.RURAL_INCOME_GROWTH_PCT, Decimal(value)))
+
+    service_units = [("province", province_id), ("city", city_id), ("county", county_id)] + [
+        ("township", t["id"]) for t in geography.townships if t.get("is_key_township")
+    ]
+    for level, unit_id in service_units:
+        for name in ind.SERVICE_INDICATORS:
+            base, step = (Decimal(x) for x in SERVICE_PROVINCE[name])
+            offset = Decimal(SERVICE_OFFSET[level])
+            jitter = Decimal(0) if level == "province" else Decimal(str(round(rng.uniform(-0.3, 0.3), 1)))
+            for i, year in enumerate(SERVICE_YEARS):
+                value = min(base + step * i + offset + jitter, Decimal(100))
+                rows.append(_stat(unit_id, year, name, value.quantize(_TENTH)))
+    return rows
+
+
+def _village_statistics(rng: random.Random, v: _VillageRow, poor: int) -> list[UnitStatistic]:
+    planned = v.planned_exit_year is not None
+    anchor = v.planned_exit_year if planned else VILLAGE_STAT_YEARS[-1]
+
+    # Rural population in the anchor year, sized so the village's poor persons are the wanted share.
+    share = Decimal(str(round(rng.uniform(0.8, 1.9), 2)))
+    # Keep villages with many poor persons near _POPULATION_CAP where a share up to 1.9 % allows it.
+    share = max(share, min(_MAX_SHARE, (Decimal(poor * 100) / _POPULATION_CAP).quantize(_CENT, rounding=ROUND_HALF_UP)))
+    floor = rng.randint(450, 800)
+    if v.id == INCIDENCE_AT_LIMIT and poor:
+        population = 50 * poor  # poor × 100 == 2 × population: exactly 2 %
+    elif v.id in INCIDENCE_ABOVE_LIMIT and poor:
+        population = int(poor * 100 / INCIDENCE_ABOVE_LIMIT[v.id])  # rounded down: at least that share
+    else:
+        population = max(math.ceil(Decimal(poor * 100) / share), floor)  # rounded up: at most that share
+
+    # Per-capita income as a share of the county average, the same share every year.
+    low, high = (0.83, 1.08) if planned else (0.85, 1.12)
+    ratio = Decimal(str(round(rng.uniform(low, high), 3)))
+    if v.id == INCOME_AT_COUNTY_SHARE:
+        ratio = Decimal("0.8")
+    elif v.id in INCOME_TOO_LOW:
+        ratio = INCOME_TOO_LOW[v.id]
+    elif v.id in PROVINCE_PATH_ONLY:
+        ratio = Decimal(str(round(rng.uniform(0.74, 0.78), 3)))
+
+    # Collective income: the anchor year's value; a 空壳村 was below 100,000 before its planned year.
+    collective = Decimal(rng.randrange(105_000, 260_000, 100) if planned else rng.randrange(120_000, 350_000, 100))
+    if v.id == COLLECTIVE_AT_LIMIT:
+        collective = Decimal(100_000)
+    elif v.id == COLLECTIVE_BELOW_LIMIT:
+        collective = Decimal(99_999)
+    hollow_before = Decimal(rng.randrange(60_000, 96_000, 100))
+
+    rows = []
+    for year in VILLAGE_STAT_YEARS:
+        gap = anchor - year  # > 0 before the anchor year
+        people = (Decimal(population) * (1 + _POPULATION_DRIFT * gap)).quantize(_YUAN, rounding=ROUND_HALF_UP)
+        income = (COUNTY_INCOME[year] * ratio).quantize(_YUAN, rounding=ROUND_HALF_UP)
+        if gap == 0:
+            kept = collective
+        elif gap < 0:
+            kept = (collective * (1 + Decimal("0.06") * -gap)).quantize(_YUAN, rounding=ROUND_HALF_UP)
+        elif v.hollow and planned:
+            kept = (hollow_before * (1 - Decimal("0.1") * (gap - 1))).quantize(_YUAN, rounding=ROUND_HALF_UP)
+        else:
+            kept = (collective * (1 - Decimal("0.08") * gap)).quantize(_YUAN, rounding=ROUND_HALF_UP)
+        rows += [
+            _stat(v.id, year, ind.RURAL_POPULATION, people),
+            _stat(v.id, year, ind.RURAL_INCOME_PER_CAPITA, income),
+            _stat(v.id, year, ind.COLLECTIVE_INCOME, kept),
+        ]
+    return rows
 
 
 def _household_sizes(rng: random.Random, persons: int) -> list[int]:

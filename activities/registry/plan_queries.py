@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from activities.registry.schema import Household, StatusChange, Township, Village
@@ -45,8 +46,8 @@ def require_tables(store: RegistryStore) -> None:
     """An empty or foreign database is not a registry: say so instead of reporting zero exits."""
     try:
         names = set(inspect(store.engine).get_table_names())
-    except Exception as exc:  # noqa: BLE001 - any failure to look inside is "cannot be reached"
-        raise RegistryUnavailable(f"the registry cannot be reached: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise RegistryUnavailable(f"the registry cannot be reached: {getattr(exc, 'orig', None) or exc}") from exc
     missing = [t for t in REQUIRED_TABLES if t not in names]
     if missing:
         raise RegistryUnavailable(

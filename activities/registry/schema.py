@@ -121,6 +121,20 @@ class OfficialPost(Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class OfficialKey(Base):
+    """A public key an administrator registered for an official post; revoked keys stay, marked."""
+
+    __tablename__ = "official_keys"
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    official_id: Mapped[str] = mapped_column(ForeignKey("officials.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_by: Mapped[str] = mapped_column(String(120))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
 class NoticePosting(Base):
     """One posting of a 公示 list in one place; the body carries no personal data."""
 

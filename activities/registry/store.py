@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -29,6 +29,13 @@ from domain.officials import Official, Roster
 from domain.refusals import Refusal, UnitNotFound
 from domain.roles import Role
 from domain.units import UnitPath
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were written in UTC, so say so."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
 
 
 class RegistryUnavailable(Exception):

@@ -1,6 +1,6 @@
 """A registry figure as a case freezes it: the value, its year and where it comes from."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,10 +24,13 @@ class Incidence(BaseModel):
     poor_persons: int
     rural_population: int
 
-    def percent(self) -> Decimal:
+    def percent(self, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+        """Two decimals. A check shows its figure rounded toward its verdict (ROUND_DOWN for "below",
+        ROUND_UP for "at or below"), so a shown 2.00% never contradicts the check's result."""
         if self.rural_population <= 0:
             return Decimal("100")
-        return (Decimal(self.poor_persons) * 100 / Decimal(self.rural_population)).quantize(Decimal("0.01"))
+        exact = Decimal(self.poor_persons) * 100 / Decimal(self.rural_population)
+        return exact.quantize(Decimal("0.01"), rounding=rounding)
 
     def below(self, percent: int) -> bool:
         """低于: strictly below, compared exactly in integers."""
@@ -37,5 +40,5 @@ class Incidence(BaseModel):
         """以下: the number itself included."""
         return self.rural_population > 0 and self.poor_persons * 100 <= percent * self.rural_population
 
-    def describe(self) -> str:
-        return f"{self.poor_persons} poor persons / {self.rural_population} rural population = {self.percent()}%"
+    def describe(self, rounding: str = ROUND_HALF_EVEN) -> str:
+        return f"{self.poor_persons} poor persons / {self.rural_population} rural population = {self.percent(rounding)}%"

@@ -2,7 +2,7 @@
 the city average, and each main public-service indicator compared with the city (township) or the
 province (county) average; whether it is "close" is the reviewer's recorded finding."""
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -51,7 +51,7 @@ def evaluate_key_area(facts: KeyAreaFacts) -> CriteriaReport:
         CriterionCheck(
             name="incidence",
             met=facts.incidence.at_or_below(INCIDENCE_LIMIT_PCT),
-            detail=f"{facts.incidence.describe()} (must be at or below {INCIDENCE_LIMIT_PCT}%)",
+            detail=f"{facts.incidence.describe(ROUND_UP)} (must be at or below {INCIDENCE_LIMIT_PCT}%)",
         ),
         _growth_check(facts),
     ]

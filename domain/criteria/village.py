@@ -1,7 +1,7 @@
 """贫困村 (and 空壳村) exit criteria: 贫困发生率低于2%, income ≥ 80% of the county's or ≥ 60% of the
 province's average, village collective income ≥ 100,000 yuan; other factors are weighed as findings."""
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -43,7 +43,7 @@ def evaluate_village(facts: VillageFacts) -> CriteriaReport:
         CriterionCheck(
             name="incidence",
             met=facts.incidence.below(INCIDENCE_LIMIT_PCT),
-            detail=f"{facts.incidence.describe()} (must be below {INCIDENCE_LIMIT_PCT}%)",
+            detail=f"{facts.incidence.describe(ROUND_DOWN)} (must be below {INCIDENCE_LIMIT_PCT}%)",
         ),
         _income_check(facts),
         _collective_check(facts),
@@ -60,12 +60,12 @@ def _income_check(facts: VillageFacts) -> CriterionCheck:
         ("county", facts.county_average_income, COUNTY_SHARE_PCT),
         ("province", facts.province_average_income, PROVINCE_SHARE_PCT),
     ):
-        if average is None:
+        if average is None or average.value <= 0:
             parts.append(f"no {label} average recorded")
             continue
         ok = income.value * 100 >= average.value * share
         met = met or ok
-        ratio = (income.value * 100 / average.value).quantize(Decimal("0.1"))
+        ratio = (income.value * 100 / average.value).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
         parts.append(f"{ratio}% of the {label} average {average.cite()} ({'≥' if ok else '<'} {share}%)")
     return CriterionCheck(name="income", met=met, detail=f"income {income.cite()}: " + "; ".join(parts))
 

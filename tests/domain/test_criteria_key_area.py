@@ -122,14 +122,6 @@ def test_incidence_with_no_rural_population_is_not_met():
     assert failed(report) == ["incidence"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (display): Incidence.percent() rounds half-even to 2 decimals, so 401/20000 = 2.005% is "
-        "reported as '= 2.00% (must be at or below 2%)' on a check that FAILS; the audit trail shows a "
-        "figure that contradicts its own verdict"
-    ),
-)
 def test_a_failed_incidence_is_never_displayed_as_2_00_percent():
     incidence = check(evaluate_key_area(key_area(poor=401, population=20_000)), "incidence")
     assert not incidence.met  # 2.005% is above 2%: the decision itself is right

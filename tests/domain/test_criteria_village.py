@@ -125,14 +125,6 @@ def test_incidence_describes_the_figures_it_was_computed_from():
     assert detail == "150 poor persons / 10000 rural population = 1.50% (must be below 2%)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (display): Incidence.percent() rounds half-even to 2 decimals, so 399/20000 = 1.995% is "
-        "reported as '= 2.00% (must be below 2%)' on a check that is MET; the audit trail shows a "
-        "figure that contradicts its own verdict"
-    ),
-)
 def test_a_met_incidence_is_never_displayed_as_2_00_percent():
     incidence = check(evaluate_village(village(poor=399, population=20_000)), "incidence")
     assert incidence.met  # 1.995% is below 2%: the decision itself is right
@@ -244,13 +236,6 @@ def test_income_cites_the_year_of_each_figure():
     assert f"10000 (2016, {COUNTY_SRC})" in check(evaluate_village(facts), "income").detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (display): the income ratio is rounded to 0.1%, so 7,999 of a 10,000 county average "
-        "(79.99%) is reported as '80.0% of the county average ... (< 80%)' on a FAILED check"
-    ),
-)
 def test_a_failed_income_ratio_is_never_displayed_as_80_0_percent():
     income = check(evaluate_village(village(income=7_999, county=10_000, province=20_000)), "income")
     assert not income.met  # the decision itself is right

@@ -246,3 +246,8 @@ def test_broken_plan_data_is_refused_with_exit_1(registry: dict, tmp_path: Path)
     (tmp_path / "plan").mkdir()
     result = _invoke(registry, "--year", "2017", env={"TUOPIN_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 1 and "plan data" in result.output
+
+
+def test_a_malformed_registry_url_is_a_usage_error() -> None:
+    result = CliRunner().invoke(plan, ["report", "--year", "2017", "--registry-url", "not a url"])
+    assert result.exit_code == 2 and "registry URL" in result.output

@@ -16,6 +16,7 @@ from activities.registry.schema import (
     HouseholdIncome,
     OfficialPost,
     Township,
+    UnitStatistic,
     Village,
 )
 from activities.registry.store import RegistryStore
@@ -101,6 +102,17 @@ def _income_rows(store: RegistryStore) -> list[tuple]:
         ]
 
 
+def _statistic_rows(store: RegistryStore) -> list[tuple]:
+    columns = [c for c in UnitStatistic.__table__.columns]
+    with store.session() as s:
+        return [
+            tuple(row)
+            for row in s.execute(
+                select(*columns).order_by(UnitStatistic.unit_id, UnitStatistic.indicator, UnitStatistic.year)
+            )
+        ]
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     store = _new_store(tmp_path_factory.mktemp("seed") / "r.db")
@@ -133,6 +145,7 @@ def test_summary_counts(seeded):
     assert summary.households == counts["households"]
     assert summary.officials == counts["officials"]
     assert summary.incomes == counts["household_incomes"] == 4 * counts["households"]
+    assert summary.statistics == counts["unit_statistics"] > 0
     assert 450 <= summary.households <= 750
     assert store.meta("demo_seed") == DEMO_SEED_VERSION
 
@@ -275,11 +288,14 @@ def test_second_seed_changes_nothing(seeded):
     store, first = seeded
     before = _row_counts(store)
     rows_before = _household_rows(store)
+    statistics_before = _statistic_rows(store)
     again = seed_demo(store, DATA_DIR)
     assert again.written is False
     assert again.model_dump(exclude={"written"}) == first.model_dump(exclude={"written"})
     assert _row_counts(store) == before
     assert _household_rows(store) == rows_before
+    assert again.statistics == first.statistics
+    assert _statistic_rows(store) == statistics_before
 
 
 def test_two_fresh_databases_are_identical(seeded, tmp_path):
@@ -288,6 +304,7 @@ def test_two_fresh_databases_are_identical(seeded, tmp_path):
     seed_demo(other, DATA_DIR)
     assert _household_rows(other) == _household_rows(store)
     assert _income_rows(other) == _income_rows(store)
+    assert _statistic_rows(other) == _statistic_rows(store)
     assert other.list_officials() == store.list_officials()
     assert other.list_villages() == store.list_villages()
 

@@ -1,6 +1,7 @@
 """Drives one household case through the workflow as the officials would (no CLI in between)."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
@@ -25,11 +26,11 @@ def appraisal(official: str = VS, held_on: date = date(2017, 1, 5), meeting: str
 
 
 class CaseDriver:
-    def __init__(self, env: WorkflowEnvironment, store: RegistryStore, task_queue: str) -> None:
+    def __init__(self, env: WorkflowEnvironment, store: RegistryStore, task_queue: str, keys_dir: Path) -> None:
         self.env = env
         self.client: Client = env.client
         self.store = store
-        self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue)
+        self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue, keys_dir=keys_dir)
         self.case_id = ""
 
     async def open(self, household: str, year: int = 2017, first: DecisionCommand | None = None) -> CaseState:
@@ -46,17 +47,17 @@ class CaseDriver:
         return await cases.show(self.client, self.case_id)
 
     async def decide(self, stage: str, official: str, outcome: str = "approve", **kw: object) -> CaseAck:
-        return await cases.decide(self.client, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
+        return await cases.decide(self.client, self.settings, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
 
     async def consent(self, official: str) -> CaseAck:
-        return await cases.consent(self.client, self.case_id, ConsentCommand(official_id=official))
+        return await cases.consent(self.client, self.settings, self.case_id, ConsentCommand(official_id=official))
 
     async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
         return await cases.lodge_objection(self.client, self.settings, self.case_id, name, contact, reason)
 
     async def resolve(self, objection: str, outcome: str, official: str = VS, finding: str = "经入户核实") -> CaseAck:
         return await cases.resolve(
-            self.client, self.case_id, ResolutionCommand(objection_id=objection, outcome=outcome, official_id=official, finding=finding)
+            self.client, self.settings, self.case_id, ResolutionCommand(objection_id=objection, outcome=outcome, official_id=official, finding=finding)
         )
 
     async def raw_update(self, name: str, arg: object) -> CaseAck:

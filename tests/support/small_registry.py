@@ -1,6 +1,7 @@
 """A small, hand-made registry for workflow tests: every figure chosen to sit on a boundary or not."""
 
 from decimal import Decimal
+from pathlib import Path
 
 from activities.registry.schema import (
     City,
@@ -14,6 +15,7 @@ from activities.registry.schema import (
     Village,
 )
 from domain import indicators as ind
+from starters.demo_keys import create_demo_keys
 from activities.registry.store import RegistryStore
 
 VILLAGE = "changxiao-hepai"
@@ -48,7 +50,7 @@ POSTS = [
 ]
 
 
-def build(store: RegistryStore, eligible: int = 60) -> None:
+def build(store: RegistryStore, keys_dir: Path, eligible: int = 60) -> None:
     """`eligible` households hepai-e001.. pass 2017 criteria; hepai-x-* fail one criterion each."""
     store.create_schema()
     with store.session() as s:
@@ -79,6 +81,7 @@ def build(store: RegistryStore, eligible: int = 60) -> None:
         for unit, indicator, value in STATISTICS:
             s.add(UnitStatistic(unit_id=unit, year=2017, indicator=indicator, value=Decimal(value),
                                 source="test fixture", synthetic=True))
+    create_demo_keys(store, keys_dir)
 
 
 SERVICE = list(ind.SERVICE_INDICATORS)
