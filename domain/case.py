@@ -73,6 +73,16 @@ class Announcement(BaseModel):
     kind: Literal["announcement", "filing"] = "announcement"
 
 
+class Reminder(BaseModel):
+    """A reminder (or an escalation to the level above) sent about a case that waited too long."""
+
+    at: datetime
+    kind: Literal["reminder", "escalation"]
+    recipient: str  # role@jurisdiction
+    stage: str
+    waiting_since: datetime
+
+
 class RefusedAttempt(BaseModel):
     """A signed message the case refused: who tried what, and why. It changed nothing else."""
 
@@ -112,6 +122,8 @@ class CaseState(BaseModel):
     announcements: list[Announcement] = Field(default_factory=list)
     registry_change: dict[str, Any] | None = None
     awaiting: list[Awaiting] = Field(default_factory=list)
+    awaiting_since: datetime | None = None
+    reminders: list[Reminder] = Field(default_factory=list)
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
     used_signatures: list[str] = Field(default_factory=list)  # sha256 of each accepted signature
 

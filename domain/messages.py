@@ -1,5 +1,6 @@
 """What officials and villagers send to a case (Temporal update inputs) and what they get back."""
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -127,3 +128,14 @@ class CaseOutcome(BaseModel):
     case_id: str
     status: str
     reason: str | None = None
+
+
+class ReminderCommand(BaseModel):
+    """Sent by the reminder workflow: what was sent to whom about this case."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["reminder", "escalation"]
+    recipient: Id
+    stage: Id
+    waiting_since: datetime

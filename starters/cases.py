@@ -15,6 +15,7 @@ from activities.registry.store import RegistryStore, RegistryUnavailable
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
+from domain.case_summary import static_details, static_summary
 from domain.criteria.evaluate import evaluate_case
 from domain.messages import (
     CaseAck,
@@ -100,6 +101,8 @@ async def open_case(
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            static_summary=static_summary(exit_type, unit_id, year, designation),
+            static_details=static_details(exit_type),
             search_attributes=TypedSearchAttributes([
                 SearchAttributePair(sa.EXIT_TYPE, exit_type),
                 SearchAttributePair(sa.UNIT_ID, unit_id),
@@ -208,3 +211,23 @@ async def list_cases(
             "started_at": execution.start_time.isoformat() if execution.start_time else None,
         })
     return rows
+
+
+async def inbox(client: Client, settings: Settings, official_id: str) -> list[dict[str, Any]]:
+    """Open cases whose Awaiting list names this official's post, oldest wait first."""
+    post = _official(_registry(settings), official_id)
+    key = f"{post.role.value}@{post.jurisdiction_id}"
+    now = datetime.now(timezone.utc)
+    rows = []
+    async for execution in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}'"):
+        since = execution.typed_search_attributes.get(sa.AWAITING_SINCE)
+        waited = now - since if since else None
+        rows.append({
+            "case_id": execution.id,
+            "stage": execution.typed_search_attributes.get(sa.CASE_STAGE),
+            "awaiting": key,
+            "waiting_since": since.isoformat() if since else None,
+            "waited": f"{waited.days}d {waited.seconds // 3600}h" if waited else None,
+            "waited_seconds": int(waited.total_seconds()) if waited else None,
+        })
+    return sorted(rows, key=lambda r: r["waiting_since"] or "")

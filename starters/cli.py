@@ -129,6 +129,32 @@ def worker(settings: Settings, as_json: bool) -> None:
     run(worker_until_signalled(settings))
 
 
+@cli.command()
+@common
+def setup(settings: Settings, as_json: bool) -> None:
+    """Prepare an existing Temporal cluster (idempotent): search attributes and the reminder Schedule."""
+    from starters.setup import ensure_setup
+
+    async def go() -> Any:
+        return await ensure_setup(await connect(settings), settings)
+
+    result = run(go())
+    say(as_json, result, "\n".join(f"{k:24} {v}" for k, v in result.items()))
+
+
+@cli.command()
+@common
+@click.option("--as", "official", required=True, help="Your official id.")
+def inbox(settings: Settings, as_json: bool, official: str) -> None:
+    """The cases waiting for you (your role in your jurisdiction), oldest first."""
+
+    async def go() -> Any:
+        return await cases.inbox(await connect(settings), settings, official)
+
+    rows = run(go())
+    say(as_json, rows, render.table_text(rows, ["case_id", "stage", "waiting_since", "waited"]))
+
+
 # -- registry ---------------------------------------------------------------------------------
 @cli.group()
 def registry() -> None:

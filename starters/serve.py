@@ -14,6 +14,7 @@ from starters.client import connect
 from starters.errors import CliError, Refused, Unreachable
 from starters.registry_commands import seed
 from starters.search_attribute_setup import register_search_attributes
+from starters.setup import ensure_setup
 from workers.policy_loader import PolicyConfigError, load_policy
 from workers.settings import Settings
 from workers.worker import run_worker
@@ -77,6 +78,7 @@ async def serve(settings: Settings) -> None:
         raise Unreachable(f"the embedded Temporal server did not start on {settings.address}: {exc}") from None
     stop = _stop_event()
     try:
+        await ensure_setup(env.client, settings)
         log.info("serving", address=settings.address, web_ui=f"http://localhost:{settings.ui_port}",
                  namespace=settings.namespace, home=str(settings.home))
         await run_worker(settings, env.client, stop)

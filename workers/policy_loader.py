@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from domain.policy import PolicyConfig
+from domain.reminder_policy import ReminderPolicy
 
 
 class PolicyConfigError(Exception):
@@ -22,3 +23,13 @@ def load_policy(data_dir: Path) -> PolicyConfig:
         raise PolicyConfigError(f"policy file missing: {exc.filename}") from None
     except (ValidationError, ValueError, KeyError) as exc:
         raise PolicyConfigError(f"policy configuration in {folder} refused: {exc}") from None
+
+
+def load_reminder_policy(data_dir: Path) -> ReminderPolicy:
+    path = data_dir / "policy" / "reminders.json"
+    try:
+        return ReminderPolicy.from_document(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise PolicyConfigError(f"policy file missing: {path}") from None
+    except (ValidationError, ValueError, KeyError) as exc:
+        raise PolicyConfigError(f"reminder configuration in {path} refused: {exc}") from None

@@ -11,9 +11,11 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.notice_activities import NoticeActivities
 from activities.registry.store import RegistryStore
 from activities.registry_activities import RegistryActivities
+from activities.reminder_activities import ReminderActivities
+from domain.reminder_policy import ReminderPolicy
 from domain.policy import PolicyConfig
-from workers.policy_loader import load_policy
-from workers.settings import Settings
+from workers.policy_loader import load_policy, load_reminder_policy
+from workers.settings import PROJECT_ROOT, Settings
 from workflows.registry import ALL_WORKFLOWS
 
 WORKFLOWS = ALL_WORKFLOWS
@@ -23,10 +25,12 @@ log = structlog.get_logger(__name__)
 
 
 def build_worker(
-    client: Client, store: RegistryStore, policy: PolicyConfig, task_queue: str, executor: ThreadPoolExecutor
+    client: Client, store: RegistryStore, policy: PolicyConfig, task_queue: str, executor: ThreadPoolExecutor,
+    reminder_policy: ReminderPolicy | None = None,
 ) -> Worker:
     registry = RegistryActivities(store, policy)
     notices = NoticeActivities(store)
+    reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     return Worker(
         client,
         task_queue=task_queue,
@@ -39,6 +43,7 @@ def build_worker(
             notices.post_notice,
             notices.close_notice,
             notices.announce,
+            reminders.sweep,
         ],
         activity_executor=executor,
         # cryptography's native module may be initialised only once per process: the sandbox must
@@ -51,10 +56,11 @@ def build_worker(
 
 async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
     policy = load_policy(settings.data_dir)
+    reminder_policy = load_reminder_policy(settings.data_dir)
     store = RegistryStore.from_url(settings.registry)
     store.create_schema()
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, store, policy, settings.task_queue, executor)
+        worker = build_worker(client, store, policy, settings.task_queue, executor, reminder_policy)
         async with worker:
             log.info("worker_started", task_queue=settings.task_queue, namespace=settings.namespace)
             await stop.wait()

@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseState, RefusedAttempt
+    from domain.case import Announcement, CaseState, RefusedAttempt, Reminder
+    from domain.case_summary import current_details
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
         Awaiting,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionCommand,
         ObjectionCommand,
         OpenCaseInput,
+        ReminderCommand,
         ResolutionCommand,
     )
     from domain.notice_rules import (
@@ -133,6 +135,22 @@ class ExitCase:
     @resolve.validator
     def _validate_resolve(self, cmd: ResolutionCommand) -> None:
         refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.roster, cmd))
+
+    @workflow.signal
+    def record_reminder(self, cmd: ReminderCommand) -> None:
+        """The reminder sweep tells the case what it sent, so `show` and the dossier list it. A
+        reminder about a wait that has since ended is ignored."""
+        if self.case.status != "open" or cmd.stage != self.case.stage or cmd.waiting_since != self.case.awaiting_since:
+            return
+        if not any(
+            r.kind == cmd.kind and r.recipient == cmd.recipient and r.waiting_since == cmd.waiting_since
+            for r in self.case.reminders
+        ):
+            self.case.reminders.append(
+                Reminder(at=workflow.now(), kind=cmd.kind, recipient=cmd.recipient, stage=cmd.stage,
+                         waiting_since=cmd.waiting_since)
+            )
+            workflow.set_current_details(current_details(self.case))
 
     @workflow.query
     def state(self) -> CaseState:
@@ -319,17 +337,22 @@ class ExitCase:
         )
 
     def _publish(self) -> None:
-        """Keeps `awaiting` and the search attributes current with the case."""
-        self.case.awaiting = self._awaiting()
+        """Keeps `awaiting`, the search attributes and the Web UI's current details in step with the case."""
+        awaiting = self._awaiting()
+        if awaiting != self.case.awaiting or self.case.awaiting_since is None:
+            self.case.awaiting_since = workflow.now()
+        self.case.awaiting = awaiting
         window = self.case.current_notice()
         updates = [
             sa.CASE_STAGE.value_set(self.case.stage),
             sa.CASE_STATUS.value_set(self.case.status),
             sa.AWAITING.value_set([a.key() for a in self.case.awaiting]),
+            sa.AWAITING_SINCE.value_set(self.case.awaiting_since),
         ]
         if window is not None:
             updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
         workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(current_details(self.case))
 
     def _awaiting(self) -> list[Awaiting]:
         if self.case.status != "open" or not self.case.ready or self.case.pending_return:

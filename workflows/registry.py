@@ -2,6 +2,7 @@
 
 from workflows.county_exit import CountyExitWorkflow
 from workflows.household_exit import HouseholdExitWorkflow
+from workflows.reminder_sweep import ReminderSweepWorkflow
 from workflows.township_exit import TownshipExitWorkflow
 from workflows.village_exit import VillageExitWorkflow
 
@@ -11,4 +12,4 @@ WORKFLOW_BY_EXIT_TYPE = {
     "township": TownshipExitWorkflow,
     "county": CountyExitWorkflow,
 }
-ALL_WORKFLOWS = list(WORKFLOW_BY_EXIT_TYPE.values())
+ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow]

@@ -182,6 +182,21 @@ class StatusChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ReminderOutbox(Base):
+    """Reminders and escalations to send (a mail/SMS gateway drains it); one row per wait and recipient."""
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "recipient", "waiting_since"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(120))  # role@jurisdiction
+    stage: Mapped[str] = mapped_column(String(64))
+    waiting_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ObjectionContact(Base):
     """An objector's contact, kept here and out of the case history the Web UI shows."""
 

@@ -6,7 +6,8 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +57,19 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="module")
-def cli(dev_server: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("tuopin-home")
+@contextmanager
+def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, data_dir: Path | None = None) -> Iterator[Cli]:
+    """A seeded registry under `home` and a `tuopin worker` process; the worker must stop cleanly."""
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
         "TEMPORAL_NAMESPACE": "default",
         "TUOPIN_HOME": str(home),
-        "TUOPIN_TASK_QUEUE": "tuopin-e2e",
+        "TUOPIN_TASK_QUEUE": task_queue,
         "TUOPIN_LOG_FORMAT": "json",
     }
+    if data_dir is not None:
+        env["TUOPIN_DATA_DIR"] = str(data_dir)
     cli = Cli(env)
     seeded = cli.run("registry", "seed")
     assert seeded.returncode == 0, seeded.stderr
@@ -81,3 +84,9 @@ def cli(dev_server: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactor
             worker.kill()
             out, err = worker.communicate()
         assert worker.returncode == 0, f"the worker did not stop cleanly ({worker.returncode}): {err[-2000:]}"
+
+
+@pytest.fixture(scope="module")
+def cli(dev_server: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    with running_cli(dev_server, tmp_path_factory.mktemp("tuopin-home"), "tuopin-e2e") as running:
+        yield running

@@ -1,0 +1,1 @@
+"""The registry's Alembic migrations (run them through activities.registry.migrate)."""

@@ -1,0 +1,1 @@
+"""One module per revision, applied in order by activities.registry.migrate."""

@@ -1,0 +1,380 @@
+"""档案: a case's complete trail as one tamper-evident document (SPEC: 责任可追溯). Pure: no I/O.
+
+The dossier is an ordered list of entries (the opening with its frozen facts and criteria, every
+decision, notice window, objection, refused attempt, announcement, the registry change and the
+close), ordered by time. Each entry is chained to the one before by SHA-256 over its canonical
+JSON, so one changed byte breaks its own hash. Every signature in it is checked against the public
+keys embedded in the document (and, when given, against the registry's): the signed content is
+rebuilt from the entry's own data, exactly as the workflow rebuilt it when it accepted the message.
+
+A chain proves the entries were not changed *relative to its head*: whoever rewrites the whole chain
+consistently can add or drop unsigned entries. Compare the head with one kept elsewhere (the printed
+dossier shows it) to rule that out; signed content cannot be forged without the officials' keys.
+"""
+
+import binascii
+import json
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.case import CaseState
+from domain.procedures import PROCEDURES
+from domain.roles import Level
+from domain.signature_rules import KeyInfo
+from domain.signing import Signature, digest, key_id, signed_fields, verify
+
+FORMAT = "tuopin-dossier/1"
+ZERO_HASH = "0" * 64
+ENTRY_KEYS = {"seq", "kind", "at", "data", "prev_hash", "hash"}
+RESOLUTION_OUTCOME = {"upheld": "uphold", "dismissed": "dismiss"}
+
+
+class Problem(BaseModel):
+    """One thing wrong with a dossier: which entry (seq and kind; None for the document) and what."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int | None
+    kind: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.seq} ({self.kind})" if self.seq is not None else "dossier"
+        return f"{where}: {self.message}"
+
+
+class RegistryExtras(BaseModel):
+    """What the registry holds about a case beyond its state, as plain rows (the export reads them)."""
+
+    notices: list[dict[str, Any]] = Field(default_factory=list)  # postings: window_no, scope_level, jurisdiction_id, ..., body
+    announcements: list[dict[str, Any]] = Field(default_factory=list)  # kind, scope_level, jurisdiction_id, at, body
+    status_changes: list[dict[str, Any]] = Field(default_factory=list)  # case_id, unit_type, unit_id, from/to_status, at
+
+
+# -- JSON-native values, so a hash survives writing the file and reading it back -------------------
+def utc_text(value: datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:  # the registry's SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (Decimal, set, tuple)):
+        return str(value) if isinstance(value, Decimal) else list(value)
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return digest({k: v for k, v in entry.items() if k != "hash"})
+
+
+# -- the signed content, rebuilt from an entry's data -------------------------------------------------
+def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What a decision's (or consent's) signature covers, as the workflow rebuilt it on acceptance."""
+    return signed_fields(
+        kind="consent" if data["outcome"] == "consent" else "decision", case_id=case_id, stage=data["stage"],
+        outcome=data["outcome"], official_id=data["official_id"], role=data["role"],
+        jurisdiction_id=data["jurisdiction_id"], signed_at=datetime.fromisoformat(data["signature"]["signed_at"]),
+        meeting_ref=data.get("meeting_ref"), note=data.get("note"), to_stage=data.get("to_stage"),
+        evidence=data.get("record"),
+    )
+
+
+def resolution_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What an objection's resolution signature covers: the finding is the note."""
+    return signed_fields(
+        kind="resolution", case_id=case_id, stage=data["resolution_stage"],
+        outcome=RESOLUTION_OUTCOME[data["status"]], official_id=data["resolved_by"], role=data["resolver_role"],
+        jurisdiction_id=data["resolver_jurisdiction_id"],
+        signed_at=datetime.fromisoformat(data["resolution_signature"]["signed_at"]), note=data.get("finding"),
+        objection_id=data["objection_id"],
+    )
+
+
+# -- building ------------------------------------------------------------------------------------------
+def _resolver_jurisdiction(case: CaseState, stage_id: str) -> str | None:
+    """The case does not record where its resolver sits; the procedure does (SPEC: the responsible level)."""
+    procedure = PROCEDURES.get(case.exit_type)
+    if procedure is None or case.unit_path is None:
+        return None
+    try:
+        level: Level | None = procedure.stage(stage_id).resolver_level
+        return case.unit_path.jurisdiction(level) if level is not None else None
+    except (KeyError, ValueError):
+        return None
+
+
+def _drafts(case: CaseState, extras: RegistryExtras) -> list[tuple[datetime, str, dict[str, Any]]]:
+    """(time, kind, data) of every entry, in the order ties in time keep."""
+    drafts: list[tuple[datetime, str, dict[str, Any]]] = []
+    opened = case.model_dump(
+        mode="json",
+        include={"case_id", "exit_type", "unit_id", "year", "designation", "opened_by", "opened_at", "unit_path",
+                 "facts", "criteria", "notice_rule"},
+    )
+    drafts.append((case.opened_at, "opened", opened))
+    for decision in case.decisions:
+        data = decision.model_dump(mode="json")
+        if decision.signature is not None:
+            data["signed_fields"] = decision_fields(case.case_id, data)
+        drafts.append((decision.at, "decision", data))
+    for attempt in case.refused_attempts:
+        drafts.append((attempt.at, "refused_attempt", attempt.model_dump(mode="json")))
+    stage_of_window = {w.window_no: w.stage for w in case.notices}
+    for objection in case.objections:
+        data = objection.model_dump(mode="json")
+        if objection.status != "open":
+            stage = stage_of_window.get(objection.window_no, "")
+            data["resolution_stage"] = stage
+            data["resolver_jurisdiction_id"] = _resolver_jurisdiction(case, stage)
+            if objection.resolution_signature is not None:
+                data["resolution_signed_fields"] = resolution_fields(case.case_id, data)
+        drafts.append((objection.lodged_at, "objection", data))
+    for window in case.notices:
+        data = window.model_dump(mode="json")
+        data["postings"] = [plain(p) for p in extras.notices if p.get("window_no") == window.window_no]
+        drafts.append((window.opened_at, "notice", data))
+    posted = {(a.get("kind"), a.get("jurisdiction_id")): a for a in extras.announcements}
+    for announcement in case.announcements:
+        data = announcement.model_dump(mode="json")
+        row = posted.pop((announcement.kind, announcement.jurisdiction_id), None)
+        data["body"] = row.get("body") if row else None
+        drafts.append((announcement.at, announcement.kind, data))
+    for row in posted.values():  # posted in the registry but not (yet) in the case state
+        drafts.append((datetime.fromisoformat(utc_text(row["at"]) or ""), row.get("kind", "announcement"),
+                       {**plain(row), "registry_only": True}))
+    if case.registry_change is not None:
+        data = {**plain(case.registry_change), "registry_rows": [
+            plain(r) for r in extras.status_changes if r.get("case_id") == case.case_id
+        ]}
+        drafts.append((datetime.fromisoformat(str(case.registry_change["at"])), "registry_change", data))
+    if case.status != "open" and case.closed_at is not None:
+        closed = {"status": case.status, "reason": case.outcome_reason, "closed_at": utc_text(case.closed_at),
+                  "stage": case.stage}
+        drafts.append((case.closed_at, "closed", closed))
+    return drafts
+
+
+def build_dossier(case: CaseState, extras: RegistryExtras | None, keys: Iterable[KeyInfo], generated_at: datetime) -> dict[str, Any]:
+    drafts = _drafts(case, extras or RegistryExtras())
+    order = sorted(range(len(drafts)), key=lambda i: (_instant(drafts[i][0]), i))  # stable for equal times
+    entries: list[dict[str, Any]] = []
+    prev = ZERO_HASH
+    for seq, index in enumerate(order, 1):
+        at, kind, data = drafts[index]
+        entry = {"seq": seq, "kind": kind, "at": utc_text(at), "data": plain(data), "prev_hash": prev}
+        entry["hash"] = prev = entry_hash(entry)
+        entries.append(entry)
+    used = _used_key_ids(entries)
+    embedded = {
+        k.key_id: {"official_id": k.official_id, "public_key": k.public_key,
+                   "registered_at": utc_text(k.registered_at), "revoked_at": utc_text(k.revoked_at)}
+        for k in keys if k.key_id in used
+    }
+    return {
+        "format": FORMAT, "case_id": case.case_id, "generated_at": utc_text(generated_at), "entries": entries,
+        "keys": dict(sorted(embedded.items())), "head": prev,
+    }
+
+
+def _instant(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _signatures(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    data = entry.get("data") or {}
+    sig = data.get("signature") if entry.get("kind") == "decision" else data.get("resolution_signature")
+    return [sig] if isinstance(sig, dict) else []
+
+
+def _used_key_ids(entries: list[dict[str, Any]]) -> set[str]:
+    used = {s.get("key_id") for e in entries for s in _signatures(e)}
+    used |= {e["data"].get("key_id") for e in entries if e["kind"] == "refused_attempt"}
+    return {k for k in used if k}
+
+
+def signature_count(doc: dict[str, Any]) -> int:
+    return sum(len(_signatures(e)) for e in doc.get("entries", []) if isinstance(e, dict))
+
+
+def signer_key_ids(doc: dict[str, Any]) -> list[str]:
+    """Every key id a dossier's signatures name (to ask the registry about)."""
+    ids = {s.get("key_id") for e in doc.get("entries", []) if isinstance(e, dict) for s in _signatures(e)}
+    return sorted({str(k) for k in ids if k} | set(doc.get("keys") or {}))
+
+
+# -- verifying -------------------------------------------------------------------------------------------
+def verify_dossier(doc: Any, registry_keys: dict[str, Any] | None = None) -> list[Problem]:
+    """Every hash, the chain, the head, the entries' order, and every signature (against the embedded
+    keys; with `registry_keys` {key_id: KeyInfo}, also that each embedded key is the registry's and was
+    not revoked when the signature was made or accepted). An empty list: the dossier is intact."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        return [Problem(seq=None, kind=None, message="not a tuopin dossier (no list of entries)")]
+    if doc.get("format") != FORMAT:
+        problems.append(Problem(seq=None, kind=None, message=f"format is {doc.get('format')!r}, not {FORMAT!r}"))
+    entries = doc["entries"]
+    prev, last_at = ZERO_HASH, None
+    for position, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            problems.append(Problem(seq=position, kind=None, message="is not an entry object"))
+            prev = None
+            continue
+        seq, kind = entry.get("seq"), entry.get("kind")
+        say = lambda message, s=seq, k=kind: problems.append(Problem(seq=s if isinstance(s, int) else position, kind=k, message=message))  # noqa: E731
+        if set(entry) != ENTRY_KEYS:
+            say(f"has fields {sorted(entry)}; an entry has exactly {sorted(ENTRY_KEYS)}")
+        if seq != position:
+            say(f"is numbered {seq!r} but stands at position {position}: entries were removed, added or reordered")
+        if entry.get("prev_hash") != prev:
+            say("prev_hash is not the hash of the entry before it: the chain is broken here "
+                "(an entry before it was removed, added, reordered or rehashed)")
+        if entry.get("hash") != entry_hash(entry):
+            say("hash does not match the entry's content: the entry was changed after it was written")
+        prev = entry.get("hash")
+        try:
+            at = datetime.fromisoformat(entry.get("at"))
+            if last_at is not None and at < last_at:
+                say(f"at {entry.get('at')} is earlier than the entry before it: entries are out of time order")
+            last_at = at
+        except (TypeError, ValueError):
+            say(f"at {entry.get('at')!r} is not a time")
+    head = entries[-1].get("hash") if entries and isinstance(entries[-1], dict) else ZERO_HASH
+    if doc.get("head") != head:
+        problems.append(Problem(seq=len(entries) or None, kind=_kind(entries, -1),
+                                message=f"the dossier's head {doc.get('head')!r} is not the last entry's hash"))
+    problems += _check_structure(doc, entries)
+    case_id = _case_id(entries)
+    keys, registry = _keys(doc, problems), _registry(registry_keys)
+    for position, entry in enumerate(entries, 1):
+        if isinstance(entry, dict) and entry.get("kind") in ("decision", "objection"):
+            problems += _check_entry_signature(entry, position, case_id, keys, registry)
+    return problems
+
+
+def _kind(entries: list[Any], index: int) -> str | None:
+    return entries[index].get("kind") if entries and isinstance(entries[index], dict) else None
+
+
+def _case_id(entries: list[Any]) -> str | None:
+    first = entries[0] if entries and isinstance(entries[0], dict) else {}
+    return (first.get("data") or {}).get("case_id") if first.get("kind") == "opened" else None
+
+
+def _check_structure(doc: dict[str, Any], entries: list[Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    kinds = [e.get("kind") if isinstance(e, dict) else None for e in entries]
+    if not kinds or kinds[0] != "opened":
+        problems.append(Problem(seq=1 if kinds else None, kind=kinds[0] if kinds else None,
+                                message="a dossier begins with the case's opening entry"))
+    for position, kind in enumerate(kinds, 1):
+        if kind == "opened" and position != 1:
+            problems.append(Problem(seq=position, kind=kind, message="a second opening entry"))
+        if kind == "closed" and position != len(kinds):
+            problems.append(Problem(seq=position, kind=kind, message="entries follow the case's closing entry"))
+    if _case_id(entries) != doc.get("case_id"):
+        problems.append(Problem(seq=1, kind="opened", message=f"opens case {_case_id(entries)!r}, "
+                                f"but the dossier says it is case {doc.get('case_id')!r}"))
+    decisions = [(p, e) for p, e in enumerate(entries, 1) if isinstance(e, dict) and e.get("kind") == "decision"]
+    for number, (position, entry) in enumerate(decisions, 1):
+        if (entry.get("data") or {}).get("seq") != number:
+            problems.append(Problem(seq=position, kind="decision", message=f"is decision #{(entry.get('data') or {}).get('seq')} "
+                                    f"where decision #{number} belongs: a decision was removed, added or reordered"))
+    return problems
+
+
+def _keys(doc: dict[str, Any], problems: list[Problem]) -> dict[str, KeyInfo]:
+    keys: dict[str, KeyInfo] = {}
+    for kid, raw in (doc.get("keys") or {}).items():
+        try:
+            keys[kid] = KeyInfo(key_id=kid, **raw)
+        except (TypeError, ValidationError):
+            problems.append(Problem(seq=None, kind=None, message=f"embedded key {kid} is malformed"))
+    return keys
+
+
+def _registry(registry_keys: dict[str, Any] | None) -> dict[str, KeyInfo] | None:
+    if registry_keys is None:
+        return None
+    return {kid: k if isinstance(k, KeyInfo) else KeyInfo.model_validate(k) for kid, k in registry_keys.items()}
+
+
+def _check_entry_signature(
+    entry: dict[str, Any], position: int, case_id: str | None, keys: dict[str, KeyInfo], registry: dict[str, KeyInfo] | None
+) -> list[Problem]:
+    kind, data = entry["kind"], entry.get("data") or {}
+    seq = entry.get("seq") if isinstance(entry.get("seq"), int) else position
+    out: list[Problem] = []
+    say = lambda message: out.append(Problem(seq=seq, kind=kind, message=message))  # noqa: E731
+    if kind == "decision":
+        raw, stored_key, rebuild, signer, accepted = data.get("signature"), "signed_fields", decision_fields, data.get("official_id"), data.get("at")
+    else:
+        if data.get("status") == "open":
+            return out
+        raw, stored_key, rebuild = data.get("resolution_signature"), "resolution_signed_fields", resolution_fields
+        signer, accepted = data.get("resolved_by"), data.get("resolved_at")
+    what = "resolution" if kind == "objection" else "decision"
+    if raw is None:
+        say(f"the {what} of {signer} is not signed; every {what} is")
+        return out
+    try:
+        sig = Signature.model_validate(raw)
+        expected = rebuild(case_id or "", data)
+        accepted_at = datetime.fromisoformat(accepted)
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        say(f"the {what}'s signature or signed content cannot be read: {exc}")
+        return out
+    stored = data.get(stored_key)
+    if stored != expected:
+        differ = sorted(k for k in set(expected) | set(stored or {}) if (stored or {}).get(k) != expected.get(k))
+        say(f"the stored {stored_key} differ from what the entry's data implies (in {', '.join(differ)})")
+    if sig.case_id != case_id:
+        say(f"the signature was made for case {sig.case_id!r}, not {case_id!r}")
+    if sig.stage != expected["stage"]:
+        say(f"the signature was made for stage {sig.stage!r}, not {expected['stage']!r}")
+    key = keys.get(sig.key_id)
+    if key is None:
+        say(f"key {sig.key_id} of {signer} is not among the dossier's keys")
+        return out
+    if key.official_id != signer:
+        say(f"key {sig.key_id} belongs to {key.official_id}, but the {what} is by {signer}")
+    if _fingerprint(key.public_key) != sig.key_id:
+        say(f"the embedded public key of {sig.key_id} does not have that fingerprint: the key was replaced")
+    for source, info in (("embedded", key), ("registry", (registry or {}).get(sig.key_id))):
+        if info is not None and info.revoked_at is not None and (info.revoked_at <= sig.signed_at or info.revoked_at <= accepted_at):
+            say(f"key {sig.key_id} was revoked at {info.revoked_at.isoformat()} ({source}), before it signed "
+                f"at {sig.signed_at.isoformat()} / was accepted at {accepted_at.isoformat()}")
+    if registry is not None:
+        known = registry.get(sig.key_id)
+        if known is None:
+            say(f"key {sig.key_id} of {signer} is not in the registry")
+        elif (known.official_id, known.public_key) != (key.official_id, key.public_key):
+            say(f"the embedded key {sig.key_id} is not the registry's (official or public key differ)")
+    if not verify(key.public_key, expected, sig.value):
+        say(f"the signature of {signer} does not verify over this {what}'s content with key {sig.key_id}")
+    return out
+
+
+def _fingerprint(public_key: str) -> str | None:
+    try:
+        return key_id(public_key)
+    except (binascii.Error, ValueError):
+        return None
+
