@@ -27,6 +27,7 @@ class CaseData(BaseModel):
     facts: dict[str, Any]
     unit_path: UnitPath
     policy: PolicyConfig
+    simulation_worker: bool = False  # the worker that read it was started with --simulation
 
 
 class RosterInput(BaseModel):

@@ -21,16 +21,17 @@ from domain.policy import PolicyConfig
 
 
 class RegistryActivities:
-    def __init__(self, store: RegistryStore, policy: PolicyConfig) -> None:
+    def __init__(self, store: RegistryStore, policy: PolicyConfig, simulation: bool = False) -> None:
         self.store = store
         self.policy = policy
+        self.simulation = simulation
 
     @activity.defn
     def load_case(self, inp: LoadCaseInput) -> CaseData:
         facts, path = refusals_are_final(
             lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
         )
-        return CaseData(facts=facts, unit_path=path, policy=self.policy)
+        return CaseData(facts=facts, unit_path=path, policy=self.policy, simulation_worker=self.simulation)
 
     @activity.defn
     def load_roster(self, inp: RosterInput) -> Roster:

@@ -9,6 +9,7 @@ from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
 from domain.signing import Signature
+from domain.simulation import Simulation
 from domain.units import UnitPath
 
 CaseStatus = Literal["open", "exited", "rejected"]
@@ -112,6 +113,7 @@ class CaseState(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)  # frozen at opening (实事求是)
     criteria: CriteriaReport | None = None
     notice_rule: NoticeRule | None = None
+    simulation: Simulation | None = None  # a load-test case: its notice may be shorter than 7 days
     stage_pass: dict[str, int] = Field(default_factory=dict)
     filled: dict[str, int] = Field(default_factory=dict)  # slot key -> decision seq, current pass
     meeting_refs: dict[str, str] = Field(default_factory=dict)  # "phase index" -> meeting ref

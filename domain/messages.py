@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.officials import Official
 from domain.signing import Signature
+from domain.simulation import Simulation
 
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -108,6 +109,7 @@ class OpenCaseInput(BaseModel):
     year: Annotated[int, Field(ge=2014, le=2100)]
     first_decision: DecisionCommand
     designation: Literal["poor", "hollow"] | None = None  # villages only: 贫困村 or 空壳村
+    simulation: Simulation | None = None  # load tests only; refused by production workers
 
     @model_validator(mode="after")
     def _consistent(self) -> "OpenCaseInput":

@@ -1,6 +1,6 @@
 """公示: posting a window, lodging objections while it is open, and resolving them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.case import CaseState, NoticeScope, NoticeWindow, Objection
 from domain.messages import ObjectionCommand, ResolutionCommand
@@ -16,7 +16,9 @@ def open_window(case: CaseState, stage: Stage, now: datetime) -> NoticeWindow:
         window_no=len(case.notices) + 1,
         stage=stage.id,
         opened_at=now,
-        closes_at=case.notice_rule.closes_at(now),
+        closes_at=(
+            now + timedelta(seconds=case.simulation.notice_seconds) if case.simulation else case.notice_rule.closes_at(now)
+        ),
         scopes=[
             NoticeScope(level=level.value, jurisdiction_id=case.unit_path.jurisdiction(level))
             for level in stage.notice_scopes

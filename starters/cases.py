@@ -29,6 +29,7 @@ from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.refusals import Refusal
 from domain.signature_rules import check_signature
+from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
 from starters.client import call
 from starters.errors import Refused, Unreachable
@@ -56,13 +57,15 @@ def _registry_call(fn: Any) -> Any:
 
 async def open_case(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
-    designation: str | None = None, key_file: Path | None = None,
+    designation: str | None = None, key_file: Path | None = None, simulation: Simulation | None = None,
 ) -> CaseState:
     """Checks the opening against the registry exactly as the workflow will, then starts the case.
 
     A refused opening leaves nothing behind: no workflow, no registry row.
     """
-    inp = OpenCaseInput(exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation)
+    inp = OpenCaseInput(
+        exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation, simulation=simulation
+    )
     store = _registry(settings)
     policy = load_policy(settings.data_dir)
     facts, path = _registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
@@ -110,6 +113,7 @@ async def open_case(
                 SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
                 SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
                 SearchAttributePair(sa.CASE_STATUS, "open"),
+                SearchAttributePair(sa.SIMULATION, simulation is not None),
             ]),
         ),
     )

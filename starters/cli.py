@@ -23,7 +23,8 @@ from starters import cases, render
 from starters.client import connect
 from starters.errors import BadUsage, CliError, Refused
 from workers.logging_config import configure_logging
-from workers.settings import Settings
+from domain.simulation import SIMULATION_REGISTRY_FILE, SIMULATION_TASK_QUEUE
+from workers.settings import DEFAULT_TASK_QUEUE, Settings
 
 STAGES = sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
@@ -122,10 +123,16 @@ def serve(settings: Settings, as_json: bool, ui_port: int) -> None:
 
 @cli.command()
 @common
-def worker(settings: Settings, as_json: bool) -> None:
+@click.option("--simulation", is_flag=True,
+              help="Load tests only: accept cases with a shortened notice, on the task queue "
+                   f"{SIMULATION_TASK_QUEUE!r} and the registry file {SIMULATION_REGISTRY_FILE!r}.")
+def worker(settings: Settings, as_json: bool, simulation: bool) -> None:
     """A worker against an existing Temporal cluster (Ctrl-C stops it)."""
     from starters.serve import worker_until_signalled
 
+    if simulation:
+        queue = settings.task_queue if settings.task_queue != DEFAULT_TASK_QUEUE else SIMULATION_TASK_QUEUE
+        settings = settings.model_copy(update={"simulation": True, "task_queue": queue})
     run(worker_until_signalled(settings))
 
 

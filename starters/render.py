@@ -45,6 +45,8 @@ def case_text(state: CaseState) -> str:
         f"status    {state.status}" + ("" if state.ready or state.status != "open" else " (opening)"),
         f"stage     {state.stage} ({title})  [{' → '.join(procedure.stage_ids())}]",
     ]
+    if state.simulation:
+        lines.append(f"SIMULATION  load-test case: notice of {state.simulation.notice_seconds} s (never valid for a real exit)")
     if state.outcome_reason:
         lines.append(f"reason    {state.outcome_reason}")
     if state.status == "open":

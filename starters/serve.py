@@ -89,6 +89,8 @@ async def serve(settings: Settings) -> None:
 
 async def worker_until_signalled(settings: Settings) -> None:
     _check_policy(settings)
+    if settings.simulation and (settings.registry == settings.production_registry):
+        raise Refused("refusing to start: a simulation worker never uses the production registry", kind="SimulationFence")
     client = await connect(settings)
     try:
         added = await register_search_attributes(client, settings.namespace)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.simulation import SIMULATION_REGISTRY_FILE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TASK_QUEUE = "tuopin-cases"
 
@@ -21,6 +23,7 @@ class Settings(BaseModel):
     data_dir: Path = PROJECT_ROOT / "data"
     ui_port: int = 8233
     keys_dir: Path | None = None  # where officials' private keys are looked for first
+    simulation: bool = False  # a load-test worker: see domain/simulation.py
     log_format: Literal["auto", "json", "console"] = "auto"
 
     @classmethod
@@ -46,4 +49,9 @@ class Settings(BaseModel):
 
     @property
     def registry(self) -> str:
-        return self.registry_url or f"sqlite:///{(self.home / 'registry.db').resolve()}"
+        name = SIMULATION_REGISTRY_FILE if self.simulation else "registry.db"
+        return self.registry_url or f"sqlite:///{(self.home / name).resolve()}"
+
+    @property
+    def production_registry(self) -> str:
+        return f"sqlite:///{(self.home / 'registry.db').resolve()}"

@@ -15,7 +15,7 @@ from activities.reminder_activities import ReminderActivities
 from domain.reminder_policy import ReminderPolicy
 from domain.policy import PolicyConfig
 from workers.policy_loader import load_policy, load_reminder_policy
-from workers.settings import PROJECT_ROOT, Settings
+from workers.settings import DEFAULT_TASK_QUEUE, PROJECT_ROOT, Settings
 from workflows.registry import ALL_WORKFLOWS
 
 WORKFLOWS = ALL_WORKFLOWS
@@ -26,9 +26,9 @@ log = structlog.get_logger(__name__)
 
 def build_worker(
     client: Client, store: RegistryStore, policy: PolicyConfig, task_queue: str, executor: ThreadPoolExecutor,
-    reminder_policy: ReminderPolicy | None = None,
+    reminder_policy: ReminderPolicy | None = None, simulation: bool = False,
 ) -> Worker:
-    registry = RegistryActivities(store, policy)
+    registry = RegistryActivities(store, policy, simulation=simulation)
     notices = NoticeActivities(store)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     return Worker(
@@ -54,14 +54,25 @@ def build_worker(
     )
 
 
+class SimulationFenceError(Exception):
+    """A simulation worker pointed at the production registry or task queue."""
+
+
 async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
+    if settings.simulation and (
+        settings.registry == settings.production_registry or settings.task_queue == DEFAULT_TASK_QUEUE
+    ):
+        raise SimulationFenceError(
+            "a simulation worker runs on its own task queue and registry file, never the production ones"
+        )
     policy = load_policy(settings.data_dir)
     reminder_policy = load_reminder_policy(settings.data_dir)
     store = RegistryStore.from_url(settings.registry)
     store.create_schema()
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, store, policy, settings.task_queue, executor, reminder_policy)
+        worker = build_worker(client, store, policy, settings.task_queue, executor, reminder_policy, settings.simulation)
         async with worker:
-            log.info("worker_started", task_queue=settings.task_queue, namespace=settings.namespace)
+            log.info("worker_started", task_queue=settings.task_queue, namespace=settings.namespace,
+                     simulation=settings.simulation)
             await stop.wait()
         log.info("worker_stopped", task_queue=settings.task_queue)

@@ -169,9 +169,15 @@ class ExitCase:
         self.case.facts = data.facts
         self.case.unit_path = data.unit_path
         self.case.notice_rule = data.policy.notice
+        self.case.simulation = inp.simulation
         self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
-        workflow.upsert_search_attributes([sa.TOWNSHIP.value_set(data.unit_path.township_id or "")])
-        if not self.case.criteria.met:
+        workflow.upsert_search_attributes([
+            sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
+            sa.SIMULATION.value_set(inp.simulation is not None),
+        ])
+        if inp.simulation is not None and not data.simulation_worker:
+            reject(self.case, "a simulated case (shortened notice) is refused by a production worker", workflow.now())
+        elif not self.case.criteria.met:
             reject(self.case, "exit criteria not met: " + "; ".join(self.case.criteria.failures()), workflow.now())
         elif await self.open_case(inp):
             await self.run_procedure()

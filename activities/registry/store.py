@@ -73,8 +73,15 @@ class RegistryStore:
         return cls(make_engine(url))
 
     def create_schema(self) -> None:
+        # The schema is Alembic's (activities/registry/migrations): bring it to head. Safe with any
+        # number of workers starting at once (see activities/registry/migrate.py).
+        from activities.registry.migrate import SchemaError, upgrade
+
         with self._guard():
-            Base.metadata.create_all(self.engine)
+            try:
+                upgrade(self.engine)
+            except SchemaError as exc:
+                raise RegistryUnavailable(str(exc)) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
