@@ -45,6 +45,8 @@ class Objection(BaseModel):
     status: Literal["open", "upheld", "dismissed"] = "open"
     resolved_by: str | None = None
     resolver_role: str | None = None
+    resolver_person_id: str | None = None
+    resolver_jurisdiction_id: str | None = None
     resolved_at: datetime | None = None
     finding: str | None = None
     resolution_signature: Signature | None = None

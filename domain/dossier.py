@@ -34,7 +34,8 @@ RESOLUTION_OUTCOME = {"upheld": "uphold", "dismissed": "dismiss"}
 
 
 class Problem(BaseModel):
-    """One thing wrong with a dossier: which entry (seq and kind; None for the document) and what."""
+    """One thing wrong with a dossier: which entry (its place in the file, 1-based, which is the seq an
+    intact entry there carries; None for the document as a whole), its kind, and what is wrong."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -127,7 +128,7 @@ def _drafts(case: CaseState, extras: RegistryExtras) -> list[tuple[datetime, str
     opened = case.model_dump(
         mode="json",
         include={"case_id", "exit_type", "unit_id", "year", "designation", "opened_by", "opened_at", "unit_path",
-                 "facts", "criteria", "notice_rule"},
+                 "facts", "criteria", "notice_rule", "simulation"},
     )
     drafts.append((case.opened_at, "opened", opened))
     for decision in case.decisions:
@@ -210,6 +211,13 @@ def _used_key_ids(entries: list[dict[str, Any]]) -> set[str]:
     return {k for k in used if k}
 
 
+def simulation_of(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """A load-test case's simulation mark (its notice was shortened below 7 days), or None."""
+    entries = doc.get("entries") or []
+    first = entries[0] if entries and isinstance(entries[0], dict) else {}
+    return (first.get("data") or {}).get("simulation") if first.get("kind") == "opened" else None
+
+
 def signature_count(doc: dict[str, Any]) -> int:
     return sum(len(_signatures(e)) for e in doc.get("entries", []) if isinstance(e, dict))
 
@@ -238,7 +246,7 @@ def verify_dossier(doc: Any, registry_keys: dict[str, Any] | None = None) -> lis
             prev = None
             continue
         seq, kind = entry.get("seq"), entry.get("kind")
-        say = lambda message, s=seq, k=kind: problems.append(Problem(seq=s if isinstance(s, int) else position, kind=k, message=message))  # noqa: E731
+        say = lambda message, k=kind, at=position: problems.append(Problem(seq=at, kind=k, message=message))  # noqa: E731
         if set(entry) != ENTRY_KEYS:
             say(f"has fields {sorted(entry)}; an entry has exactly {sorted(ENTRY_KEYS)}")
         if seq != position:
@@ -284,11 +292,12 @@ def _check_structure(doc: dict[str, Any], entries: list[Any]) -> list[Problem]:
     if not kinds or kinds[0] != "opened":
         problems.append(Problem(seq=1 if kinds else None, kind=kinds[0] if kinds else None,
                                 message="a dossier begins with the case's opening entry"))
+    closed_at = kinds.index("closed") + 1 if "closed" in kinds else None
     for position, kind in enumerate(kinds, 1):
         if kind == "opened" and position != 1:
             problems.append(Problem(seq=position, kind=kind, message="a second opening entry"))
-        if kind == "closed" and position != len(kinds):
-            problems.append(Problem(seq=position, kind=kind, message="entries follow the case's closing entry"))
+        if closed_at is not None and position > closed_at:
+            problems.append(Problem(seq=position, kind=kind, message=f"comes after the case's closing entry ({closed_at})"))
     if _case_id(entries) != doc.get("case_id"):
         problems.append(Problem(seq=1, kind="opened", message=f"opens case {_case_id(entries)!r}, "
                                 f"but the dossier says it is case {doc.get('case_id')!r}"))
@@ -320,9 +329,8 @@ def _check_entry_signature(
     entry: dict[str, Any], position: int, case_id: str | None, keys: dict[str, KeyInfo], registry: dict[str, KeyInfo] | None
 ) -> list[Problem]:
     kind, data = entry["kind"], entry.get("data") or {}
-    seq = entry.get("seq") if isinstance(entry.get("seq"), int) else position
     out: list[Problem] = []
-    say = lambda message: out.append(Problem(seq=seq, kind=kind, message=message))  # noqa: E731
+    say = lambda message: out.append(Problem(seq=position, kind=kind, message=message))  # noqa: E731
     if kind == "decision":
         raw, stored_key, rebuild, signer, accepted = data.get("signature"), "signed_fields", decision_fields, data.get("official_id"), data.get("at")
     else:
@@ -358,8 +366,9 @@ def _check_entry_signature(
     if _fingerprint(key.public_key) != sig.key_id:
         say(f"the embedded public key of {sig.key_id} does not have that fingerprint: the key was replaced")
     for source, info in (("embedded", key), ("registry", (registry or {}).get(sig.key_id))):
-        if info is not None and info.revoked_at is not None and (info.revoked_at <= sig.signed_at or info.revoked_at <= accepted_at):
-            say(f"key {sig.key_id} was revoked at {info.revoked_at.isoformat()} ({source}), before it signed "
+        revoked = _instant(info.revoked_at) if info is not None and info.revoked_at is not None else None
+        if revoked is not None and (revoked <= _instant(sig.signed_at) or revoked <= _instant(accepted_at)):
+            say(f"key {sig.key_id} was revoked at {revoked.isoformat()} ({source}), before it signed "
                 f"at {sig.signed_at.isoformat()} / was accepted at {accepted_at.isoformat()}")
     if registry is not None:
         known = registry.get(sig.key_id)

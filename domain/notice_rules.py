@@ -103,6 +103,8 @@ def apply_resolution(
     objection.status = "upheld" if cmd.outcome == "uphold" else "dismissed"
     objection.resolved_by = official.official_id
     objection.resolver_role = official.role.value
+    objection.resolver_person_id = official.person_id
+    objection.resolver_jurisdiction_id = official.jurisdiction_id
     objection.resolved_at = now
     objection.finding = cmd.finding
     objection.resolution_signature = cmd.signature

@@ -40,6 +40,9 @@ class Stage(BaseModel):
     def slots(self) -> list[Slot]:
         return [slot for phase in self.phases for slot in phase]
 
+    def record_kind(self) -> "RecordKind | None":
+        return next((slot.record for slot in self.slots() if slot.record), None)
+
 
 class Procedure(BaseModel):
     model_config = ConfigDict(frozen=True)

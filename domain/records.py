@@ -73,3 +73,14 @@ RECORD_MODELS: dict[RecordKind, type[BaseModel]] = {
     "application": ApplicationRecord,
     "indicator_findings": IndicatorFindings,
 }
+
+
+def normalize_record(kind: RecordKind | None, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The record as the case will store it. A signer signs this form, so the signature a dossier
+    shows covers exactly the record the case holds (e.g. "a,b" departments become a list)."""
+    if record is None or kind is None:
+        return record
+    try:
+        return RECORD_MODELS[kind].model_validate(record).model_dump(mode="json")
+    except ValueError:
+        return record  # invalid: let the case refuse it with its own message

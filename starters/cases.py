@@ -27,6 +27,7 @@ from domain.messages import (
 )
 from domain.officials import Official
 from domain.procedures import PROCEDURES
+from domain.records import normalize_record
 from domain.refusals import Refusal
 from domain.signature_rules import check_signature
 from domain.simulation import Simulation
@@ -63,6 +64,7 @@ async def open_case(
 
     A refused opening leaves nothing behind: no workflow, no registry row.
     """
+    first = _normalized(exit_type, first)
     inp = OpenCaseInput(
         exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation, simulation=simulation
     )
@@ -155,7 +157,18 @@ def _official(store: RegistryStore, official_id: str) -> Official:
     return official
 
 
+def _normalized(exit_type: str | None, cmd: DecisionCommand) -> DecisionCommand:
+    if cmd.record is None or cmd.signature is not None or exit_type not in PROCEDURES:
+        return cmd
+    procedure = PROCEDURES[exit_type]
+    if cmd.stage not in procedure.stage_ids():
+        return cmd
+    record = normalize_record(procedure.stage(cmd.stage).record_kind(), cmd.record)
+    return cmd.model_copy(update={"record": record})
+
+
 async def decide(client: Client, settings: Settings, cid: str, cmd: DecisionCommand, key_file: Path | None = None) -> CaseAck:
+    cmd = _normalized(exit_type_of(cid), cmd)
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
         cmd = sign_decision(load_private_key(settings, cmd.official_id, key_file), cid, official, cmd)

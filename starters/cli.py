@@ -485,10 +485,11 @@ def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[
 
 
 def _register_groups() -> None:
+    from starters.dossier_commands import dossier, trace
     from starters.key_commands import keys, officials
     from starters.plan_commands import plan
 
-    for group in (keys, officials, plan):
+    for group in (keys, officials, plan, dossier, trace):
         cli.add_command(group)
 
 

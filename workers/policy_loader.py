@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from domain.policy import PolicyConfig
 from domain.reminder_policy import ReminderPolicy
+from domain.supervision_policy import SupervisionPolicy
 
 
 class PolicyConfigError(Exception):
@@ -33,3 +34,14 @@ def load_reminder_policy(data_dir: Path) -> ReminderPolicy:
         raise PolicyConfigError(f"policy file missing: {path}") from None
     except (ValidationError, ValueError, KeyError) as exc:
         raise PolicyConfigError(f"reminder configuration in {path} refused: {exc}") from None
+
+
+def load_supervision_policy(data_dir: Path) -> SupervisionPolicy:
+    """The buffer period (support_buffer_until) and the spot checks' reminder limit, from rules.json."""
+    path = data_dir / "policy" / "rules.json"
+    try:
+        return SupervisionPolicy.from_rules(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise PolicyConfigError(f"policy file missing: {path}") from None
+    except (ValidationError, ValueError, KeyError, AttributeError) as exc:
+        raise PolicyConfigError(f"supervision configuration in {path} refused: {exc}") from None

@@ -10,8 +10,9 @@ at start, so it must be safe to call from many processes at once:
   it up to their busy timeout). Whoever waited then finds the database at head and does nothing.
 - On PostgreSQL DDL is transactional: a failed upgrade leaves the database as it was.
 
-A registry made by an older tuopin with `create_all` (tables, no `alembic_version`) is adopted: if it
-has every table and column of the baseline revision it is stamped at that revision and upgraded.
+A registry made by an older tuopin with `create_all` (tables, no `alembic_version`) is adopted: if its
+tables have every column of the baseline revision, the baseline creates the tables it lacks (as
+create_all did) and the later revisions run as usual; otherwise it is refused with SchemaError.
 
 New revision (after changing schema.py): `python -m activities.registry.migrate revision "what changed"`
 writes versions/NNNN_what_changed.py from the difference between schema.py and an empty database
@@ -86,7 +87,7 @@ def upgrade(target: Engine | str, revision: str = "head") -> str | None:
                     return head
         with engine.begin() as connection:
             _lock(connection)
-            _adopt_unversioned(connection)
+            _check_unversioned(connection)
             config = alembic_config(connection)
             try:
                 command.upgrade(config, revision)
@@ -142,30 +143,26 @@ def _lock(connection: Connection) -> None:
     # Other dialects: the migration's own DDL is all the protection there is.
 
 
-def _adopt_unversioned(connection: Connection) -> None:
-    """Stamps a registry that create_all made (no version table) at the baseline it matches."""
+def _check_unversioned(connection: Connection) -> None:
+    """A registry that create_all made (tables, no version table) may be adopted by the baseline
+    revision, which creates only the tables that are missing, if the tables it has hold every
+    column of the baseline; anything else is refused rather than half-migrated."""
     inspector = inspect(connection)
     tables = set(inspector.get_table_names())
     if VERSION_TABLE in tables:
         return
     baseline = _baseline_shape()
-    present = tables & baseline.keys()
-    if not present:
-        return  # an empty database (or only tables that are not the registry's): migrate from scratch
-    missing_tables = sorted(baseline.keys() - tables)
     missing_columns = {
         name: sorted(columns - {c["name"] for c in inspector.get_columns(name)})
         for name, columns in sorted(baseline.items())
         if name in tables
     }
     missing_columns = {name: columns for name, columns in missing_columns.items() if columns}
-    if missing_tables or missing_columns:
+    if missing_columns:
         raise SchemaError(
-            "the registry has tables but no migration history, and they are not those of revision "
-            f"{BASELINE} (missing tables: {missing_tables or 'none'}; missing columns: "
-            f"{missing_columns or 'none'}); migrate it by hand or start a new one"
+            "the registry has tables but no migration history, and they lack columns of revision "
+            f"{BASELINE} (missing columns: {missing_columns}); migrate it by hand or start a new one"
         )
-    command.stamp(alembic_config(connection), BASELINE)
 
 
 @lru_cache(maxsize=1)

@@ -211,3 +211,74 @@ class RegistryMeta(Base):
     __tablename__ = "registry_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# -- supervision and dynamic management (强化监督问责, 动态管理): new tables only, so a registry whose
+# migrations predate them keeps working for everything else.
+
+
+class SpotCheck(Base):
+    """A spot check of one county's exits of one year (四.4 督查抽查), with the seed of its sample."""
+
+    __tablename__ = "spot_checks"
+    check_id: Mapped[str] = mapped_column(String(200), primary_key=True)  # spot-check/<county>/<year>/<seed>
+    county_id: Mapped[str] = mapped_column(String(64), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    seed: Mapped[str] = mapped_column(String(24))  # up to 2**63: kept as text, every database holds it
+    initiator_id: Mapped[str] = mapped_column(String(120))
+    exits_total: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    units_checked: Mapped[int] = mapped_column(Integer, default=0)
+    false_exits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpotCheckFinding(Base):
+    """A verifier's signed finding on one sampled exit. A false exit (虚假脱贫) is the unit's flag: its
+    exit was reversed by this check, and ``signers`` names who signed that exit (JSON)."""
+
+    __tablename__ = "spot_check_findings"
+    __table_args__ = (UniqueConstraint("check_id", "unit_type", "unit_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    check_id: Mapped[str] = mapped_column(String(200), index=True)
+    unit_type: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    exited_case_id: Mapped[str] = mapped_column(String(200))
+    exit_year: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))  # confirmed / false_exit
+    official_id: Mapped[str] = mapped_column(String(120))
+    person_id: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    signers: Mapped[str] = mapped_column(Text)  # JSON list of the exit's signers (the trace)
+    reversed: Mapped[bool] = mapped_column(Boolean, default=False)  # this finding changed the unit's status
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Reentry(Base):
+    """返贫 (a household that had exited returns to poverty) or 新增 (a new poor household enrolled):
+    signed by the village two committees, with the reason and the SHA-256 of the evidence file."""
+
+    __tablename__ = "reentries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reentry_id: Mapped[str] = mapped_column(String(200), unique=True)  # reentry/<household>/<n> or enroll/<household>
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # return / new
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_sha256: Mapped[str] = mapped_column(String(64))
+    previous_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the exit it follows
+    official_id: Mapped[str] = mapped_column(String(120))
+    person_id: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(200))
+    signature_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # a signed message counts once
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+SUPERVISION_TABLES = ("spot_checks", "spot_check_findings", "reentries")

@@ -71,8 +71,8 @@ def _lines() -> dict[int, Decimal]:
     return {line["year"]: Decimal(line["yuan"]) for line in raw["lines"]}
 
 
-def _new_store(path: Path) -> RegistryStore:
-    store = RegistryStore.from_url(f"sqlite:///{path}")
+def _new_store(url: str) -> RegistryStore:
+    store = RegistryStore.from_url(url)
     store.create_schema()
     return store
 
@@ -114,8 +114,8 @@ def _statistic_rows(store: RegistryStore) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    store = _new_store(tmp_path_factory.mktemp("seed") / "r.db")
+def seeded(registry_url):
+    store = _new_store(registry_url)
     summary = seed_demo(store, DATA_DIR)
     return store, summary
 
@@ -298,9 +298,9 @@ def test_second_seed_changes_nothing(seeded):
     assert _statistic_rows(store) == statistics_before
 
 
-def test_two_fresh_databases_are_identical(seeded, tmp_path):
+def test_two_fresh_databases_are_identical(seeded, registry_databases):
     store, _ = seeded
-    other = _new_store(tmp_path / "other.db")
+    other = _new_store(registry_databases.new_url())
     seed_demo(other, DATA_DIR)
     assert _household_rows(other) == _household_rows(store)
     assert _income_rows(other) == _income_rows(store)

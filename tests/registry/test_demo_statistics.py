@@ -63,8 +63,8 @@ def _planned() -> list[PlannedVillage]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    store = RegistryStore.from_url(f"sqlite:///{tmp_path_factory.mktemp('stats') / 'r.db'}")
+def seeded(registry_url):
+    store = RegistryStore.from_url(registry_url)
     summary = seed_demo(store, DATA_DIR)
     return store, summary
 

@@ -19,7 +19,6 @@ counted the wrong rows or took the wrong year):
 """
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -136,9 +135,8 @@ def build(store: RegistryStore) -> None:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> RegistryStore:
-    path: Path = tmp_path_factory.mktemp("unit_queries") / "r.db"
-    registry = RegistryStore.from_url(f"sqlite:///{path}")
+def store(registry_url: str) -> RegistryStore:
+    registry = RegistryStore.from_url(registry_url)
     build(registry)
     return registry
 

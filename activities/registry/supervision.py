@@ -1,0 +1,462 @@
+"""The registry's side of supervision and dynamic management: the year's exits a spot check samples,
+the check and its findings, the reversal of a false exit (虚假脱贫), re-entries (返贫) and enrolments
+(新增), and listings with the buffer period (摘帽不摘政策) and the false-exit flag.
+
+Every write is idempotent, keyed by the check (and unit) or the re-entry that makes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from activities.registry.keys import keys_of
+from activities.registry.schema import (
+    Household,
+    HouseholdIncome,
+    OfficialPost,
+    Reentry,
+    SpotCheck,
+    SpotCheckFinding,
+    StatusChange,
+    Township,
+    Village,
+)
+from activities.registry.store import RegistryStore, as_utc
+from domain.buffer import BufferRule, in_buffer, local_date
+from domain.officials import Official
+from domain.reentry import (
+    STAGE,
+    NewHousehold,
+    ReentryKind,
+    ReentryRecord,
+    ReentryRefused,
+    SignedSubject,
+    check_recorder,
+    enroll_id,
+    evidence,
+    reentry_id,
+    signed_subject,
+)
+from domain.refusals import UnitNotFound, UnknownOfficial
+from domain.roles import Role
+from domain.signature_rules import check_signature, signature_digest
+from domain.signing import Signature
+from domain.spot_check import ExitedUnit, Signer
+
+VILLAGE_DESIGNATIONS = (("village_poor", "poor"), ("village_hollow", "hollow"))
+
+
+# -- the exits a check samples ------------------------------------------------------------------
+def exits_of_year(store: RegistryStore, county_id: str, year: int) -> list[ExitedUnit]:
+    """The county's units whose CURRENT status is exited by a case of ``year``: households (by their
+    exited_year), 贫困村 / 空壳村 and key townships (by the status change their exit case wrote).
+    A reversed or returned exit is no longer current, so it is not sampled again."""
+    with store.session() as s:
+        units: list[ExitedUnit] = []
+        households = s.execute(
+            select(Household, Village.township_id)
+            .join(Village, Village.id == Household.village_id)
+            .join(Township, Township.id == Village.township_id)
+            .where(Township.county_id == county_id, Household.status == "exited", Household.exited_year == year)
+            .order_by(Household.id)
+        )
+        for h, township_id in households:
+            units.append(ExitedUnit(
+                unit_type="household", unit_id=h.id, year=year, case_id=h.exited_case_id or "", county_id=county_id,
+                township_id=township_id, village_id=h.village_id, exited_at=as_utc(h.exited_at),
+            ))
+        for unit_type, unit_id, case_id, township_id in _current_unit_exits(s, county_id):
+            change = _exit_change(s, case_id, unit_id)
+            if change is None or change.year != year:
+                continue
+            units.append(ExitedUnit(
+                unit_type=unit_type, unit_id=unit_id, year=year, case_id=case_id, county_id=county_id,
+                township_id=township_id, village_id=unit_id if unit_type != "township" else None,
+                exited_at=as_utc(change.at),
+            ))
+        return units
+
+
+def _current_unit_exits(s: Session, county_id: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(unit type, unit id, exit case, township) of every village and township exited now."""
+    out: list[tuple[str, str, str, str]] = []
+    villages = select(Village, Township.county_id).join(Township, Township.id == Village.township_id)
+    townships = select(Township)
+    if county_id is not None:
+        villages = villages.where(Township.county_id == county_id)
+        townships = townships.where(Township.county_id == county_id)
+    for v, _county in s.execute(villages.order_by(Village.id)):
+        if v.poor_status == "exited" and v.poor_exited_case_id:
+            out.append(("village_poor", v.id, v.poor_exited_case_id, v.township_id))
+        if v.hollow_status == "exited" and v.hollow_exited_case_id:
+            out.append(("village_hollow", v.id, v.hollow_exited_case_id, v.township_id))
+    for t in s.scalars(townships.order_by(Township.id)):
+        if t.status == "exited" and t.exited_case_id:
+            out.append(("township", t.id, t.exited_case_id, t.id))
+    return out
+
+
+def _exit_change(s: Session, case_id: str, unit_id: str) -> StatusChange | None:
+    return s.scalar(select(StatusChange).where(
+        StatusChange.case_id == case_id, StatusChange.unit_id == unit_id, StatusChange.to_status == "exited"
+    ))
+
+
+@dataclass(frozen=True)
+class CurrentExit:
+    """A unit exited now, for the buffer period: where it is, since when, how many persons."""
+
+    unit_type: str
+    unit_id: str
+    township_id: str
+    case_id: str
+    exited_at: datetime | None
+    persons: int = 0
+
+
+def current_exits(s: Session) -> list[CurrentExit]:
+    """Every unit whose status is exited now (reads only the tables every registry has)."""
+    out: list[CurrentExit] = []
+    for h, township_id in s.execute(
+        select(Household, Village.township_id).join(Village, Village.id == Household.village_id)
+        .where(Household.status == "exited").order_by(Household.id)
+    ):
+        out.append(CurrentExit("household", h.id, township_id, h.exited_case_id or "", as_utc(h.exited_at), h.members))
+    for unit_type, unit_id, case_id, township_id in _current_unit_exits(s):
+        change = _exit_change(s, case_id, unit_id)
+        out.append(CurrentExit(unit_type, unit_id, township_id, case_id, as_utc(change.at) if change else None))
+    return out
+
+
+# -- the check ------------------------------------------------------------------------------------
+def record_check(
+    store: RegistryStore, check_id: str, county_id: str, year: int, percent: float, seed: int, initiator_id: str,
+    exits_total: int, sample_size: int, at: datetime,
+) -> None:
+    with store.session() as s:
+        if s.get(SpotCheck, check_id) is None:
+            s.add(SpotCheck(
+                check_id=check_id, county_id=county_id, year=year, percent=Decimal(str(percent)), seed=str(seed),
+                initiator_id=initiator_id, exits_total=exits_total, sample_size=sample_size, started_at=at,
+            ))
+
+
+def complete_check(store: RegistryStore, check_id: str, units_checked: int, false_exits: int, at: datetime) -> None:
+    with store.session() as s:
+        row = s.get(SpotCheck, check_id)
+        if row is not None and row.completed_at is None:
+            row.completed_at, row.units_checked, row.false_exits = at, units_checked, false_exits
+
+
+@dataclass(frozen=True)
+class FindingWrite:
+    check_id: str
+    unit_type: str
+    unit_id: str
+    exited_case_id: str
+    exit_year: int
+    verdict: str
+    official_id: str
+    person_id: str
+    note: str
+    signature: Signature | None
+    signers: list[Signer]
+    at: datetime
+
+
+def record_finding(store: RegistryStore, w: FindingWrite) -> dict[str, Any] | None:
+    """Records a finding once; a false exit also reverses the exit, if it is still the unit's current one
+    (the household or village back to poor, a status change to 'poor' under the check's id). Returns the
+    registry change (None when nothing changed status)."""
+    with store.session() as s:
+        existing = s.scalar(select(SpotCheckFinding).where(
+            SpotCheckFinding.check_id == w.check_id, SpotCheckFinding.unit_type == w.unit_type,
+            SpotCheckFinding.unit_id == w.unit_id,
+        ))
+        if existing is not None:
+            return _change_of(s, existing)
+        change = _reverse(s, w) if w.verdict == "false_exit" else None
+        s.add(SpotCheckFinding(
+            check_id=w.check_id, unit_type=w.unit_type, unit_id=w.unit_id, exited_case_id=w.exited_case_id,
+            exit_year=w.exit_year, verdict=w.verdict, official_id=w.official_id, person_id=w.person_id, note=w.note,
+            key_id=w.signature.key_id if w.signature else None, signature=w.signature.value if w.signature else None,
+            signed_at=w.signature.signed_at if w.signature else None,
+            signers=json.dumps([x.model_dump(mode="json") for x in w.signers], ensure_ascii=False),
+            reversed=change is not None and change.get("reversed", False), at=w.at,
+        ))
+        s.flush()
+        return change
+
+
+def _change_of(s: Session, finding: SpotCheckFinding) -> dict[str, Any] | None:
+    if finding.verdict != "false_exit":
+        return None
+    row = s.scalar(select(StatusChange).where(
+        StatusChange.case_id == finding.check_id, StatusChange.unit_id == finding.unit_id, StatusChange.to_status == "poor"
+    ))
+    if row is None:
+        return {"reversed": False, "unit_type": finding.unit_type, "unit_id": finding.unit_id,
+                "reversed_case_id": finding.exited_case_id, "note": "the exit was no longer current; nothing reversed"}
+    return _change_doc(row, finding.exited_case_id)
+
+
+def _change_doc(row: StatusChange, reversed_case_id: str) -> dict[str, Any]:
+    return {"reversed": True, "case_id": row.case_id, "unit_type": row.unit_type, "unit_id": row.unit_id,
+            "from_status": row.from_status, "to_status": row.to_status, "at": as_utc(row.at).isoformat(),
+            "reversed_case_id": reversed_case_id}
+
+
+def _reverse(s: Session, w: FindingWrite) -> dict[str, Any]:
+    model = {"household": Household, "village_poor": Village, "village_hollow": Village, "township": Township}[w.unit_type]
+    row = s.get(model, w.unit_id, with_for_update=True)
+    if row is None:
+        raise UnitNotFound(f"no {w.unit_type} {w.unit_id!r} in the registry")
+    if w.unit_type == "village_poor":
+        current, case = row.poor_status, row.poor_exited_case_id
+    elif w.unit_type == "village_hollow":
+        current, case = row.hollow_status, row.hollow_exited_case_id
+    else:
+        current, case = row.status, row.exited_case_id
+    if current != "exited" or case != w.exited_case_id:
+        return {"reversed": False, "unit_type": w.unit_type, "unit_id": w.unit_id, "reversed_case_id": w.exited_case_id,
+                "note": f"the exit was no longer current (status {current!r}, exit case {case!r}); nothing reversed"}
+    if w.unit_type == "household":
+        row.status, row.exited_year, row.exited_case_id, row.exited_at = "poor", None, None, None
+    elif w.unit_type == "village_poor":
+        row.poor_status, row.poor_exited_case_id = "poor", None
+    elif w.unit_type == "village_hollow":
+        row.hollow_status, row.hollow_exited_case_id = "poor", None
+    else:
+        row.status, row.exited_case_id = "poor", None
+    change = StatusChange(case_id=w.check_id, unit_type=w.unit_type, unit_id=w.unit_id, year=w.exit_year,
+                          from_status="exited", to_status="poor", at=w.at)
+    s.add(change)
+    s.flush()
+    return _change_doc(change, w.exited_case_id)
+
+
+def findings(store: RegistryStore, check_id: str | None = None, unit_id: str | None = None) -> list[dict[str, Any]]:
+    with store.session() as s:
+        query = select(SpotCheckFinding).order_by(SpotCheckFinding.id)
+        if check_id:
+            query = query.where(SpotCheckFinding.check_id == check_id)
+        if unit_id:
+            query = query.where(SpotCheckFinding.unit_id == unit_id)
+        return [
+            {"check_id": f.check_id, "unit_type": f.unit_type, "unit_id": f.unit_id, "exited_case_id": f.exited_case_id,
+             "exit_year": f.exit_year, "verdict": f.verdict, "official_id": f.official_id, "note": f.note,
+             "reversed": f.reversed, "signers": json.loads(f.signers), "at": as_utc(f.at)}
+            for f in s.scalars(query)
+        ]
+
+
+def spot_check_row(store: RegistryStore, check_id: str) -> dict[str, Any] | None:
+    with store.session() as s:
+        row = s.get(SpotCheck, check_id)
+        if row is None:
+            return None
+        return {"check_id": row.check_id, "county_id": row.county_id, "year": row.year, "percent": float(row.percent),
+                "seed": int(row.seed), "initiator_id": row.initiator_id, "exits_total": row.exits_total,
+                "sample_size": row.sample_size, "started_at": as_utc(row.started_at),
+                "completed_at": as_utc(row.completed_at), "units_checked": row.units_checked,
+                "false_exits": row.false_exits}
+
+
+# -- re-entry (返贫) and enrolment (新增) -----------------------------------------------------------
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _official(store: RegistryStore, official_id: str) -> Official:
+    official = store.official(official_id)
+    if official is None:
+        raise UnknownOfficial(f"no active official {official_id!r} in the registry")
+    return official
+
+
+def _verify(
+    store: RegistryStore, s: Session, official: Official, subject: str, kind: ReentryKind, reason: str,
+    proof: dict[str, Any], signature: Signature | None, at: datetime,
+) -> Signature:
+    check_signature(
+        SignedSubject(case_id=subject),  # type: ignore[arg-type]  # reads case_id and used_signatures only
+        kind="reentry", stage=STAGE, outcome=kind, official=official, keys=keys_of(store, official.official_id),
+        signature=signature, now=at, note=reason, evidence=proof,
+    )
+    assert signature is not None
+    if s.scalar(select(Reentry.id).where(Reentry.signature_sha256 == signature_digest(signature))) is not None:
+        raise ReentryRefused(f"this signed re-entry of {official.official_id} was already recorded; a message counts once")
+    return signature
+
+
+def record_return(
+    store: RegistryStore, household_id: str, reason: str, evidence_sha256: str, official_id: str,
+    signature: Signature | None, at: datetime,
+) -> ReentryRecord:
+    """返贫: an exited household back to poor, signed by its village's two committees."""
+    with store.session() as s:
+        household = s.get(Household, household_id, with_for_update=True)
+        if household is None:
+            raise UnitNotFound(f"no household {household_id!r} in the registry (a new poor household is enrolled)")
+        if household.status != "exited":
+            raise ReentryRefused(
+                f"household {household_id} is {household.status!r}, not exited: only an exited household returns to poverty"
+            )
+        previous = household.exited_case_id
+        official = _official(store, official_id)
+        check_recorder(official, household.village_id)
+        proof = evidence(household_id, "return", evidence_sha256, previous)
+        signature = _verify(store, s, official, signed_subject(household_id, "return", previous), "return", reason,
+                            proof, signature, at)
+        seq = 1 + (s.scalar(select(func.count()).select_from(Reentry).where(
+            Reentry.household_id == household_id, Reentry.kind == "return")) or 0)
+        rid = reentry_id(household_id, seq)
+        exit_year = household.exited_year
+        household.status, household.exited_year, household.exited_case_id, household.exited_at = "poor", None, None, None
+        s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=exit_year,
+                           from_status="exited", to_status="poor", at=at))
+        row = _reentry_row(rid, household_id, "return", reason, evidence_sha256, previous, official, signature, at)
+        s.add(row)
+        s.flush()
+        return _record(row, household.status)
+
+
+def enroll_household(
+    store: RegistryStore, household_id: str, new: NewHousehold, reason: str, evidence_sha256: str,
+    official_id: str, signature: Signature | None, at: datetime,
+) -> ReentryRecord:
+    """新增: a newly poor household enters the registry (with its head's post, to consent at its exit)."""
+    guarantees = new.guarantees()
+    with store.session() as s:
+        if s.get(Household, household_id) is not None:
+            raise ReentryRefused(f"household {household_id} is in the registry already")
+        if s.get(Village, new.village_id) is None:
+            raise UnitNotFound(f"no village {new.village_id!r} in the registry")
+        official = _official(store, official_id)
+        check_recorder(official, new.village_id)
+        proof = evidence(household_id, "new", evidence_sha256, None, new)
+        signature = _verify(store, s, official, signed_subject(household_id, "new", None), "new", reason, proof,
+                            signature, at)
+        s.add(Household(id=household_id, village_id=new.village_id, head_name=new.head_name, members=new.members,
+                        status="poor", synthetic=False, **guarantees))
+        s.flush()
+        for year, yuan in sorted(new.per_capita_income.items()):
+            s.add(HouseholdIncome(household_id=household_id, year=year, per_capita_income=Decimal(yuan)))
+        head = f"{household_id}-head"
+        if s.get(OfficialPost, head) is None:
+            s.add(OfficialPost(id=head, person_id=f"p-{head}", name=new.head_name, role=Role.household_head.value,
+                               jurisdiction_id=household_id, synthetic=False))
+        rid = enroll_id(household_id)
+        s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=None,
+                           from_status="unregistered", to_status="poor", at=at))
+        row = _reentry_row(rid, household_id, "new", reason, evidence_sha256, None, official, signature, at)
+        s.add(row)
+        s.flush()
+        return _record(row, "poor")
+
+
+def _reentry_row(
+    rid: str, household_id: str, kind: str, reason: str, evidence_sha256: str, previous: str | None,
+    official: Official, signature: Signature, at: datetime,
+) -> Reentry:
+    return Reentry(
+        reentry_id=rid, household_id=household_id, kind=kind, reason=reason, evidence_sha256=evidence_sha256,
+        previous_case_id=previous, official_id=official.official_id, person_id=official.person_id,
+        role=official.role.value, key_id=signature.key_id, signature=signature.value,
+        signature_sha256=signature_digest(signature), signed_at=signature.signed_at, at=at,
+    )
+
+
+def _record(row: Reentry, status: str) -> ReentryRecord:
+    return ReentryRecord(
+        reentry_id=row.reentry_id, household_id=row.household_id, kind=row.kind,  # type: ignore[arg-type]
+        reason=row.reason, evidence_sha256=row.evidence_sha256, previous_case_id=row.previous_case_id,
+        official_id=row.official_id, role=row.role, key_id=row.key_id, signed_at=as_utc(row.signed_at),  # type: ignore[arg-type]
+        at=as_utc(row.at), status=status,  # type: ignore[arg-type]
+    )
+
+
+def reentries(store: RegistryStore, household_id: str | None = None) -> list[ReentryRecord]:
+    with store.session() as s:
+        query = select(Reentry, Household.status).join(Household, Household.id == Reentry.household_id).order_by(Reentry.id)
+        if household_id:
+            query = query.where(Reentry.household_id == household_id)
+        return [_record(row, status) for row, status in s.execute(query)]
+
+
+def household_village(store: RegistryStore, household_id: str) -> tuple[str, str, str | None]:
+    """(village, status, current exit case) of a household, for the CLI to sign against."""
+    with store.session() as s:
+        h = s.get(Household, household_id)
+        if h is None:
+            raise UnitNotFound(f"no household {household_id!r} in the registry")
+        return h.village_id, h.status, h.exited_case_id
+
+
+# -- listings -------------------------------------------------------------------------------------
+def households_supervised(
+    store: RegistryStore, rule: BufferRule, today: date, township_id: str | None = None,
+    village_id: str | None = None, status: str | None = None,
+) -> list[dict[str, Any]]:
+    """Households (no personal data) with the buffer period and the supervision flags: ``in_buffer``,
+    ``false_exit_check_id`` (the latest check that found an exit of it false: 虚假脱贫) and re-entries."""
+    with store.session() as s:
+        query = select(Household, Village.township_id).join(Village, Village.id == Household.village_id).order_by(Household.id)
+        if township_id:
+            query = query.where(Village.township_id == township_id)
+        if village_id:
+            query = query.where(Household.village_id == village_id)
+        if status:
+            query = query.where(Household.status == status)
+        rows = list(s.execute(query))
+        ids = [h.id for h, _ in rows]
+        flagged: dict[str, str] = {}
+        for unit_id, check in s.execute(
+            select(SpotCheckFinding.unit_id, SpotCheckFinding.check_id)
+            .where(SpotCheckFinding.unit_type == "household", SpotCheckFinding.verdict == "false_exit",
+                   SpotCheckFinding.unit_id.in_(ids))
+            .order_by(SpotCheckFinding.id)
+        ):
+            flagged[unit_id] = check
+        counts = dict(s.execute(
+            select(Reentry.household_id, func.count()).where(Reentry.household_id.in_(ids)).group_by(Reentry.household_id)
+        ).all())
+        out = []
+        for h, tid in rows:
+            exited_on = local_date(as_utc(h.exited_at))
+            out.append({
+                "household_id": h.id, "village_id": h.village_id, "township_id": tid, "members": h.members,
+                "status": h.status, "exited_year": h.exited_year, "exited_case_id": h.exited_case_id,
+                "exited_on": exited_on.isoformat() if exited_on else None,
+                "in_buffer": in_buffer(h.status, exited_on, today, rule),
+                "false_exit": h.id in flagged, "false_exit_check_id": flagged.get(h.id),
+                "reentries": counts.get(h.id, 0),
+            })
+        return out
+
+
+def units_in_buffer(
+    store: RegistryStore, rule: BufferRule, today: date, township_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Every unit exited now, with whether ``today`` falls in its buffer period (摘帽不摘政策)."""
+    with store.session() as s:
+        exits = current_exits(s)
+    out = []
+    for e in exits:
+        if township_id and e.township_id != township_id:
+            continue
+        exited_on = local_date(e.exited_at)
+        out.append({
+            "unit_type": e.unit_type, "unit_id": e.unit_id, "township_id": e.township_id, "exit_case_id": e.case_id,
+            "exited_on": exited_on.isoformat() if exited_on else None, "persons": e.persons or None,
+            "support_until": rule.support_until.isoformat(), "in_buffer": in_buffer("exited", exited_on, today, rule),
+        })
+    return out

@@ -1,0 +1,81 @@
+"""`tuopin decide` as a whole process: interpreter start, imports, registry look-up and signing,
+connect, update accepted, exit. p50 over 20 runs against a running dev server and worker.
+
+    python -m bench.cli_latency [--runs 20]     # its own dev server, worker and bench registry
+"""
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench import registry as reg
+from bench.common import BIN, RESULTS, percentile
+from bench.drivers import Timings, TuopinDriver
+from bench.stack import Stack, new_run_dir, remove_run_dir
+
+TUOPIN = str(BIN / "tuopin")
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([TUOPIN, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    return time.perf_counter() - t0, proc
+
+
+async def measure(stack: Stack, households: list[str], runs: int = 20) -> dict[str, Any]:
+    """Opens enough cases, then times `runs` verification decisions, each a fresh `tuopin` process."""
+    driver = TuopinDriver(stack.client, stack.settings, notice_seconds=3600)
+    t = Timings()
+    cids = [await driver.open(h, t) for h in households[: (runs + 1) // 2]]
+    env = stack.cli_env()
+    decide, failures = [], []
+    for n in range(runs):
+        cid, official = cids[n // 2], (reg.VD, reg.WT)[n % 2]
+        seconds, proc = await asyncio.to_thread(
+            _run, ["decide", cid, "approve", "--stage", "verification", "--as", official, "--json"], env
+        )
+        if proc.returncode != 0:
+            failures.append(f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        decide.append(seconds)
+    helps = [(await asyncio.to_thread(_run, ["--help"], env))[0] for _ in range(5)]
+    return {
+        "runs": runs,
+        "decide_p50_ms": round(percentile(decide, 50) * 1000),
+        "decide_p90_ms": round(percentile(decide, 90) * 1000),
+        "decide_min_ms": round(min(decide) * 1000),
+        "decide_max_ms": round(max(decide) * 1000),
+        "help_p50_ms": round(percentile(helps, 50) * 1000),
+        "failures": failures,
+    }
+
+
+async def _main(runs: int) -> dict[str, Any]:
+    stack = Stack(new_run_dir("tuopin-cli-"), households=runs)
+    try:
+        await stack.start(bare=False)
+        return await measure(stack, [reg.household_id(i) for i in range(1, runs + 1)], runs)
+    finally:
+        await stack.close()
+        remove_run_dir(stack.run_dir)
+
+
+def main() -> None:
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    result = asyncio.run(_main(args.runs))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "cli-latency.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""`tuopin dossier CASE` (export a case's 档案), `tuopin dossier verify FILE` (check one, offline) and
+`tuopin trace UNIT` (who signed what, level by level, for every exit case of a unit).
+
+Register with ``cli.add_command(dossier)`` and ``cli.add_command(trace)``. Import ``starters.cli``
+before this module (the console script does): this module uses its ``common`` decorator.
+Exit codes: 0 done / verified; 1 the dossier does not verify (every problem is named) or the case
+refused; 2 usage; 3 the Temporal server or the registry cannot be reached (export and trace only).
+"""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.registry.keys import keys_by_id
+from activities.registry.store import RegistryStore, RegistryUnavailable, as_utc
+from domain.case import CaseState
+from domain.dossier import (
+    RESOLUTION_OUTCOME,
+    RegistryExtras,
+    build_dossier,
+    signature_count,
+    signer_key_ids,
+    simulation_of,
+    verify_dossier,
+)
+from domain.roles import ROLE_LEVEL, Role
+from domain.signature_rules import KeyInfo
+from starters import cases, render
+from starters.cli import SAFE_ID, common, run, say
+from starters.client import connect
+from starters.dossier_html import render_html
+from starters.errors import BadUsage, Refused, Unreachable
+from workflows import search_attributes as sa
+from workers.settings import Settings
+
+
+# -- reading the registry --------------------------------------------------------------------------
+def open_registry(settings: Settings) -> RegistryStore:
+    """The registry, without creating anything: a missing SQLite file is an unreachable registry."""
+    try:
+        url = make_url(settings.registry)
+    except ArgumentError as exc:
+        raise BadUsage(f"--registry-url is not a database URL: {exc}") from None
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        raise Unreachable(f"no registry at {url.database} (pass --registry-url or --home)")
+    try:
+        return RegistryStore.from_url(settings.registry)
+    except (SQLAlchemyError, ModuleNotFoundError) as exc:
+        raise Unreachable(f"the registry cannot be opened: {exc}") from None
+
+
+def _guard(fn: Any) -> Any:
+    try:
+        return fn()
+    except (RegistryUnavailable, SQLAlchemyError) as exc:
+        raise Unreachable(str(exc)) from None
+
+
+def _row(row: Any, *fields: str) -> dict[str, Any]:
+    return {f: as_utc(getattr(row, f)) if isinstance(getattr(row, f), datetime) else getattr(row, f) for f in fields}
+
+
+def registry_extras(store: RegistryStore, state: CaseState) -> tuple[RegistryExtras, list[KeyInfo]]:
+    """The case's notice postings (with their bodies), announcements, registry rows and signers' keys."""
+    ids = {d.signature.key_id for d in state.decisions if d.signature}
+    ids |= {o.resolution_signature.key_id for o in state.objections if o.resolution_signature}
+    ids |= {a.key_id for a in state.refused_attempts if a.key_id}
+
+    def read() -> tuple[RegistryExtras, list[KeyInfo]]:
+        extras = RegistryExtras(
+            notices=[_row(p, "window_no", "scope_level", "jurisdiction_id", "opened_at", "closes_at", "closed_at",
+                          "outcome", "body") for p in store.notices(state.case_id)],
+            announcements=[_row(a, "kind", "scope_level", "jurisdiction_id", "at", "body")
+                           for a in store.announcements(state.case_id)],
+            status_changes=[_row(c, "case_id", "unit_type", "unit_id", "year", "from_status", "to_status", "at")
+                            for c in store.status_changes(state.unit_id) if c.case_id == state.case_id],
+        )
+        return extras, keys_by_id(store, sorted(ids)) if ids else []
+
+    return _guard(read)
+
+
+async def export_dossier(client: Client, store: RegistryStore, case_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """The case's state as its workflow holds it, with the registry's extras and keys, as a dossier."""
+    state = await cases.show(client, case_id)
+    extras, keys = registry_extras(store, state)
+    return build_dossier(state, extras, keys, now or datetime.now(timezone.utc))
+
+
+def dossier_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- the group: `dossier CASE` is `dossier export CASE` ---------------------------------------------
+class DossierGroup(click.Group):
+    """A first argument that names no subcommand is the CASE of an implicit `export`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["export", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("dossier", cls=DossierGroup, subcommand_metavar="CASE [OPTIONS] | verify FILE [OPTIONS]")
+def dossier() -> None:
+    """档案: a case's complete trail as one hash-chained, signed, tamper-evident document.
+
+    \b
+    tuopin dossier CASE [--format json|html] [--out FILE]
+        export the case (short for `tuopin dossier export CASE ...`): JSON by default,
+        or one printable A4 HTML page; to stdout unless --out is given
+    tuopin dossier verify FILE [--registry-url URL] [--offline]
+        check a JSON dossier without the Temporal server: every entry's hash, the chain,
+        the head, and every signature against the embedded keys, and against the
+        registry's keys when the registry is reachable (never with --offline)
+    """
+
+
+@dossier.command("export")
+@common
+@click.argument("case")
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True,
+              help="JSON (verifiable with `tuopin dossier verify`) or one self-contained printable HTML page.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+def export(settings: Settings, as_json: bool, case: str, fmt: str, out: Path | None) -> None:
+    """Export CASE's dossier (also spelt `tuopin dossier CASE`)."""
+    store = open_registry(settings)
+
+    async def go() -> dict[str, Any]:
+        return await export_dossier(await connect(settings), store, case)
+
+    doc = run(go())
+    text = dossier_json(doc) if fmt == "json" else render_html(doc)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    summary = {"case_id": doc["case_id"], "out": str(out), "format": fmt, "entries": len(doc["entries"]),
+               "signatures": signature_count(doc), "head": doc["head"]}
+    say(as_json, summary, f"wrote {out}: {summary['entries']} entries, {summary['signatures']} signatures, head {doc['head']}")
+
+
+def registry_keys_for(settings: Settings, key_ids: list[str]) -> tuple[dict[str, KeyInfo] | None, str]:
+    """The registry's record of these keys, or None (and why) when the registry cannot be reached."""
+    try:
+        store = open_registry(settings)
+        keys = _guard(lambda: keys_by_id(store, key_ids))
+    except (Unreachable, BadUsage) as exc:
+        return None, f"the registry was not consulted ({exc.format_message()}); signatures checked against the embedded keys"
+    return {k.key_id: k for k in keys}, "signatures checked against the embedded keys and the registry's keys"
+
+
+@dossier.command("verify")
+@common
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--offline", is_flag=True, help="Do not consult the registry; check against the embedded keys only.")
+def verify(settings: Settings, as_json: bool, file: Path, offline: bool) -> None:
+    """Verify a JSON dossier FILE (no Temporal server needed). Exit 0 when intact, 1 naming every problem."""
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refused(f"{file} is not a readable dossier (JSON): {exc}", kind="DossierUnreadable") from None
+    registry: dict[str, KeyInfo] | None = None
+    keys_note = "signatures checked against the embedded keys only (--offline)"
+    if not offline:
+        registry, keys_note = registry_keys_for(settings, signer_key_ids(doc) if isinstance(doc, dict) else [])
+    problems = verify_dossier(doc, registry)
+    if problems:
+        if as_json:
+            render.emit_json({"ok": False, "file": str(file), "problems": [p.model_dump() for p in problems],
+                              "keys": keys_note})
+            click.get_current_context().exit(1)
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise Refused(f"{file} does not verify: {len(problems)} problem(s)\n{listing}\n({keys_note})",
+                      kind="DossierInvalid")
+    entries, signatures, simulation = len(doc["entries"]), signature_count(doc), simulation_of(doc)
+    text = f"verified: {entries} entries, chain intact, {signatures} signatures valid\n{keys_note}"
+    if simulation:
+        text += (f"\nSIMULATION: a load-test case (notice shortened to {simulation.get('notice_seconds')} s), "
+                 "not a real exit")
+    say(as_json, {"ok": True, "file": str(file), "case_id": doc.get("case_id"), "entries": entries,
+                  "signatures": signatures, "head": doc.get("head"), "keys": keys_note, "simulation": simulation}, text)
+
+
+# -- trace: who signed what, level by level ---------------------------------------------------------
+TRACE_COLUMNS = ["case_id", "level", "stage", "outcome", "role", "official_id", "person_id", "at", "meeting_ref",
+                 "superseded"]
+
+
+def _level(role: str | None) -> str | None:
+    try:
+        return ROLE_LEVEL[Role(role)].value if role else None
+    except ValueError:
+        return None
+
+
+def trace_rows(state: CaseState) -> list[dict[str, Any]]:
+    """Every signature of one case, oldest first: decisions, consents and objection resolutions."""
+    rows = [
+        {"case_id": state.case_id, "status": state.status, "level": _level(d.role), "stage": d.stage,
+         "stage_pass": d.stage_pass, "outcome": d.outcome, "role": d.role, "official_id": d.official_id,
+         "name": d.name, "person_id": d.person_id, "jurisdiction_id": d.jurisdiction_id, "at": d.at.isoformat(),
+         "meeting_ref": d.meeting_ref, "superseded": d.superseded,
+         "key_id": d.signature.key_id if d.signature else None}
+        for d in state.decisions
+    ]
+    stages = {w.window_no: w.stage for w in state.notices}
+    for o in state.objections:
+        if o.resolved_at is None:
+            continue
+        rows.append({
+            "case_id": state.case_id, "status": state.status, "level": _level(o.resolver_role),
+            "stage": stages.get(o.window_no), "stage_pass": None,
+            "outcome": f"{RESOLUTION_OUTCOME.get(o.status, o.status)} {o.objection_id}", "role": o.resolver_role,
+            "official_id": o.resolved_by, "name": None, "person_id": None, "jurisdiction_id": None,
+            "at": o.resolved_at.isoformat(), "meeting_ref": None, "superseded": False,
+            "key_id": o.resolution_signature.key_id if o.resolution_signature else None,
+        })
+    return sorted(rows, key=lambda r: datetime.fromisoformat(r["at"]))
+
+
+async def case_ids_of(client: Client, store: RegistryStore, unit: str) -> tuple[list[str], list[str]]:
+    """Exit cases of a unit: those the registry's status changes name (exited units), and those the
+    server's visibility store lists (open and rejected ones too); with notes on what could not be asked."""
+    ids = {c.case_id for c in _guard(lambda: store.status_changes(unit))}
+    notes: list[str] = []
+    try:
+        async for execution in client.list_workflows(f"{sa.UNIT_ID.name} = '{unit}'"):
+            ids.add(execution.id)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.UNIMPLEMENTED:
+            raise Unreachable(f"the Temporal server could not list the cases of {unit}: {exc.message}") from None
+        notes.append("this server cannot list cases (no visibility store): only cases the registry names "
+                     "(exited units) are traced")
+    except RuntimeError as exc:
+        raise Unreachable(f"the Temporal server could not list the cases of {unit}: {exc}") from None
+    return sorted(ids), notes
+
+
+async def trace_unit(client: Client, store: RegistryStore, unit: str) -> dict[str, Any]:
+    """{"unit", "cases", "signatures": rows oldest first per case, "notes"}."""
+    case_ids, notes = await case_ids_of(client, store, unit)
+    rows: list[dict[str, Any]] = []
+    for cid in case_ids:
+        try:
+            rows += trace_rows(await cases.show(client, cid))
+        except Refused as exc:  # the registry names it, the server no longer holds it
+            notes.append(f"case {cid} is named by the registry but the server cannot show it: {exc.format_message()}")
+    return {"unit": unit, "cases": case_ids, "signatures": rows, "notes": notes}
+
+
+@click.command("trace")
+@common
+@click.argument("unit")
+def trace(settings: Settings, as_json: bool, unit: str) -> None:
+    """Who signed at each level, and when, for every exit case of UNIT (a household, village, township or
+    county id): stage, role, official, person, time, meeting ref and whether a return superseded it."""
+    if not SAFE_ID.match(unit) or "'" in unit:
+        raise BadUsage(f"{unit!r} is not a unit id")
+    store = open_registry(settings)
+
+    async def go() -> dict[str, Any]:
+        return await trace_unit(await connect(settings), store, unit)
+
+    found = run(go())
+    if as_json:
+        render.emit_json(found)
+        return
+    if not found["cases"]:
+        click.echo(f"no exit case of {unit} in the registry or on the server")
+    else:
+        click.echo(render.table_text(found["signatures"], TRACE_COLUMNS))
+    for note in found["notes"]:
+        click.echo(f"note: {note}", err=True)

@@ -1,0 +1,229 @@
+"""What the CLI does for supervision and dynamic management, as plain functions the tests call too:
+start a spot check, record a finding, show a check; a signed return to poverty (返贫) or enrolment
+(新增); the listings with the buffer period. Each signs with the official's key, as decisions do."""
+
+import asyncio
+import secrets
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from activities.registry import supervision as registry
+from activities.registry.keys import keys_of
+from activities.registry.store import RegistryStore, RegistryUnavailable
+from domain.buffer import LOCAL
+from domain.officials import Official
+from domain.reentry import STAGE, NewHousehold, ReentryRecord, ReentryRefused, SignedSubject, evidence, signed_subject
+from domain.refusals import Refusal
+from domain.signature_rules import check_signature
+from domain.signing import Signature, key_id, public_key_text, sign, signed_fields
+from domain.spot_check import (
+    FindingAck,
+    FindingCommand,
+    SpotCheckInput,
+    SpotCheckState,
+    check_id as make_check_id,
+    check_initiator,
+    check_sample_size,
+    finding_evidence,
+    is_check_id,
+    resolve_entry,
+    start_evidence,
+)
+from starters.client import call
+from starters.errors import BadUsage, Refused, Unreachable
+from starters.signer import load_private_key
+from workers.policy_loader import PolicyConfigError, load_supervision_policy
+from workers.settings import Settings
+from workflows.spot_check import SpotCheckWorkflow
+
+DRAW_WAIT_SECONDS = 30.0
+
+
+def guard(fn: Any) -> Any:
+    """Registry errors as the CLI's: a refusal exits 1, an unreachable registry 3."""
+    try:
+        return fn()
+    except RegistryUnavailable as exc:
+        raise Unreachable(str(exc)) from None
+    except Refusal as exc:
+        raise Refused(str(exc), kind=type(exc).__name__) from None
+
+
+def valid(model: type, **fields: Any) -> Any:
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+        raise BadUsage(problems) from None
+
+
+def store_of(settings: Settings) -> RegistryStore:
+    return RegistryStore.from_url(settings.registry)
+
+
+def supervision_policy(settings: Settings) -> Any:
+    try:
+        return load_supervision_policy(settings.data_dir)
+    except PolicyConfigError as exc:
+        raise BadUsage(str(exc)) from None
+
+
+def today_local() -> date:
+    return datetime.now(LOCAL).date()
+
+
+def official_of(store: RegistryStore, official_id: str) -> Official:
+    official = guard(lambda: store.official(official_id))
+    if official is None:
+        raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
+    return official
+
+
+def sign_message(
+    settings: Settings, official: Official, key_file: Path | None, *, kind: str, subject: str, stage: str,
+    outcome: str, note: str | None = None, proof: Any = None,
+) -> Signature:
+    """The official signs: the same fields the checker rebuilds (domain.signing.signed_fields)."""
+    key = load_private_key(settings, official.official_id, key_file)
+    fields = signed_fields(
+        kind=kind, case_id=subject, stage=stage, outcome=outcome, official_id=official.official_id,
+        role=official.role.value, jurisdiction_id=official.jurisdiction_id, signed_at=datetime.now(timezone.utc),
+        note=note, evidence=proof,
+    )
+    return Signature(
+        key_id=key_id(public_key_text(key.public_key())), signed_at=datetime.fromisoformat(fields["signed_at"]),
+        case_id=subject, stage=stage, value=sign(key, fields),
+    )
+
+
+# -- spot checks ----------------------------------------------------------------------------------
+async def start_check(
+    client: Client, settings: Settings, year: int, percent: float, official_id: str, seed: int | None = None,
+    county_id: str | None = None, remind_after_days: int | None = None, key_file: Path | None = None,
+) -> SpotCheckState:
+    """Checks the start against the registry as the workflow will, then starts the check and waits
+    until it has drawn its sample. A refused start leaves no workflow behind."""
+    store = store_of(settings)
+    official = official_of(store, official_id)
+    inp = valid(
+        SpotCheckInput, county_id=county_id or official.jurisdiction_id, year=year, percent=percent,
+        seed=secrets.randbelow(2**31) if seed is None else seed, initiator_id=official_id,
+        remind_after_days=remind_after_days or supervision_policy(settings).spot_check_remind_after_days,
+    )
+    roster = guard(lambda: store.roster([inp.county_id]))
+    guard(lambda: check_initiator(roster, inp))
+    exits = guard(lambda: registry.exits_of_year(store, inp.county_id, inp.year))
+    if not exits:
+        raise Refused(f"no exits of {inp.year} are recorded in county {inp.county_id}: nothing to check", kind="NoExits")
+    guard(lambda: check_sample_size(len(exits), inp.percent))
+    cid = make_check_id(inp.county_id, inp.year, inp.seed)
+    proof = start_evidence(inp)
+    signature = sign_message(settings, official, key_file, kind="spotcheck_start", subject=cid, stage="start",
+                             outcome="start", proof=proof)
+    guard(lambda: check_signature(
+        SignedSubject(case_id=cid),  # type: ignore[arg-type]
+        kind="spotcheck_start", stage="start", outcome="start", official=official,
+        keys=keys_of(store, official.official_id), signature=signature, now=datetime.now(timezone.utc), evidence=proof,
+    ))
+    inp = inp.model_copy(update={"signature": signature})
+    handle = await call(cid, client.start_workflow(
+        SpotCheckWorkflow.run, inp, id=cid, task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        static_summary=f"督查抽查 · {inp.county_id} · {inp.year} · {inp.percent}% · seed {inp.seed}",
+    ))
+    deadline = asyncio.get_running_loop().time() + DRAW_WAIT_SECONDS
+    while True:
+        state = await call(cid, handle.query("state", result_type=SpotCheckState))
+        if state.status != "drawing":
+            return state
+        if asyncio.get_running_loop().time() > deadline:
+            raise Unreachable(f"check {cid} was started but has not drawn its sample; is `tuopin worker` running?")
+        await asyncio.sleep(0.2)
+
+
+async def show_check(client: Client, cid: str) -> SpotCheckState:
+    if not is_check_id(cid):
+        raise BadUsage(f"{cid!r} is not a spot-check id (spot-check/<county>/<year>/<seed>)")
+    return await call(cid, client.get_workflow_handle(cid).query("state", result_type=SpotCheckState))
+
+
+async def record_finding(
+    client: Client, settings: Settings, cid: str, unit_id: str, verdict: str, official_id: str, note: str,
+    unit_type: str | None = None, key_file: Path | None = None,
+) -> FindingAck:
+    """Signs the finding over the check, the unit and the verdict, and sends it to the check."""
+    state = await show_check(client, cid)
+    entry = guard(lambda: resolve_entry(state, unit_id, unit_type))
+    official = official_of(store_of(settings), official_id)
+    cmd = valid(FindingCommand, unit_id=unit_id, unit_type=entry.unit_type, verdict=verdict,
+                official_id=official_id, note=note)
+    signature = sign_message(
+        settings, official, key_file, kind="spotcheck_finding", subject=cid, stage="finding", outcome=verdict,
+        note=note, proof=finding_evidence(entry.unit_type, entry.unit_id),
+    )
+    return await send_finding(client, cid, cmd.model_copy(update={"signature": signature}))
+
+
+async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> FindingAck:
+    return await call(cid, client.get_workflow_handle(cid).execute_update("finding", cmd, result_type=FindingAck))
+
+
+# -- 返贫 and 新增 ------------------------------------------------------------------------------------
+def _evidence_digest(path: Path) -> str:
+    try:
+        return registry.file_sha256(path.read_bytes())
+    except OSError as exc:
+        raise BadUsage(f"cannot read the evidence file {path}: {exc.strerror or exc}") from None
+
+
+def reenter(
+    settings: Settings, household_id: str, reason: str, evidence_file: Path, official_id: str,
+    key_file: Path | None = None,
+) -> ReentryRecord:
+    """返贫: the village two committees record that an exited household has returned to poverty."""
+    if not reason.strip():
+        raise BadUsage("--reason must say why the household returned to poverty")
+    store = store_of(settings)
+    village, status, previous = guard(lambda: registry.household_village(store, household_id))
+    if status != "exited":
+        raise Refused(
+            f"household {household_id} is {status!r}, not exited: only an exited household returns to poverty",
+            kind=ReentryRefused.__name__,
+        )
+    digest = _evidence_digest(evidence_file)
+    official = official_of(store, official_id)
+    signature = sign_message(
+        settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "return", previous),
+        stage=STAGE, outcome="return", note=reason, proof=evidence(household_id, "return", digest, previous),
+    )
+    return guard(lambda: registry.record_return(
+        store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc)
+    ))
+
+
+def enroll(
+    settings: Settings, household_id: str, new: NewHousehold, reason: str, evidence_file: Path, official_id: str,
+    key_file: Path | None = None,
+) -> ReentryRecord:
+    """新增: the village two committees enrol a newly poor household."""
+    if not reason.strip():
+        raise BadUsage("--reason must say why the household is poor")
+    try:
+        new.guarantees()
+    except ValueError as exc:
+        raise BadUsage(str(exc)) from None
+    store = store_of(settings)
+    digest = _evidence_digest(evidence_file)
+    official = official_of(store, official_id)
+    signature = sign_message(
+        settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "new", None),
+        stage=STAGE, outcome="new", note=reason, proof=evidence(household_id, "new", digest, None, new),
+    )
+    return guard(lambda: registry.enroll_household(
+        store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc)
+    ))

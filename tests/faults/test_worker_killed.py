@@ -1,0 +1,106 @@
+"""The worker process dies (SIGKILL) with cases in their public notice and with a 销号 written to
+the registry but never reported to Temporal; a new worker process finishes every case, and each
+household is marked exited exactly once.
+
+How the "mid-activity" moment is made, deterministically and without touching product code:
+1. a trigger on the registry refuses the case's status_changes row, so mark_exited fails and retries;
+2. the test takes the registry's write lock and drops the trigger inside that (uncommitted)
+   transaction: the next attempt of mark_exited blocks in SQLite's busy wait, mid-activity;
+3. the dev server is frozen (SIGSTOP), the lock released: the attempt commits the 销号 and cannot
+   report it; the test sees the row in the registry, SIGKILLs the worker and thaws the server.
+The server learns nothing of the dead worker: it retries the attempt when its start-to-close
+timeout (60 s, workflows/timeouts.py) runs out, on the new worker; mark_exited must then find the
+row it wrote and not write a second one.
+"""
+
+import asyncio
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.faults.harness import COUNTY_MEETING, STARTED, eventually
+from tests.support.driver import CH
+
+NOTICE_SECONDS = 25  # long enough to be open when the worker dies, short enough for the test
+
+pytestmark = pytest.mark.timeout(300)
+
+
+async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
+    cases, registry = bench.cases, bench.registry
+
+    # -- a case at its last signature, and two cases in their notice ---------------------------
+    last = bench.household()
+    c_last = await cases.open(last, notice_seconds=1)
+    await cases.to_notice(c_last, last)
+    await cases.township(c_last)
+    await cases.county(c_last, last=False)
+    in_notice = [bench.household() for _ in range(2)]
+    c_notice = [await cases.open(h, notice_seconds=NOTICE_SECONDS) for h in in_notice]
+    for case, household in zip(c_notice, in_notice):
+        await cases.to_notice(case, household)
+
+    # -- mark_exited of c_last: refused by the trigger, retrying ------------------------------
+    trigger = registry.hold_exits(c_last)
+    await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
+
+    async def retrying():
+        pending = await cases.pending_activity(c_last, "mark_exited")
+        return pending if pending is not None and pending.attempt >= 2 and "maintenance" in pending.last_failure.message else None
+
+    await eventually(retrying, 30, "mark_exited to fail on the held registry and retry")
+    assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", c_last)) == 2
+
+    # -- the next attempt blocks on the registry's write lock ----------------------------------
+    lock = registry.lock()
+    lock.execute(f"DROP TRIGGER {trigger}")
+    locked_at = datetime.now(timezone.utc)
+
+    async def blocked():
+        pending = await cases.pending_activity(c_last, "mark_exited")
+        return pending if pending is not None and pending.state == STARTED and (
+            pending.last_started_time.ToDatetime(tzinfo=timezone.utc) > locked_at) else None
+
+    attempt = await eventually(blocked, 30, "an attempt of mark_exited to start against the locked registry", 0.1)
+    await asyncio.sleep(0.5)  # it is now in SQLite's busy wait (10 s)
+    assert registry.exit_rows(last) == []
+    notices_before = {c: (await cases.show(c)).current_notice() for c in c_notice}
+
+    # -- the 销号 is written, never reported, and the worker dies --------------------------------
+    bench.server.freeze()
+    try:
+        registry.release(commit=True)  # the lock goes and the trigger with it
+        deadline = time.monotonic() + 10
+        while not registry.exit_rows(last):
+            assert time.monotonic() < deadline, "the blocked mark_exited did not write the 销号"
+            await asyncio.sleep(0.02)
+        killed_at = datetime.now(timezone.utc)
+        bench.worker.kill()
+    finally:
+        bench.server.thaw()
+
+    for case, window in notices_before.items():  # these two died in the middle of their notice
+        assert window is not None and window.closed_at is None and window.closes_at > killed_at, case
+    assert registry.household(last)[:2] == ("exited", c_last)
+    assert (await cases.show(c_last)).status == "open"  # Temporal has not heard of the 销号
+    pending = await cases.pending_activity(c_last, "mark_exited")
+    assert pending is not None and pending.attempt == attempt.attempt and pending.state == STARTED
+
+    # -- a new worker finishes every case ----------------------------------------------------------
+    await bench.replace_worker()
+    for case in c_notice:
+        await cases.township(case, timeout=NOTICE_SECONDS + 30)
+        await cases.county(case)
+    outcomes = {case: await cases.outcome(case, timeout=120) for case in [c_last, *c_notice]}
+
+    assert {o.status for o in outcomes.values()} == {"exited"}, outcomes
+    for household, case in [(last, c_last), *zip(in_notice, c_notice)]:
+        assert registry.exit_rows(household) == [(case, "household", "poor", "exited")], household
+        assert registry.household(household) == ("exited", case, 2017)
+        assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", case)) == 2
+        state = await cases.show(case)
+        assert state.registry_change["case_id"] == case and state.registry_change["to_status"] == "exited"
+        assert [n.outcome for n in state.notices] == ["passed"]
+        assert await cases.task_failures(case) == [], case
+    assert (await bench.reconcile())["disagreements"] == []

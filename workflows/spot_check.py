@@ -1,0 +1,248 @@
+"""强化监督问责 (清委办〔2017〕25号 四.4): 县精准扶贫工作领导小组要强化对贫困退出工作的督查抽查力度 — one spot
+check of a county's exits of one year.
+
+The check draws a reproducible sample (domain.spot_check.draw_sample, with the seed of its id) from
+the exits the registry lists, freezes who signed each sampled exit, assigns verifiers from the
+county leading group, and waits for one signed finding per unit (the `finding` update). A false
+exit (虚假脱贫) reverses the exit in the registry and names the officials who signed it. While
+findings are missing, every `remind_after_days` the verifiers of the outstanding units get a
+reminder in the registry's outbox. The check ends when every finding is in.
+
+Workflow id: ``spot-check/<county>/<year>/<seed>`` (domain.spot_check.check_id).
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import refusals_are_final
+    from activities.models import RosterInput, SignerKeysInput
+    from activities.registry_activities import RegistryActivities
+    from activities.supervision_activities import (
+        CompleteCheckInput,
+        ExitTracesInput,
+        ListExitsInput,
+        RecordCheckInput,
+        RecordFindingInput,
+        RemindInput,
+        SupervisionActivities,
+    )
+    from domain.case import RefusedAttempt
+    from domain.officials import Official, Roster
+    from domain.refusals import Refusal
+    from domain.signature_rules import SignatureRefused, check_signature, signature_digest
+    from domain.signing import Signature
+    from domain.spot_check import (
+        CheckReminder,
+        CheckSummary,
+        ExitTrace,
+        FindingAck,
+        FindingCommand,
+        SpotCheckInput,
+        SpotCheckState,
+        apply_finding,
+        assign_verifiers,
+        check_finding,
+        check_initiator,
+        check_sample_size,
+        draw_sample,
+        finding_evidence,
+        reminder_recipients,
+        start_evidence,
+        summarize,
+    )
+    from workflows.timeouts import REGISTRY_CALL, REGISTRY_LOCAL_CALL, REGISTRY_RETRY
+
+TRACES_CALL = {"start_to_close_timeout": timedelta(minutes=30), "heartbeat_timeout": timedelta(minutes=2),
+               "retry_policy": REGISTRY_RETRY}
+TRACE_BATCH = 50
+
+
+@workflow.defn
+class SpotCheckWorkflow:
+    @workflow.init
+    def __init__(self, inp: SpotCheckInput) -> None:
+        self.state = SpotCheckState(
+            check_id=workflow.info().workflow_id, county_id=inp.county_id, year=inp.year, percent=inp.percent,
+            seed=inp.seed, initiator_id=inp.initiator_id, started_at=workflow.now(),
+            remind_after_days=inp.remind_after_days,
+        )
+        self.roster = Roster()
+
+    @workflow.run
+    async def run(self, inp: SpotCheckInput) -> CheckSummary:
+        self.roster = await workflow.execute_activity_method(
+            RegistryActivities.load_roster, RosterInput(jurisdiction_ids=[inp.county_id]), **REGISTRY_CALL
+        )
+        try:
+            initiator = check_initiator(self.roster, inp)
+            await self._verify(
+                "spotcheck_start", "start", "start", initiator, inp.signature, evidence=start_evidence(inp)
+            )
+        except (Refusal, ApplicationError) as exc:
+            return self._refuse(f"the check was refused on starting: {exc}")
+        exits = await workflow.execute_activity_method(
+            SupervisionActivities.list_exits, ListExitsInput(county_id=inp.county_id, year=inp.year), **REGISTRY_CALL
+        )
+        try:
+            check_sample_size(len(exits.units), inp.percent)
+        except Refusal as exc:
+            return self._refuse(str(exc))
+        sample = draw_sample(exits.units, inp.percent, inp.seed)
+        traces: dict[str, ExitTrace] = {}
+        case_ids = [u.case_id for u in sample]
+        for start in range(0, len(case_ids), TRACE_BATCH):
+            batch = await workflow.execute_activity_method(
+                SupervisionActivities.exit_traces, ExitTracesInput(case_ids=case_ids[start:start + TRACE_BATCH]),
+                **TRACES_CALL,
+            )
+            traces.update({t.case_id: t for t in batch.traces})
+        self.state.exits_total = len(exits.units)
+        self.state.sample = assign_verifiers(sample, traces, self.roster, inp.county_id)
+        await workflow.execute_activity_method(
+            SupervisionActivities.record_check,
+            RecordCheckInput(
+                check_id=self.state.check_id, county_id=inp.county_id, year=inp.year, percent=inp.percent,
+                seed=inp.seed, initiator_id=inp.initiator_id, exits_total=self.state.exits_total,
+                sample_size=len(self.state.sample), at=workflow.now(),
+            ),
+            **REGISTRY_CALL,
+        )
+        self.state.status = "open"
+        workflow.logger.info("spot_check_drawn", extra={"sampled": len(self.state.sample), "exits": self.state.exits_total})
+        self._publish()
+        await self._await_findings(timedelta(days=inp.remind_after_days))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self.state.status = "completed"
+        self.state.completed_at = workflow.now()
+        summary = summarize(self.state)
+        await workflow.execute_activity_method(
+            SupervisionActivities.complete_check,
+            CompleteCheckInput(check_id=self.state.check_id, units_checked=summary.units_checked,
+                               false_exits=summary.false_exits, at=workflow.now()),
+            **REGISTRY_CALL,
+        )
+        self._publish()
+        return summary
+
+    async def _await_findings(self, limit: timedelta) -> None:
+        """A durable timer per round: past the limit without every finding, the outstanding units'
+        verifiers are reminded (once per round), and the next round begins."""
+        waiting_since = workflow.now()
+        while self.state.outstanding():
+            try:
+                await workflow.wait_condition(lambda: not self.state.outstanding(), timeout=limit)
+            except asyncio.TimeoutError:
+                recipients, units = reminder_recipients(self.state)
+                await workflow.execute_activity_method(
+                    SupervisionActivities.remind_verifiers,
+                    RemindInput(check_id=self.state.check_id, recipients=recipients, waiting_since=waiting_since,
+                                now=workflow.now()),
+                    **REGISTRY_CALL,
+                )
+                self.state.reminders.append(CheckReminder(
+                    at=workflow.now(), round=len(self.state.reminders) + 1, recipients=recipients, units=units,
+                ))
+                workflow.logger.info("spot_check_reminded", extra={"recipients": recipients})
+                waiting_since = workflow.now()
+                self._publish()
+
+    # -- what verifiers send ----------------------------------------------------------------------
+    @workflow.update
+    async def finding(self, cmd: FindingCommand) -> FindingAck:
+        entry, official, _ = refusals_are_final(lambda: check_finding(self.state, self.roster, cmd))
+        # Held from here to the end: a second finding on the unit is refused while this one awaits
+        # the signature check and the registry.
+        self.state.in_flight.append(entry.key)
+        try:
+            await self._verify(
+                "spotcheck_finding", "finding", cmd.verdict, official, cmd.signature, note=cmd.note,
+                evidence=finding_evidence(entry.unit_type, entry.unit_id),
+            )
+            try:
+                result = await workflow.execute_activity_method(
+                    SupervisionActivities.record_finding,
+                    RecordFindingInput(
+                        check_id=self.state.check_id, unit_type=entry.unit_type, unit_id=entry.unit_id,
+                        exited_case_id=entry.case_id, exit_year=entry.year, verdict=cmd.verdict,
+                        official_id=official.official_id, person_id=official.person_id, note=cmd.note,
+                        signature=cmd.signature, signers=entry.signers, at=workflow.now(),
+                    ),
+                    **REGISTRY_CALL,
+                )
+            except ActivityError as exc:
+                cause = exc.cause
+                if isinstance(cause, ApplicationError):
+                    raise ApplicationError(cause.message, type=cause.type, non_retryable=True) from None
+                raise ApplicationError(f"the registry refused the finding: {cause}", non_retryable=True) from None
+            recorded = refusals_are_final(
+                lambda: apply_finding(self.state, self.roster, cmd, workflow.now(), result.registry_change)
+            )
+        finally:
+            self.state.in_flight.remove(entry.key)
+        workflow.logger.info("spot_check_finding", extra={"unit_id": entry.unit_id, "verdict": cmd.verdict})
+        self._publish()
+        return FindingAck(
+            check_id=self.state.check_id, unit_type=recorded.unit_type, unit_id=recorded.unit_id, verdict=cmd.verdict,
+            status=self.state.status, registry_change=result.registry_change,
+            signers=recorded.signers if cmd.verdict == "false_exit" else [],
+            units_outstanding=len(self.state.outstanding()),
+        )
+
+    @finding.validator
+    def _validate_finding(self, cmd: FindingCommand) -> None:
+        refusals_are_final(lambda: check_finding(self.state, self.roster, cmd))
+
+    @workflow.query
+    def state(self) -> SpotCheckState:
+        return self.state
+
+    @workflow.query
+    def summary(self) -> CheckSummary:
+        return summarize(self.state)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    async def _verify(
+        self, kind: str, stage: str, outcome: str, official: Official, signature: Signature | None, **content: Any
+    ) -> None:
+        """签字确认, as for the decisions of a case: the official's registered, unrevoked key, over exactly
+        this content, for this check, once. A refused signature is kept (who tried what, why)."""
+        keys = await workflow.execute_local_activity_method(
+            RegistryActivities.signer_keys, SignerKeysInput(official_id=official.official_id), **REGISTRY_LOCAL_CALL
+        )
+        try:
+            check_signature(
+                self.state,  # type: ignore[arg-type]  # reads case_id and used_signatures, which the check has
+                kind=kind, stage=stage, outcome=outcome, official=official, keys=keys.keys, signature=signature,
+                now=workflow.now(), **content,
+            )
+        except SignatureRefused as exc:
+            self.state.refused_attempts.append(RefusedAttempt(
+                at=workflow.now(), kind=kind, stage=stage, outcome=outcome, official_id=official.official_id,
+                key_id=signature.key_id if signature else None, reason=str(exc),
+            ))
+            workflow.logger.warning("signature_refused", extra={"official_id": official.official_id, "kind": kind})
+            raise ApplicationError(str(exc), type=SignatureRefused.__name__, non_retryable=True) from None
+        assert signature is not None
+        self.state.used_signatures.append(signature_digest(signature))
+
+    def _refuse(self, reason: str) -> CheckSummary:
+        self.state.status = "refused"
+        self.state.reason = reason
+        self.state.completed_at = workflow.now()
+        self._publish()
+        return summarize(self.state)
+
+    def _publish(self) -> None:
+        """The Web UI's current details: counts only, no personal data."""
+        s = summarize(self.state)
+        rate = "-" if s.wrongful_exit_rate is None else f"{s.wrongful_exit_rate:.1%}"
+        workflow.set_current_details(
+            f"**督查抽查** {self.state.county_id} {self.state.year} · seed {self.state.seed} · **{self.state.status}**\n\n"
+            f"sampled {s.units_sampled} of {s.exits_total} exits · checked {s.units_checked} · outstanding "
+            f"{s.units_outstanding} · false exits {s.false_exits} (rate {rate}) · reminders {s.reminders}"
+        )
