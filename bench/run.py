@@ -29,8 +29,8 @@ from bench.stack import BARE_QUEUE, Stack, new_run_dir, remove_run_dir
 
 SYSTEMS = ("tuopin", "bare", "spiff")
 WARMUP = 4
-QUICK = {"cases": 40, "concurrency": 24, "rounds": 1}
-FULL = {"cases": 240, "concurrency": 32, "rounds": 2}
+QUICK = {"cases": 96, "concurrency": 48, "rounds": 1, "latency_cases": 4}
+FULL = {"cases": 400, "concurrency": 64, "rounds": 2, "latency_cases": 10}
 
 
 def ms(seconds: float | None) -> float | None:
@@ -43,10 +43,11 @@ class Bench:
         self.per_round = max(1, args.cases // args.rounds)
         self.run_dir = new_run_dir("tuopin-bench-")
         # tuopin households: warm-up, the rounds, and the CLI latency cases
-        self.stack = Stack(self.run_dir, households=WARMUP + self.per_round * args.rounds + 16)
+        self.stack = Stack(self.run_dir, households=WARMUP + self.per_round * args.rounds + args.latency_cases + 16)
         self.next_household = 1
         self.data: dict[str, dict[str, Any]] = {
-            s: {"cases": 0, "wall_s": 0.0, "decisions": [], "opens": [], "case_ids": [], "errors": [], "cpu": {}}
+            s: {"cases": 0, "wall_s": 0.0, "decisions": [], "opens": [], "case_ids": [], "errors": [], "cpu": {},
+                "idle_decisions": [], "idle_opens": []}
             for s in SYSTEMS
         }
 
@@ -68,16 +69,19 @@ class Bench:
         timings, wall = await run_cases(driver.case, households, self.args.concurrency)
         self._add(system, timings, wall, meter.stop())
 
-    async def run_spiff(self, households: list[str], round_no: int) -> None:
+    async def run_spiff(self, households: list[str], round_no: int, procs: int | None = None,
+                        concurrency: int | None = None) -> dict[str, Any]:
+        """Spiff handler processes, each with its share of the cases; returns their pooled results."""
         db = self.run_dir / "spiff.db"
         init_db(db)
-        procs = max(1, self.args.spiff_procs)
+        procs = max(1, procs or self.args.spiff_procs)
+        concurrency = concurrency or self.args.concurrency
         share = [len(households) // procs + (1 if i < len(households) % procs else 0) for i in range(procs)]
-        children, first = [], round_no * 100000 + 1
+        children, first = [], (round_no if round_no >= 0 else 9) * 100000 + 1
         for count in share:
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "bench.spiff_household", "run", "--db", str(db), "--prefix", f"r{round_no}",
-                 "--first", str(first), "--count", str(count), "--window", str(max(1, self.args.concurrency // procs)),
+                 "--first", str(first), "--count", str(count), "--window", str(max(1, concurrency // procs)),
                  "--notice-seconds", str(self.args.notice_seconds)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=PROJECT,
             ))
@@ -89,6 +93,8 @@ class Bench:
             child.stdin.flush()
         results = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
         wall = max(r["t_end"] for r in results) - min(r["t_start"] for r in results)
+        if round_no < 0:  # the latency phase
+            return {"decisions": [x for r in results for x in r["latencies"]], "opens": [x for r in results for x in r["opens"]]}
         t = Timings(decisions=[x for r in results for x in r["latencies"]], opens=[x for r in results for x in r["opens"]])
         data = self.data["spiff"]
         self._add("spiff", t, wall, {"worker": round(sum(r["cpu_seconds"] for r in results), 2)},
@@ -96,6 +102,25 @@ class Bench:
         data["peak_rss_mb"] = max([data.get("peak_rss_mb") or 0] + [r["peak_rss_mb"] for r in results])
         data["state_bytes"] = max(r["state_bytes"] for r in results)
         data["writes"] = data.get("writes", 0) + sum(r["writes"] for r in results)
+        return {}
+
+    async def latency_phase(self) -> None:
+        """One case at a time: a decision's round trip on an otherwise idle stack."""
+        n = self.args.latency_cases
+        if n <= 0:
+            return
+        print(f"latency: {n} cases one at a time, per system", file=sys.stderr, flush=True)
+        tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
+        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds)
+        for system, driver, households in (("tuopin", tuopin, self.households(n)),
+                                           ("bare", bare, [f"idle-h{i:05d}" for i in range(n)])):
+            t, _ = await run_cases(driver.case, households, 1)
+            self.data[system]["idle_decisions"] += t.decisions
+            self.data[system]["idle_opens"] += t.opens
+            self.data[system]["errors"] += t.errors
+        idle = await self.run_spiff([str(i) for i in range(n)], -1, procs=1, concurrency=1)
+        self.data["spiff"]["idle_decisions"] += idle["decisions"]
+        self.data["spiff"]["idle_opens"] += idle["opens"]
 
     def _add(self, system: str, t: Timings, wall: float, cpu: dict[str, float], exited: int | None = None) -> None:
         data = self.data[system]
@@ -133,6 +158,7 @@ class Bench:
                     await self.run_temporal("bare", [f"r{round_no}-h{i:05d}" for i in range(self.per_round)])
                 else:
                     await self.run_spiff([f"{i}" for i in range(self.per_round)], round_no)
+        await self.latency_phase()
         self.data["tuopin"]["peak_rss_mb"] = peak_rss_mb(self.stack.tuopin_worker.pid)
         self.data["bare"]["peak_rss_mb"] = peak_rss_mb(self.stack.bare_worker.pid)
         for system in ("tuopin", "bare"):
@@ -158,10 +184,14 @@ class Bench:
                 "cases": cases,
                 "wall_s": round(d["wall_s"], 2),
                 "cases_per_s": round(cases / d["wall_s"], 2) if d["wall_s"] else None,
-                "decision_p50_ms": ms(percentile(d["decisions"], 50)),
-                "decision_p99_ms": ms(percentile(d["decisions"], 99)),
-                "decisions": len(d["decisions"]),
-                "open_p50_ms": ms(percentile(d["opens"], 50)),
+                "decision_p50_ms": ms(percentile(d["idle_decisions"], 50)),
+                "decision_p99_ms": ms(percentile(d["idle_decisions"], 99)),
+                "decisions_timed": len(d["idle_decisions"]),
+                "open_p50_ms": ms(percentile(d["idle_opens"], 50)),
+                "loaded_decision_p50_ms": ms(percentile(d["decisions"], 50)),
+                "loaded_decision_p99_ms": ms(percentile(d["decisions"], 99)),
+                "loaded_decisions_timed": len(d["decisions"]),
+                "loaded_open_p50_ms": ms(percentile(d["opens"], 50)),
                 "worker_peak_rss_mb": d.get("peak_rss_mb"),
                 "cpu_ms_per_case": {k: round(v * 1000 / cases, 1) for k, v in d["cpu"].items()} if cases else {},
                 "errors": d["errors"][:10],
@@ -233,9 +263,11 @@ def markdown(report: dict[str, Any]) -> str:
         "| | tuopin | bare Temporal (same shape) | SpiffWorkflow (BPMN, SQLite WAL) |",
         "|---|---:|---:|---:|",
         row("cases / s", [s[x]["cases_per_s"] for x in cols]),
-        row("decision round trip p50 (ms)", [s[x]["decision_p50_ms"] for x in cols]),
-        row("decision round trip p99 (ms)", [s[x]["decision_p99_ms"] for x in cols]),
-        row("open p50 (ms)", [s[x]["open_p50_ms"] for x in cols]),
+        row("decision round trip p50 / p99 (ms), one case at a time",
+            [f"{s[x]['decision_p50_ms']} / {s[x]['decision_p99_ms']}" for x in cols]),
+        row(f"decision round trip p50 / p99 (ms), {c['concurrency']} cases in flight",
+            [f"{s[x]['loaded_decision_p50_ms']} / {s[x]['loaded_decision_p99_ms']}" for x in cols]),
+        row("open p50 (ms), one at a time / loaded", [f"{s[x]['open_p50_ms']} / {s[x]['loaded_open_p50_ms']}" for x in cols]),
         row("history events / case", [hist("tuopin", "events_per_case"), hist("bare", "events_per_case"),
                                       f"{s['spiff']['state_writes_per_case']} state writes"]),
         row("workflow tasks / case", [hist("tuopin", "workflow_tasks"), hist("bare", "workflow_tasks"), "–"]),
@@ -268,6 +300,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, help="cases per system (all rounds together)")
     parser.add_argument("--concurrency", type=int, help="cases in flight at once, per system")
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--latency-cases", type=int, help="cases run one at a time for the round-trip figures")
     parser.add_argument("--notice-seconds", type=int, default=1, help="the simulated notice window")
     parser.add_argument("--spiff-procs", type=int, default=os.cpu_count() or 1,
                         help="Spiff handler processes (default: one per core, as a WSGI server would run)")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.store import RegistryStore, RegistryUnavailable
-from domain.plan import Figures, PlanReport, build_report
+from domain.plan_report import Figures, PlanReport, build_report
 from starters.errors import BadUsage, Refused, Unreachable
 from starters.plan_data import PlanDataError, load_plan
 from starters.plan_html import MEASURE_TITLES, render_html

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from domain.plan import Figures, PlanReport, TownshipReport
+from domain.plan_report import Figures, PlanReport, TownshipReport
 
 MEASURE_TITLES = {
     "persons": "persons (脱贫人口)",

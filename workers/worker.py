@@ -46,11 +46,16 @@ def build_worker(
             reminders.sweep,
         ],
         activity_executor=executor,
-        # cryptography's native module may be initialised only once per process: the sandbox must
-        # use the already-imported one (its lazy imports would otherwise re-import it and abort).
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules("cryptography", "_cffi_backend")
-        ),
+        workflow_runner=workflow_runner(),
+    )
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker and the replay test use. cryptography's native module may be
+    initialised only once per process: the sandbox must pass the imported one through (its lazy
+    imports would otherwise re-import it and abort the process)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("cryptography", "_cffi_backend")
     )
 
 

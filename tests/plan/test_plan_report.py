@@ -14,7 +14,7 @@ from activities.registry.demo_seed import seed_demo
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.schema import Household, StatusChange, Village
 from activities.registry.store import RegistryStore
-from domain.plan import ActualExits, PlanReport, TownshipRef, UnitExit, VillageRef, build_report
+from domain.plan_report import ActualExits, PlanReport, TownshipRef, UnitExit, VillageRef, build_report
 from starters.plan_commands import plan
 from starters.plan_data import load_plan
 from starters.plan_html import render_html

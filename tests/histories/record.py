@@ -1,0 +1,122 @@
+"""Records the histories the replay test checks every change against (tests/test_replay.py).
+
+    .venv/bin/python -m tests.histories.record
+
+Run it when a workflow change is meant to alter histories AND no case started under the old code
+is still running anywhere (otherwise patch the workflow with `workflow.patched()`; see README).
+It drives each exit type through a representative path on the time-skipping server with the small
+test registry, and writes one JSON history per scenario beside this file.
+"""
+
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.registry.store import RegistryStore
+from starters.search_attribute_setup import register_search_attributes
+from tests.support import small_registry
+from tests.support.driver import CaseDriver
+from tests.support.unit_cases import CG, MG, MM, MS, PG, TH, application, findings, survey
+from workers.policy_loader import load_policy
+from workers.settings import PROJECT_ROOT
+from workers.worker import build_worker
+
+HERE = Path(__file__).parent
+QUEUE = "tuopin-record"
+
+
+async def household_with_objection_and_return(d: CaseDriver) -> None:
+    household = f"{small_registry.VILLAGE}-e001"
+    await d.open(household)
+    await d.verify(household)
+    ack = await d.object()
+    await d.resolve(ack.objection_id, "dismiss")
+    await d.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
+    await d.pass_notice()
+    await d.decide("township_review", f"{small_registry.TOWNSHIP}-head", outcome="return", to_stage="verification", note="材料不全")
+    await d.until(lambda s: s.stage == "verification")
+    await d.verify(household)
+    await d.pass_notice()
+    await d.township()
+    await d.county()
+
+
+async def village_exit(d: CaseDriver) -> None:
+    await d.open_unit("village", small_registry.VILLAGE, 2018, survey(), "poor")
+    await d.pass_notice("county_approval")
+    await d.decide("county_approval", CG, meeting_ref="M1")
+    await d.decide("county_approval", f"{small_registry.COUNTY}-secretary", meeting_ref="M2")
+    await d.decide("county_approval", f"{small_registry.COUNTY}-head", meeting_ref="M2")
+    await d.until(lambda s: s.status != "open")
+
+
+async def township_exit(d: CaseDriver) -> None:
+    await d.open_unit("township", small_registry.TOWNSHIP, 2018, application(TH))
+    await d.decide("county_assessment", CG, meeting_ref="M", record=findings())
+    await d.until(lambda s: s.stage == "city_review")
+    await d.decide("city_review", MG, meeting_ref="M")
+    await d.until(lambda s: s.current_notice() is not None)
+    await d.pass_notice("city_approval")
+    await d.decide("city_approval", MS, meeting_ref="M")
+    await d.decide("city_approval", MM, meeting_ref="M")
+    await d.until(lambda s: s.status != "open")
+
+
+async def county_exit(d: CaseDriver) -> None:
+    await d.open_unit("county", small_registry.COUNTY, 2019, application(CG))
+    await d.decide("city_assessment", MG, meeting_ref="M", record=findings())
+    await d.until(lambda s: s.stage == "city_endorsement")
+    await d.decide("city_endorsement", MS, meeting_ref="M")
+    await d.decide("city_endorsement", MM, meeting_ref="M")
+    await d.until(lambda s: s.stage == "province_approval")
+    await d.decide("province_approval", PG, meeting_ref="M")
+    await d.until(lambda s: s.status != "open")
+
+
+SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
+    "household-objection-return": household_with_objection_and_return,
+    "village-exit": village_exit,
+    "township-exit": township_exit,
+    "county-exit": county_exit,
+}
+
+
+async def record(out: Path = HERE) -> list[Path]:
+    written = []
+    workflow_ids: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = RegistryStore.from_url(f"sqlite:///{Path(tmp) / 'registry.db'}")
+        small_registry.build(store, Path(tmp) / "keys")
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+            data_converter=pydantic_data_converter,
+        )
+        try:
+            await register_search_attributes(env.client, env.client.namespace)
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                async with build_worker(env.client, store, load_policy(PROJECT_ROOT / "data"), QUEUE, executor):
+                    for name, scenario in SCENARIOS.items():
+                        driver = CaseDriver(env, store, QUEUE, Path(tmp) / "keys")
+                        await scenario(driver)
+                        history = await env.client.get_workflow_handle(driver.case_id).fetch_history()
+                        path = out / f"{name}.json"
+                        path.write_text(history.to_json(), encoding="utf-8")
+                        workflow_ids[path.name] = driver.case_id
+                        written.append(path)
+        finally:
+            await env.shutdown()
+    # the case id is the workflow id, and signatures are bound to it: replay needs the original
+    (out / "workflow_ids.json").write_text(json.dumps(workflow_ids, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return written
+
+
+if __name__ == "__main__":
+    for path in asyncio.run(record()):
+        print(path)

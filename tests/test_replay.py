@@ -1,0 +1,30 @@
+"""The determinism guard: every recorded history must replay on the current workflow code. A change
+that fails here would break cases already running; see README ("Changing a workflow safely")."""
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workers.worker import workflow_runner
+from workflows.registry import ALL_WORKFLOWS
+
+FOLDER = Path(__file__).parent / "histories"
+WORKFLOW_IDS = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
+HISTORIES = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json")
+
+
+def test_there_is_a_history_for_every_exit_type():
+    names = {path.stem.split("-")[0] for path in HISTORIES}
+    assert names >= {"household", "village", "township", "county"}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(path: Path):
+    history = WorkflowHistory.from_json(WORKFLOW_IDS[path.name], path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
