@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import structlog
 from pydantic import ValidationError
 
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
@@ -46,6 +47,8 @@ def common(fn: Callable[..., Any]) -> Callable[..., Any]:
         settings = Settings.from_env(address=address, namespace=namespace, registry_url=registry_url, home=home)
         ctx = click.get_current_context()
         ctx.meta["as_json"] = as_json
+        if isinstance(kwargs.get("case"), str):
+            structlog.contextvars.bind_contextvars(case_id=kwargs["case"])
         return fn(settings=settings, as_json=as_json, **kwargs)
 
     return wrapper

@@ -1,6 +1,7 @@
-"""`tuopin plan report --year Y [--json] [--html FILE]`: the plan of 清委办〔2017〕25号 (attachments 1–3)
-against the exits recorded in the registry, per township, with what is behind plan, the early-exit
-bonus flags and every stated total the rows do not bear out.
+"""`tuopin plan report --year Y [--today D] [--json] [--html FILE]`: the plan of 清委办〔2017〕25号
+(attachments 1–3) against the exits recorded in the registry, per township, with what is behind plan,
+the early-exit bonus flags, the annual assessment of each township (年度任务完成情况), the units in
+their buffer period (摘帽不摘政策) and every stated total the rows do not bear out.
 
 Register with ``cli.add_command(plan)``. Exit codes: 1 the plan data is malformed; 2 usage;
 3 the registry cannot be reached (or holds no registry tables).
@@ -9,6 +10,7 @@ Register with ``cli.add_command(plan)``. Exit codes: 1 the plan data is malforme
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ from sqlalchemy.exc import ArgumentError
 
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.store import RegistryStore, RegistryUnavailable
-from domain.plan_report import Figures, PlanReport, build_report
+from domain.buffer import LOCAL, BufferRule
+from domain.plan_report import Assessment, BufferCounts, Figures, PlanReport, build_report
 from starters.errors import BadUsage, Refused, Unreachable
 from starters.plan_data import PlanDataError, load_plan
 from starters.plan_html import MEASURE_TITLES, render_html
+from workers.policy_loader import PolicyConfigError, load_supervision_policy
 from workers.settings import Settings
 
 COLUMNS = ["township", "persons", "poor villages", "hollow villages", "key township", "behind plan"]
@@ -35,6 +39,8 @@ def plan() -> None:
 
 @plan.command("report")
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The exit year to report on.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day the buffer period is judged on [default: today, Asia/Shanghai].")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Also write the report as one self-contained HTML page (table and SVG charts) to FILE.")
@@ -42,13 +48,15 @@ def plan() -> None:
               help="SQLAlchemy URL of the registry [default: sqlite under --home].")
 @click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True,
               help="Folder of the embedded server's and registry's files.")
-def report(year: int, as_json: bool, html_file: Path | None, registry_url: str | None, home: str) -> None:
+def report(year: int, today: datetime | None, as_json: bool, html_file: Path | None, registry_url: str | None,
+           home: str) -> None:
     """Per township: planned and actual exits (persons, poor villages, hollow villages, key
-    townships) for YEAR, what is behind plan, early-exit bonus flags; then every stated total
+    townships) for YEAR, what is behind plan, early-exit bonus flags, the annual assessment
+    (task completed, completion rate) and the units in their buffer period; then every stated total
     (合计 rows, body text) that its rows do not bear out."""
     click.get_current_context().meta["as_json"] = as_json
     settings = Settings.from_env(registry_url=registry_url, home=home)
-    result = build(settings, year)
+    result = build(settings, year, today.date() if today else datetime.now(LOCAL).date())
     if html_file is not None:
         try:
             html_file.write_text(render_html(result), encoding="utf-8")
@@ -62,11 +70,17 @@ def report(year: int, as_json: bool, html_file: Path | None, registry_url: str |
         click.echo(f"wrote {html_file}", err=True)
 
 
-def build(settings: Settings, year: int) -> PlanReport:
+def build(settings: Settings, year: int, today: date | None = None) -> PlanReport:
     try:
         the_plan = load_plan(settings.data_dir)
     except PlanDataError as exc:
         raise Refused(f"the plan data cannot be used: {exc}", kind="plan_data") from None
+    try:
+        # a data folder without policy rules (a copy of the plan only) reports on the policy's own date
+        buffer = (load_supervision_policy(settings.data_dir).buffer
+                  if (settings.data_dir / "policy" / "rules.json").exists() else BufferRule())
+    except PolicyConfigError as exc:
+        raise Refused(f"the policy configuration cannot be used: {exc}", kind="policy_config") from None
     if settings.registry_url is None and not (settings.home / "registry.db").exists():
         raise Unreachable(f"no registry at {settings.home / 'registry.db'} (run `tuopin registry seed` or pass --registry-url)")
     try:
@@ -79,7 +93,8 @@ def build(settings: Settings, year: int) -> PlanReport:
         raise Unreachable(str(exc)) from None
     finally:
         store.engine.dispose()
-    return build_report(the_plan, year, facts.actual, facts.villages, facts.townships)
+    return build_report(the_plan, year, facts.actual, facts.villages, facts.townships,
+                        exited_now=facts.exited_now if today else None, buffer=buffer, today=today)
 
 
 def _json(result: PlanReport) -> str:
@@ -139,12 +154,57 @@ def report_text(result: PlanReport) -> str:
             f" → {b.paired_department or 'no paired department recorded'}"
         )
     lines.append("")
+    lines += assessment_lines(result)
+    if result.today is not None:
+        lines.append("")
+        lines += buffer_lines(result)
+    lines.append("")
     if result.mismatches:
         lines.append("stated totals that the rows do not bear out:")
         lines += [f"  {m.message}" for m in result.mismatches]
     else:
         lines.append("stated totals: every one matches its rows")
     return "\n".join(lines)
+
+
+def percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def assessment_text(a: Assessment) -> str:
+    """"persons 51/51 (100.0%), villages 1/2 (50.0%), key township -; completed no, rate 50.0%"."""
+    parts = [f"persons {a.persons_actual}/{a.persons_planned} ({percent(a.persons_rate)})"]
+    parts.append(f"villages {a.villages_exited}/{a.villages_planned} ({percent(a.villages_rate)})"
+                 if a.villages_planned else "villages -")
+    parts.append(f"key township {a.key_township_exited}/{a.key_township_planned}" if a.key_township_planned
+                 else "key township -")
+    tail = f"completed {'yes' if a.completed else 'no'}, rate {percent(a.completion_rate)}"
+    if a.bonus_flags:
+        tail += f", early-exit bonus flags {a.bonus_flags}"
+    return ", ".join(parts) + "; " + tail
+
+
+def assessment_lines(result: PlanReport) -> list[str]:
+    lines = [f"annual assessment to the end of {result.year} (年度任务完成情况, 四.1: done/planned to date; "
+             "rate = the lowest measure, capped at 100%):"]
+    for t in result.townships:
+        lines.append(f"  {t.name} ({t.township_id}): {assessment_text(t.assessment)}")
+    lines.append(f"  清流县 county: {assessment_text(result.totals.assessment)}")
+    return lines
+
+
+def buffer_text(b: BufferCounts) -> str:
+    return f"{b.households} households ({b.persons} persons), {b.villages} villages, {b.townships} townships"
+
+
+def buffer_lines(result: PlanReport) -> list[str]:
+    lines = [f"in their buffer period on {result.today} (摘帽不摘政策: support kept until {result.support_buffer_until}):"]
+    for t in result.townships:
+        if t.in_buffer and (t.in_buffer.households or t.in_buffer.villages or t.in_buffer.townships):
+            lines.append(f"  {t.name} ({t.township_id}): {buffer_text(t.in_buffer)}")
+    if result.totals.in_buffer is not None:
+        lines.append(f"  清流县 county: {buffer_text(result.totals.in_buffer)}")
+    return lines
 
 
 def _width(text: str) -> int:
