@@ -139,7 +139,7 @@ def spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Proc:
     return Proc(name, popen, log)
 
 
-async def wait_for_poller(client: Any, task_queue: str, timeout: float = 60) -> None:
+async def wait_for_poller(client: Any, task_queue: str, proc: "Proc | None" = None, timeout: float = 60) -> None:
     """Until a worker polls the task queue (so the first measured case does not wait for start-up)."""
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
@@ -155,6 +155,9 @@ async def wait_for_poller(client: Any, task_queue: str, timeout: float = 60) -> 
         )
         if resp.pollers:
             return
+        if proc is not None and proc.popen.poll() is not None:
+            tail = proc.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode} before polling:\n{tail}")
         await asyncio.sleep(0.2)
     raise RuntimeError(f"no worker polled {task_queue} within {timeout} s")
 

@@ -315,7 +315,7 @@ def main() -> None:
     report = asyncio.run(Bench(args).run())
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"bench-{'quick-' if args.quick else ''}{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     print(markdown(report))
     print(f"\n(JSON: {out}; {report['total_s']} s in all)")
     sys.stdout.flush()

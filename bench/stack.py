@@ -76,9 +76,9 @@ class Stack:
                 "bare-worker", [sys.executable, "-m", "bench.bare_workflow", "--address", self.address,
                                 "--task-queue", BARE_QUEUE], dict(os.environ), self.run_dir / "bare-worker.log",
             )
-        await wait_for_poller(self.client, TUOPIN_QUEUE)
+        await wait_for_poller(self.client, TUOPIN_QUEUE, self.tuopin_worker)
         if bare:
-            await wait_for_poller(self.client, BARE_QUEUE)
+            await wait_for_poller(self.client, BARE_QUEUE, self.bare_worker)
         return self
 
     async def close(self) -> dict[str, int | None]:

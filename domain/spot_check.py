@@ -38,7 +38,6 @@ DEFAULT_REMIND_AFTER_DAYS = 30
 # One finding is one Temporal update, and an execution takes at most 2,000: a larger sample is refused
 # (split the county's check by percent, or run several seeds).
 MAX_SAMPLE = 1500
-SAMPLED_UNIT_TYPES = ("household", "village_poor", "village_hollow", "township")
 
 Verdict = Literal["confirmed", "false_exit"]
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
@@ -60,9 +59,6 @@ class AlreadyFound(Refusal):
 
 class CheckRefused(Refusal):
     """A spot check that cannot start (initiator, percent, sample too large)."""
-
-
-SPOT_CHECK_REFUSALS: tuple[type[Refusal], ...] = (CheckNotOpen, NotInSample, AlreadyFound, CheckRefused)
 
 
 # -- ids --------------------------------------------------------------------------------------

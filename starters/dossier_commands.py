@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.registry.keys import keys_by_id
 from activities.registry.store import RegistryStore, RegistryUnavailable, as_utc
 from domain.case import CaseState
+from domain.case_ids import exit_type_of
 from domain.dossier import (
     RESOLUTION_OUTCOME,
     RegistryExtras,
@@ -33,7 +34,7 @@ from domain.dossier import (
 from domain.roles import ROLE_LEVEL, Role
 from domain.signature_rules import KeyInfo
 from starters import cases, render
-from starters.cli import SAFE_ID, common, run, say
+from starters.cli_options import SAFE_ID, common, run, say
 from starters.client import connect
 from starters.dossier_html import render_html
 from starters.errors import BadUsage, Refused, Unreachable
@@ -229,7 +230,8 @@ def trace_rows(state: CaseState) -> list[dict[str, Any]]:
 async def case_ids_of(client: Client, store: RegistryStore, unit: str) -> tuple[list[str], list[str]]:
     """Exit cases of a unit: those the registry's status changes name (exited units), and those the
     server's visibility store lists (open and rejected ones too); with notes on what could not be asked."""
-    ids = {c.case_id for c in _guard(lambda: store.status_changes(unit))}
+    # spot-check reversals and re-entries also write status changes: keep only exit cases
+    ids = {c.case_id for c in _guard(lambda: store.status_changes(unit)) if exit_type_of(c.case_id)}
     notes: list[str] = []
     try:
         async for execution in client.list_workflows(f"{sa.UNIT_ID.name} = '{unit}'"):

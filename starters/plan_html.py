@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from domain.plan_report import Figures, PlanReport, TownshipReport
+from domain.plan_report import Assessment, BufferCounts, Figures, PlanReport, TownshipReport
 
 MEASURE_TITLES = {
     "persons": "persons (脱贫人口)",
@@ -67,6 +67,8 @@ def render_html(report: PlanReport, title: str | None = None) -> str:
         _table(report),
         _behind(report),
         _bonus(report),
+        _assessment(report),
+        _buffer(report),
         "<h2>Charts</h2>",
         _legend(),
         _chart(report, "persons", f"Persons exiting in {report.year}: planned and actual"),
@@ -154,6 +156,59 @@ def _bonus(report: PlanReport) -> str:
     ]
     body = "".join(f"<li>{escape(text)}</li>" for text in items) or "<li>none</li>"
     return f"<h2>Early-exit bonus flags (正向激励: 挂包的县直部门加分)</h2>\n<ul>{body}</ul>"
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1%}"
+
+
+def _assessment_cells(a: Assessment) -> str:
+    persons = f"{a.persons_actual} / {a.persons_planned} ({_pct(a.persons_rate)})"
+    villages = f"{a.villages_exited} / {a.villages_planned} ({_pct(a.villages_rate)})" if a.villages_planned else "–"
+    key = f"{a.key_township_exited} / {a.key_township_planned}" if a.key_township_planned else "–"
+    css = "" if a.completed else ' class="behind"'
+    return (f"<td>{escape(persons)}</td><td>{escape(villages)}</td><td>{escape(key)}</td>"
+            f"<td{css}>{'yes' if a.completed else 'no'}</td><td>{escape(_pct(a.completion_rate))}</td>"
+            f"<td>{a.bonus_flags}</td>")
+
+
+def _assessment(report: PlanReport) -> str:
+    rows = [
+        f"<h2>Annual assessment to the end of {report.year} (年度任务完成情况, 四.1)</h2>",
+        '<p class="source">The task to date (persons planned for the plan years so far; villages and the key '
+        "township named for this year or earlier) against what is done. The completion rate is the lowest "
+        "of the measures, capped at 100 %; a false exit reversed by a spot check is not counted.</p>",
+        "<table>",
+        '<thead><tr><th class="name">township (乡镇)</th><th>persons done / planned</th>'
+        "<th>villages exited / planned</th><th>key township</th><th>completed</th><th>completion rate</th>"
+        "<th>bonus flags</th></tr></thead>",
+        "<tbody>",
+    ]
+    for t in report.townships:
+        rows.append(f'<tr><td class="name">{escape(t.name)} <small>({escape(t.township_id)})</small></td>'
+                    + _assessment_cells(t.assessment) + "</tr>")
+    rows.append('<tr class="total"><td class="name">清流县 (county)</td>' + _assessment_cells(report.totals.assessment) + "</tr>")
+    rows += ["</tbody>", "</table>"]
+    return "\n".join(rows)
+
+
+def _buffer_text(b: BufferCounts) -> str:
+    return f"{b.households} households ({b.persons} persons), {b.villages} villages, {b.townships} townships"
+
+
+def _buffer(report: PlanReport) -> str:
+    if report.today is None:
+        return ""
+    items = [
+        f"{t.name} ({t.township_id}): {_buffer_text(t.in_buffer)}"
+        for t in report.townships
+        if t.in_buffer and (t.in_buffer.households or t.in_buffer.villages or t.in_buffer.townships)
+    ]
+    if report.totals.in_buffer is not None:
+        items.append(f"清流县 (county): {_buffer_text(report.totals.in_buffer)}")
+    body = "".join(f"<li>{escape(text)}</li>" for text in items)
+    return (f"<h2>In their buffer period on {escape(str(report.today))} (摘帽不摘政策: support kept until "
+            f"{escape(str(report.support_buffer_until))})</h2>\n<ul>{body}</ul>")
 
 
 def _mismatches(report: PlanReport) -> str:

@@ -34,7 +34,7 @@ from activities.registry.store import RegistryStore, RegistryUnavailable
 from domain.case_ids import exit_type_of
 from domain.simulation import SIMULATION_TASK_QUEUE
 from starters import render
-from starters.cli import SAFE_ID, common, run, say
+from starters.cli_options import SAFE_ID, common, run, say
 from starters.client import connect
 from starters.errors import BadUsage, Refused, Unreachable
 from workers.settings import DEFAULT_TASK_QUEUE, Settings

@@ -15,7 +15,7 @@ from starters.errors import CliError, Refused, Unreachable
 from starters.registry_commands import seed
 from starters.search_attribute_setup import register_search_attributes
 from starters.setup import ensure_setup
-from workers.policy_loader import PolicyConfigError, load_policy
+from workers.policy_loader import PolicyConfigError, load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import Settings
 from workers.worker import run_worker
 from workflows import search_attributes as sa
@@ -50,6 +50,8 @@ def _stop_event() -> asyncio.Event:
 def _check_policy(settings: Settings) -> None:
     try:
         load_policy(settings.data_dir)
+        load_reminder_policy(settings.data_dir)
+        load_supervision_policy(settings.data_dir)
     except PolicyConfigError as exc:
         raise Refused(f"refusing to start: {exc}", kind="PolicyConfigError") from None
 

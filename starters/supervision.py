@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from activities.registry import reentries
 from activities.registry import supervision as registry
 from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore, RegistryUnavailable
@@ -176,7 +177,7 @@ async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> Finding
 # -- 返贫 and 新增 ------------------------------------------------------------------------------------
 def _evidence_digest(path: Path) -> str:
     try:
-        return registry.file_sha256(path.read_bytes())
+        return reentries.file_sha256(path.read_bytes())
     except OSError as exc:
         raise BadUsage(f"cannot read the evidence file {path}: {exc.strerror or exc}") from None
 
@@ -189,7 +190,7 @@ def reenter(
     if not reason.strip():
         raise BadUsage("--reason must say why the household returned to poverty")
     store = store_of(settings)
-    village, status, previous = guard(lambda: registry.household_village(store, household_id))
+    village, status, previous = guard(lambda: reentries.household_village(store, household_id))
     if status != "exited":
         raise Refused(
             f"household {household_id} is {status!r}, not exited: only an exited household returns to poverty",
@@ -201,7 +202,7 @@ def reenter(
         settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "return", previous),
         stage=STAGE, outcome="return", note=reason, proof=evidence(household_id, "return", digest, previous),
     )
-    return guard(lambda: registry.record_return(
+    return guard(lambda: reentries.record_return(
         store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))
 
@@ -224,6 +225,6 @@ def enroll(
         settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "new", None),
         stage=STAGE, outcome="new", note=reason, proof=evidence(household_id, "new", digest, None, new),
     )
-    return guard(lambda: registry.enroll_household(
+    return guard(lambda: reentries.enroll_household(
         store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))

@@ -16,9 +16,9 @@ import click
 
 from activities.registry import supervision as registry
 from domain.reentry import GUARANTEES, NewHousehold, ReentryRecord
-from domain.spot_check import SpotCheckState, summarize
+from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
-from starters.cli import SAFE_ID, common, run, say, signing
+from starters.cli_options import SAFE_ID, common, run, say, signing
 from starters.client import connect
 from starters.errors import BadUsage
 from starters.supervision import (
@@ -84,6 +84,7 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
             unit_type: str | None, key_file: Path | None) -> None:
     """Record the finding on UNIT: confirmed, or false-exit (the exit is reversed in the registry and the
     officials who signed it are named)."""
+    _check_id(check)
 
     async def go() -> Any:
         client = await connect(settings)
@@ -111,12 +112,18 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
 @click.argument("check")
 def show(settings: Settings, as_json: bool, check: str) -> None:
     """The check's sample, verifiers, findings, reminders and summary (wrongful-exit rate, checked, outstanding)."""
+    _check_id(check)
 
     async def go() -> SpotCheckState:
         return await show_check(await connect(settings), check)
 
     state = run(go())
     say(as_json, check_document(state), check_text(state))
+
+
+def _check_id(value: str) -> None:
+    if not is_check_id(value):
+        raise BadUsage(f"{value!r} is not a spot-check id (spot-check/<county>/<year>/<seed>)")
 
 
 def check_document(state: SpotCheckState) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from activities.notice_activities import NoticeActivities
 from activities.registry.store import RegistryStore
 from activities.registry_activities import RegistryActivities
 from activities.reminder_activities import ReminderActivities
+from activities.supervision_activities import SupervisionActivities
 from domain.reminder_policy import ReminderPolicy
 from domain.policy import PolicyConfig
-from workers.policy_loader import load_policy, load_reminder_policy
+from workers.policy_loader import load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import DEFAULT_TASK_QUEUE, PROJECT_ROOT, Settings
 from workflows.registry import ALL_WORKFLOWS
 
@@ -31,6 +32,7 @@ def build_worker(
     registry = RegistryActivities(store, policy, simulation=simulation)
     notices = NoticeActivities(store)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
+    supervision = SupervisionActivities(client, store)
     return Worker(
         client,
         task_queue=task_queue,
@@ -44,6 +46,12 @@ def build_worker(
             notices.close_notice,
             notices.announce,
             reminders.sweep,
+            supervision.list_exits,
+            supervision.exit_traces,
+            supervision.record_check,
+            supervision.record_finding,
+            supervision.remind_verifiers,
+            supervision.complete_check,
         ],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
@@ -72,6 +80,7 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         )
     policy = load_policy(settings.data_dir)
     reminder_policy = load_reminder_policy(settings.data_dir)
+    load_supervision_policy(settings.data_dir)  # refuse a buffer shorter than the policy's
     store = RegistryStore.from_url(settings.registry)
     store.create_schema()
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:

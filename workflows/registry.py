@@ -3,6 +3,7 @@
 from workflows.county_exit import CountyExitWorkflow
 from workflows.household_exit import HouseholdExitWorkflow
 from workflows.reminder_sweep import ReminderSweepWorkflow
+from workflows.spot_check import SpotCheckWorkflow
 from workflows.township_exit import TownshipExitWorkflow
 from workflows.village_exit import VillageExitWorkflow
 
@@ -12,4 +13,4 @@ WORKFLOW_BY_EXIT_TYPE = {
     "township": TownshipExitWorkflow,
     "county": CountyExitWorkflow,
 }
-ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow]
+ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow, SpotCheckWorkflow]

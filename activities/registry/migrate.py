@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -43,6 +44,9 @@ VERSION_TABLE = "alembic_version"
 # Key of the PostgreSQL advisory lock that serialises migrations ("tuopin" in ASCII): any bigint
 # that nothing else in the database uses.
 ADVISORY_LOCK_KEY = 0x74756F70696E
+# Alembic's `context` and `op` are module-level proxies: one Alembic command at a time per process.
+# Taken before the database's lock, never after it, so that threads of one process cannot deadlock.
+_ALEMBIC = threading.RLock()
 
 
 class SchemaError(Exception):
@@ -85,7 +89,7 @@ def upgrade(target: Engine | str, revision: str = "head") -> str | None:
             with engine.connect() as connection:
                 if _current(connection) == head:
                     return head
-        with engine.begin() as connection:
+        with _ALEMBIC, engine.begin() as connection:
             _lock(connection)
             _check_unversioned(connection)
             config = alembic_config(connection)
@@ -170,7 +174,7 @@ def _baseline_shape() -> dict[str, frozenset[str]]:
     """The tables and columns of the baseline revision, from upgrading an empty in-memory database."""
     engine = create_engine("sqlite://")
     try:
-        with engine.begin() as connection:
+        with _ALEMBIC, engine.begin() as connection:
             command.upgrade(alembic_config(connection), BASELINE)
             inspector = inspect(connection)
             return {
@@ -194,7 +198,7 @@ def new_revision(message: str) -> Path:
         engine = create_engine(f"sqlite:///{Path(folder) / 'empty.db'}")
         try:
             upgrade(engine)
-            with engine.begin() as connection:
+            with _ALEMBIC, engine.begin() as connection:
                 script = command.revision(
                     alembic_config(connection), message=message, autogenerate=True, rev_id=rev_id
                 )
@@ -224,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         path = new_revision(args.message)
         print(f"wrote {path}; review it by hand")
     else:
-        command.upgrade(alembic_config(url=f"{args.dialect}://"), "head", sql=True)
+        with _ALEMBIC:
+            command.upgrade(alembic_config(url=f"{args.dialect}://"), "head", sql=True)
     return 0
 
 

@@ -280,5 +280,3 @@ class Reentry(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-
-SUPERVISION_TABLES = ("spot_checks", "spot_check_findings", "reentries")

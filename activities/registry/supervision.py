@@ -1,13 +1,12 @@
-"""The registry's side of supervision and dynamic management: the year's exits a spot check samples,
-the check and its findings, the reversal of a false exit (虚假脱贫), re-entries (返贫) and enrolments
-(新增), and listings with the buffer period (摘帽不摘政策) and the false-exit flag.
+"""The registry's side of supervision: the year's exits a spot check samples, the check and its
+findings, the reversal of a false exit (虚假脱贫), and listings with the buffer period (摘帽不摘政策), the
+false-exit flag and re-entries (those are written by activities/registry/reentries.py).
 
 Every write is idempotent, keyed by the check (and unit) or the re-entry that makes it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,11 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from activities.registry.keys import keys_of
 from activities.registry.schema import (
     Household,
-    HouseholdIncome,
-    OfficialPost,
     Reentry,
     SpotCheck,
     SpotCheckFinding,
@@ -31,23 +27,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore, as_utc
 from domain.buffer import BufferRule, in_buffer, local_date
-from domain.officials import Official
-from domain.reentry import (
-    STAGE,
-    NewHousehold,
-    ReentryKind,
-    ReentryRecord,
-    ReentryRefused,
-    SignedSubject,
-    check_recorder,
-    enroll_id,
-    evidence,
-    reentry_id,
-    signed_subject,
-)
-from domain.refusals import UnitNotFound, UnknownOfficial
-from domain.roles import Role
-from domain.signature_rules import check_signature, signature_digest
+from domain.refusals import UnitNotFound
 from domain.signing import Signature
 from domain.spot_check import ExitedUnit, Signer
 
@@ -268,137 +248,6 @@ def spot_check_row(store: RegistryStore, check_id: str) -> dict[str, Any] | None
                 "sample_size": row.sample_size, "started_at": as_utc(row.started_at),
                 "completed_at": as_utc(row.completed_at), "units_checked": row.units_checked,
                 "false_exits": row.false_exits}
-
-
-# -- re-entry (返贫) and enrolment (新增) -----------------------------------------------------------
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _official(store: RegistryStore, official_id: str) -> Official:
-    official = store.official(official_id)
-    if official is None:
-        raise UnknownOfficial(f"no active official {official_id!r} in the registry")
-    return official
-
-
-def _verify(
-    store: RegistryStore, s: Session, official: Official, subject: str, kind: ReentryKind, reason: str,
-    proof: dict[str, Any], signature: Signature | None, at: datetime,
-) -> Signature:
-    check_signature(
-        SignedSubject(case_id=subject),  # type: ignore[arg-type]  # reads case_id and used_signatures only
-        kind="reentry", stage=STAGE, outcome=kind, official=official, keys=keys_of(store, official.official_id),
-        signature=signature, now=at, note=reason, evidence=proof,
-    )
-    assert signature is not None
-    if s.scalar(select(Reentry.id).where(Reentry.signature_sha256 == signature_digest(signature))) is not None:
-        raise ReentryRefused(f"this signed re-entry of {official.official_id} was already recorded; a message counts once")
-    return signature
-
-
-def record_return(
-    store: RegistryStore, household_id: str, reason: str, evidence_sha256: str, official_id: str,
-    signature: Signature | None, at: datetime,
-) -> ReentryRecord:
-    """返贫: an exited household back to poor, signed by its village's two committees."""
-    with store.session() as s:
-        household = s.get(Household, household_id, with_for_update=True)
-        if household is None:
-            raise UnitNotFound(f"no household {household_id!r} in the registry (a new poor household is enrolled)")
-        if household.status != "exited":
-            raise ReentryRefused(
-                f"household {household_id} is {household.status!r}, not exited: only an exited household returns to poverty"
-            )
-        previous = household.exited_case_id
-        official = _official(store, official_id)
-        check_recorder(official, household.village_id)
-        proof = evidence(household_id, "return", evidence_sha256, previous)
-        signature = _verify(store, s, official, signed_subject(household_id, "return", previous), "return", reason,
-                            proof, signature, at)
-        seq = 1 + (s.scalar(select(func.count()).select_from(Reentry).where(
-            Reentry.household_id == household_id, Reentry.kind == "return")) or 0)
-        rid = reentry_id(household_id, seq)
-        exit_year = household.exited_year
-        household.status, household.exited_year, household.exited_case_id, household.exited_at = "poor", None, None, None
-        s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=exit_year,
-                           from_status="exited", to_status="poor", at=at))
-        row = _reentry_row(rid, household_id, "return", reason, evidence_sha256, previous, official, signature, at)
-        s.add(row)
-        s.flush()
-        return _record(row, household.status)
-
-
-def enroll_household(
-    store: RegistryStore, household_id: str, new: NewHousehold, reason: str, evidence_sha256: str,
-    official_id: str, signature: Signature | None, at: datetime,
-) -> ReentryRecord:
-    """新增: a newly poor household enters the registry (with its head's post, to consent at its exit)."""
-    guarantees = new.guarantees()
-    with store.session() as s:
-        if s.get(Household, household_id) is not None:
-            raise ReentryRefused(f"household {household_id} is in the registry already")
-        if s.get(Village, new.village_id) is None:
-            raise UnitNotFound(f"no village {new.village_id!r} in the registry")
-        official = _official(store, official_id)
-        check_recorder(official, new.village_id)
-        proof = evidence(household_id, "new", evidence_sha256, None, new)
-        signature = _verify(store, s, official, signed_subject(household_id, "new", None), "new", reason, proof,
-                            signature, at)
-        s.add(Household(id=household_id, village_id=new.village_id, head_name=new.head_name, members=new.members,
-                        status="poor", synthetic=False, **guarantees))
-        s.flush()
-        for year, yuan in sorted(new.per_capita_income.items()):
-            s.add(HouseholdIncome(household_id=household_id, year=year, per_capita_income=Decimal(yuan)))
-        head = f"{household_id}-head"
-        if s.get(OfficialPost, head) is None:
-            s.add(OfficialPost(id=head, person_id=f"p-{head}", name=new.head_name, role=Role.household_head.value,
-                               jurisdiction_id=household_id, synthetic=False))
-        rid = enroll_id(household_id)
-        s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=None,
-                           from_status="unregistered", to_status="poor", at=at))
-        row = _reentry_row(rid, household_id, "new", reason, evidence_sha256, None, official, signature, at)
-        s.add(row)
-        s.flush()
-        return _record(row, "poor")
-
-
-def _reentry_row(
-    rid: str, household_id: str, kind: str, reason: str, evidence_sha256: str, previous: str | None,
-    official: Official, signature: Signature, at: datetime,
-) -> Reentry:
-    return Reentry(
-        reentry_id=rid, household_id=household_id, kind=kind, reason=reason, evidence_sha256=evidence_sha256,
-        previous_case_id=previous, official_id=official.official_id, person_id=official.person_id,
-        role=official.role.value, key_id=signature.key_id, signature=signature.value,
-        signature_sha256=signature_digest(signature), signed_at=signature.signed_at, at=at,
-    )
-
-
-def _record(row: Reentry, status: str) -> ReentryRecord:
-    return ReentryRecord(
-        reentry_id=row.reentry_id, household_id=row.household_id, kind=row.kind,  # type: ignore[arg-type]
-        reason=row.reason, evidence_sha256=row.evidence_sha256, previous_case_id=row.previous_case_id,
-        official_id=row.official_id, role=row.role, key_id=row.key_id, signed_at=as_utc(row.signed_at),  # type: ignore[arg-type]
-        at=as_utc(row.at), status=status,  # type: ignore[arg-type]
-    )
-
-
-def reentries(store: RegistryStore, household_id: str | None = None) -> list[ReentryRecord]:
-    with store.session() as s:
-        query = select(Reentry, Household.status).join(Household, Household.id == Reentry.household_id).order_by(Reentry.id)
-        if household_id:
-            query = query.where(Reentry.household_id == household_id)
-        return [_record(row, status) for row, status in s.execute(query)]
-
-
-def household_village(store: RegistryStore, household_id: str) -> tuple[str, str, str | None]:
-    """(village, status, current exit case) of a household, for the CLI to sign against."""
-    with store.session() as s:
-        h = s.get(Household, household_id)
-        if h is None:
-            raise UnitNotFound(f"no household {household_id!r} in the registry")
-        return h.village_id, h.status, h.exited_case_id
 
 
 # -- listings -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import starters.cli  # noqa: F401  (loads the CLI first: starters.dossier_commands uses its decorators)
 from domain.case import CaseState
 from domain.dossier import FORMAT, ZERO_HASH, Problem, build_dossier, entry_hash, signature_count, verify_dossier
 from domain.procedures import VILLAGE as VILLAGE_PROCEDURE

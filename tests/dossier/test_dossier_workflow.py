@@ -8,7 +8,6 @@ import click
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import starters.cli  # noqa: F401  (loads the CLI first: starters.dossier_commands uses its decorators)
 from activities.registry.keys import keys_by_id
 from domain.dossier import signature_count, signer_key_ids, verify_dossier
 from domain.messages import DecisionCommand

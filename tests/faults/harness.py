@@ -332,8 +332,8 @@ class Cases:
             await self.decide(case_id, "county_approval", CH, meeting_ref=COUNTY_MEETING)
 
     async def outcome(self, case_id: str, timeout: float) -> CaseOutcome:
-        handle = self.client.get_workflow_handle(case_id)
-        return await asyncio.wait_for(handle.result(result_type=CaseOutcome), timeout)
+        handle = self.client.get_workflow_handle(case_id, result_type=CaseOutcome)
+        return await asyncio.wait_for(handle.result(), timeout)
 
     async def pending_activity(self, case_id: str, activity_type: str) -> Any:
         description = await self.client.get_workflow_handle(case_id).describe()

@@ -52,9 +52,25 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 s.add(StatusChange(case_id=h.exited_case_id, unit_type="household", unit_id=h.id, year=2017,
                                    from_status="poor", to_status="exited", at=AT))
             exited[township] = sum(h.members for h in households)
+        # 李家: two households planned for 2017 exit in 2017; a spot check finds the first exit false (虚假脱贫)
+        # and reverses it, so it does not count; the second returns to poverty later (返贫), and its 2017 exit
+        # still counts for 2017
+        false_exit, returned = s.scalars(
+            select(Household).join(Village, Village.id == Household.village_id)
+            .where(Village.township_id == "lijia", Household.planned_exit_year == 2017).order_by(Household.id)
+        ).all()[:2]
+        for h, case in ((false_exit, "spot-check/qingliu/2017/7"), (returned, f"reentry/{returned.id}/1")):
+            s.add(StatusChange(case_id=f"household-exit/{h.id}/2017", unit_type="household", unit_id=h.id, year=2017,
+                               from_status="poor", to_status="exited", at=AT))
+            s.flush()
+            s.add(StatusChange(case_id=case, unit_type="household", unit_id=h.id, year=2017,
+                               from_status="exited", to_status="poor", at=datetime(2018, 3, 1, tzinfo=timezone.utc)))
+            s.flush()
+        exited["lijia"] = returned.members
         # 沙坪 (长校) is planned for 2018 and exits as a 贫困村 in 2017: a year early
         shaping = s.get(Village, "changxiao-shaping")
         shaping.paired_department, shaping.poor_status = DEPARTMENT, "exited"
+        shaping.poor_exited_case_id = "village-exit/changxiao-shaping/poor/2017"
         _village_exit(s, "village_poor", "changxiao-shaping", 2017, "village-exit/changxiao-shaping/poor/2017")
         # 河排 (长校) exits on time in 2017: no bonus
         s.get(Village, "changxiao-hepai").paired_department = "县教育局"
@@ -114,7 +130,7 @@ def test_actual_counts_and_behind_plan(report_2017: PlanReport, registry: dict) 
 
     totals = report_2017.totals
     assert totals.persons.planned == 1780
-    assert totals.persons.actual == registry["exited"]["linshe"] + registry["exited"]["changxiao"]
+    assert totals.persons.actual == sum(registry["exited"].values())
     assert (totals.poor_villages.planned, totals.poor_villages.actual, totals.poor_villages.shortfall) == (17, 2, 16)
     assert totals.stated["persons"] == {"attachment1": 1780, "body": 1780}
 
@@ -147,6 +163,98 @@ def test_2018_counts_the_early_exit_as_done_and_the_key_township(registry: dict)
         ("attachment 1", "2018 persons", 86, 85), ("body text", "2018 persons", 86, 85)}
 
 
+def test_a_false_exit_does_not_count_and_a_return_to_poverty_still_does(report_2017: PlanReport, registry: dict) -> None:
+    lijia = _row(report_2017, "lijia")
+    assert lijia.persons.actual == registry["exited"]["lijia"] > 0
+    assert lijia.assessment.persons_actual == registry["exited"]["lijia"]
+
+
+def test_the_annual_assessment_of_each_township(report_2017: PlanReport, registry: dict) -> None:
+    linshe = _row(report_2017, "linshe").assessment
+    # persons done, but none of its three villages named for 2017 (石下 as both kinds, 孙坊) has exited
+    assert (linshe.persons_actual, linshe.persons_planned, linshe.persons_rate) == (51, 51, 1.0)
+    assert (linshe.villages_exited, linshe.villages_planned, linshe.villages_rate) == (0, 3, 0.0)
+    assert (linshe.key_township_planned, linshe.key_township_rate) == (0, None)  # 林畲乡 is planned for 2018
+    assert (linshe.completion_rate, linshe.completed) == (0.0, False)
+    changxiao = _row(report_2017, "changxiao").assessment
+    done = registry["exited"]["changxiao"]
+    assert (changxiao.persons_actual, changxiao.persons_planned) == (done, 120)
+    assert changxiao.persons_rate == round(done / 120, 4)
+    assert (changxiao.villages_exited, changxiao.villages_planned, changxiao.villages_rate) == (1, 1, 1.0)
+    assert changxiao.completion_rate == changxiao.persons_rate and not changxiao.completed
+    assert changxiao.bonus_flags == 1  # 沙坪, a year early
+    county = report_2017.totals.assessment
+    assert county.persons_planned == 1780 and not county.completed and county.bonus_flags == 1
+
+
+def _tiny_plan():
+    from domain.plan import HouseholdTarget, KeyTownshipTarget, Plan, VillageTarget
+
+    return Plan(
+        household_targets=(
+            HouseholdTarget(township_id="t1", township_as_written="一", year=2017, persons=10),
+            HouseholdTarget(township_id="t1", township_as_written="一", year=2018, persons=5),
+            HouseholdTarget(township_id="t2", township_as_written="二", year=2017, persons=4),
+        ),
+        village_targets=(
+            VillageTarget(township_id="t1", year=2017, kind="poor", village_id="v1", village_as_written="甲"),
+            VillageTarget(township_id="t1", year=2018, kind="hollow", village_id="v2", village_as_written="乙"),
+        ),
+        key_township_targets=(KeyTownshipTarget(year=2018, township_id="t1", township_as_written="一"),),
+        stated_totals=(),
+    )
+
+
+def test_the_assessment_rate_is_the_lowest_measure_capped_and_early_exits_count() -> None:
+    from domain.plan_report import HouseholdExitTally
+
+    actual = ActualExits(
+        households=(HouseholdExitTally(township_id="t1", year=2017, households=4, persons=12),
+                    HouseholdExitTally(township_id="t2", year=2017, households=1, persons=2)),
+        units=(UnitExit(unit_type="village_poor", unit_id="v1", township_id="t1", year=2017),
+               UnitExit(unit_type="village_hollow", unit_id="v2", township_id="t1", year=2017)),  # a year early
+    )
+    report = build_report(_tiny_plan(), 2017, actual)
+    t1, t2 = (_row(report, t).assessment for t in ("t1", "t2"))
+    assert (t1.persons_rate, t1.villages_exited, t1.villages_planned, t1.completion_rate, t1.completed) == (1.2, 1, 1, 1.0, True)
+    assert t1.bonus_flags == 1
+    assert (t2.persons_rate, t2.completion_rate, t2.completed) == (0.5, 0.5, False)
+    # the county: t1's two extra persons do not make up for t2's gap
+    county = report.totals.assessment
+    assert (county.persons_actual, county.persons_planned, county.persons_rate) == (14, 14, round(12 / 14, 4))
+    assert not county.completed
+    later = build_report(_tiny_plan(), 2018, actual)
+    t1 = _row(later, "t1").assessment  # 12 of 15 persons to date; the key township not out
+    assert (t1.persons_rate, t1.villages_rate, t1.key_township_rate, t1.completion_rate, t1.completed) == (
+        0.8, 1.0, 0.0, 0.0, False)
+
+
+def test_units_in_their_buffer_period_depend_on_the_day() -> None:
+    from datetime import date
+
+    from domain.buffer import BufferRule
+    from domain.plan_report import ExitedNow
+
+    exited = [
+        ExitedNow(unit_type="household", unit_id="h1", township_id="t1", exited_on=date(2017, 11, 20), persons=3),
+        ExitedNow(unit_type="household", unit_id="h2", township_id="t1", exited_on=date(2018, 11, 20), persons=4),
+        ExitedNow(unit_type="village_poor", unit_id="v1", township_id="t1", exited_on=date(2017, 12, 1)),
+    ]
+    rule = BufferRule()
+    during = build_report(_tiny_plan(), 2017, ActualExits(), exited_now=exited, buffer=rule, today=date(2018, 6, 1))
+    assert _row(during, "t1").in_buffer.model_dump() == {"households": 1, "persons": 3, "villages": 1, "townships": 0}
+    assert during.totals.in_buffer.households == 1 and during.support_buffer_until == date(2020, 12, 31)
+    last_day = build_report(_tiny_plan(), 2017, ActualExits(), exited_now=exited, buffer=rule, today=date(2020, 12, 31))
+    assert _row(last_day, "t1").in_buffer.households == 2
+    after = build_report(_tiny_plan(), 2017, ActualExits(), exited_now=exited, buffer=rule, today=date(2021, 1, 1))
+    assert after.totals.in_buffer.model_dump() == {"households": 0, "persons": 0, "villages": 0, "townships": 0}
+    longer = BufferRule(support_until=date(2025, 12, 31))  # lengthened by configuration
+    assert build_report(_tiny_plan(), 2017, ActualExits(), exited_now=exited, buffer=longer,
+                        today=date(2021, 1, 1)).totals.in_buffer.households == 2
+    with pytest.raises(ValueError, match="never shortened"):
+        BufferRule(support_until=date(2020, 6, 30))
+
+
 # -- the command ------------------------------------------------------------------------------
 
 
@@ -160,6 +268,26 @@ def test_text_output(registry: dict) -> None:
     assert "李家乡 (lijia), poor villages (贫困村): not exited: 长灌" in out
     assert "  attachment 1, 2018 persons: stated 86, rows sum to 85" in out
     assert "  body text, 2018 persons: stated 86, attachment 1 rows sum to 85" in out
+    assert "annual assessment to the end of 2017" in out
+    assert re.search(r"^  林畲乡 \(linshe\): persons 51/51 \(100\.0%\), villages 0/3 \(0\.0%\), key township -; "
+                     r"completed no, rate 0\.0%$", out, re.M)
+    assert re.search(r"^  长校镇 \(changxiao\): .*villages 1/1 \(100\.0%\).*early-exit bonus flags 1$", out, re.M)
+
+
+def test_text_shows_the_units_in_their_buffer_period(registry: dict) -> None:
+    during = _invoke(registry, "--year", "2017", "--today", "2018-01-15")
+    assert during.exit_code == 0, during.output
+    assert "in their buffer period on 2018-01-15 (摘帽不摘政策: support kept until 2020-12-31):" in during.stdout
+    doc = json.loads(_invoke(registry, "--year", "2017", "--today", "2018-01-15", "--json").stdout)
+    buffered = {t["township_id"]: t["in_buffer"] for t in doc["townships"]}
+    assert buffered["changxiao"] == {"households": 3, "persons": registry["exited"]["changxiao"], "villages": 1,
+                                     "townships": 0}  # three households and 沙坪; 河排's row marks no exit
+    assert buffered["linshe"]["persons"] == 51
+    assert buffered["lijia"]["households"] == 0  # both back to poor: full support, not a buffer
+    assert doc["totals"]["in_buffer"]["households"] == buffered["linshe"]["households"] + 3
+    assert doc["townships"][0]["assessment"]["completed"] is False and doc["totals"]["assessment"]["persons_planned"] == 1780
+    after = json.loads(_invoke(registry, "--year", "2017", "--today", "2021-01-01", "--json").stdout)
+    assert after["totals"]["in_buffer"] == {"households": 0, "persons": 0, "villages": 0, "townships": 0}
 
 
 def test_json_output(registry: dict) -> None:

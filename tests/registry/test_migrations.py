@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, UniqueConstraint, inspect, text
@@ -25,6 +26,7 @@ from activities.registry.migrate import (
     BASELINE,
     VERSION_TABLE,
     SchemaError,
+    alembic_config,
     current_revision,
     head_revision,
     script_directory,
@@ -161,6 +163,27 @@ def test_a_second_upgrade_changes_nothing(engine):
     assert _version_rows(engine) == [head_revision()]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM provinces")).scalars().all() == ["福建省"]
+
+
+def test_a_registry_at_an_older_revision_is_brought_to_head_with_its_data(engine):
+    upgrade(engine, BASELINE)
+    assert current_revision(engine) == BASELINE
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO provinces (id, name) VALUES ('fujian', '福建省')"))
+    assert upgrade(engine) == head_revision()
+    assert _shape(engine) == _metadata_shape()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM provinces")).scalars().all() == ["福建省"]
+
+
+def test_every_revision_downgrades_and_upgrades_again(engine):
+    upgrade(engine)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(engine).get_table_names()) == {VERSION_TABLE}
+    assert current_revision(engine) is None
+    assert upgrade(engine) == head_revision()
+    assert _shape(engine) == _metadata_shape()
 
 
 def test_create_schema_runs_the_migrations(empty_url):

@@ -1,0 +1,69 @@
+"""The options, output helpers and error handling every `tuopin` command module shares (so command
+modules do not import the CLI's root, which imports them)."""
+
+import asyncio
+import functools
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import click
+import structlog
+from pydantic import ValidationError
+
+from domain.procedures import PROCEDURES
+from starters import render
+from starters.errors import BadUsage
+from workers.settings import Settings
+
+STAGES = sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
+
+
+def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--address/--namespace/--json (and the registry) on every command, also read from the environment."""
+
+    @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
+                  help="Temporal frontend host:port.")
+    @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True)
+    @click.option("--registry-url", envvar="TUOPIN_REGISTRY_URL", default=None,
+                  help="SQLAlchemy URL of the registry [default: sqlite under --home].")
+    @click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True,
+                  help="Folder of the embedded server's and registry's files.")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @functools.wraps(fn)
+    def wrapper(address: str, namespace: str, registry_url: str | None, home: str, as_json: bool, **kwargs: Any) -> Any:
+        settings = Settings.from_env(address=address, namespace=namespace, registry_url=registry_url, home=home)
+        ctx = click.get_current_context()
+        ctx.meta["as_json"] = as_json
+        if isinstance(kwargs.get("case"), str):
+            structlog.contextvars.bind_contextvars(case_id=kwargs["case"])
+        return fn(settings=settings, as_json=as_json, **kwargs)
+
+    return wrapper
+
+
+def signing(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--key: the signer's private key file (default: looked up by official id, see `tuopin keys`)."""
+    return click.option("--key", "key_file", envvar="TUOPIN_KEY_FILE", type=click.Path(path_type=Path, dir_okay=False),
+                        help="Your private key [default: <keys dir>/<OFFICIAL>.pem].")(fn)
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+def valid(model: type, **fields: Any) -> Any:
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+        raise BadUsage(problems) from None
+
+
+def say(as_json: bool, data: Any, text: str) -> None:
+    if as_json:
+        render.emit_json(data)
+    else:
+        click.echo(text)
