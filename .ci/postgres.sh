@@ -127,7 +127,7 @@ tuopin_postgres_start() {
     fi
 
     export TUOPIN_TEST_POSTGRES_URL="postgresql+psycopg://tuopin:${password}@127.0.0.1:${port}/tuopin_test"
-    echo "registry tests: throwaway PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $NF}') on 127.0.0.1:$port"
+    echo "registry tests: throwaway PostgreSQL $("$bindir/pg_ctl" --version | sed -E 's/^[^0-9]*([0-9.]+).*/\1/') on 127.0.0.1:$port"
 }
 
 tuopin_postgres_stop() {

@@ -9,8 +9,7 @@ The cases compared are those of one task queue: the workers of a task queue writ
 (`--task-queue`, default TUOPIN_TASK_QUEUE or tuopin-cases; `--simulation` as for `tuopin worker`).
 A registry exit that names a case of another queue is still looked up.
 
-Register with ``registry.add_command(reconcile)``. Import ``starters.cli`` before this module (the
-console script does): it uses its ``common`` decorator.
+Register with ``registry.add_command(reconcile)`` (the options are starters.cli_options' ``common``).
 Exit codes: 0 no disagreements; 1 disagreements (each listed); 2 usage; 3 the Temporal server or
 the registry cannot be reached.
 """

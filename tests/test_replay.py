@@ -19,7 +19,7 @@ HISTORIES = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.j
 
 def test_there_is_a_history_for_every_exit_type():
     names = {path.stem.split("-")[0] for path in HISTORIES}
-    assert names >= {"household", "village", "township", "county"}
+    assert names >= {"household", "village", "township", "county", "spotcheck"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -80,11 +80,27 @@ async def county_exit(d: CaseDriver) -> None:
     await d.until(lambda s: s.status != "open")
 
 
+async def spot_check_of_2017(d: CaseDriver) -> None:
+    """After the household scenario: the county group checks every 2017 exit and confirms it."""
+    from starters import supervision
+
+    state = await supervision.start_check(d.client, d.settings, 2017, 100, CG, seed=2017, county_id=small_registry.COUNTY)
+    d.case_id = state.check_id
+    for entry in state.sample:
+        await supervision.record_finding(d.client, d.settings, state.check_id, entry.unit_id, "confirmed", CG, "入户核实，收入稳定")
+    for _ in range(100):
+        if (await supervision.show_check(d.client, state.check_id)).status == "completed":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the spot check did not complete")
+
+
 SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
     "household-objection-return": household_with_objection_and_return,
     "village-exit": village_exit,
     "township-exit": township_exit,
     "county-exit": county_exit,
+    "spotcheck-2017": spot_check_of_2017,
 }
 
 
