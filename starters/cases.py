@@ -11,7 +11,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from activities.case_loading import load_case_facts
 from activities.registry.keys import keys_of
-from activities.registry.store import RegistryStore, RegistryUnavailable
+from activities.registry.store import RegistryStore
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
@@ -28,12 +28,11 @@ from domain.messages import (
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.records import normalize_record
-from domain.refusals import Refusal
 from domain.signature_rules import check_signature
 from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
 from starters.client import call
-from starters.errors import Refused, Unreachable
+from starters.errors import Refused, Unreachable, registry_call
 from starters.signer import load_private_key, sign_consent, sign_decision, sign_resolution
 from workers.policy_loader import load_policy
 from workers.settings import Settings
@@ -47,13 +46,6 @@ def _registry(settings: Settings) -> RegistryStore:
     return RegistryStore.from_url(settings.registry)
 
 
-def _registry_call(fn: Any) -> Any:
-    try:
-        return fn()
-    except RegistryUnavailable as exc:
-        raise Unreachable(str(exc)) from None
-    except Refusal as exc:
-        raise Refused(str(exc), kind=type(exc).__name__) from None
 
 
 async def open_case(
@@ -70,14 +62,14 @@ async def open_case(
     )
     store = _registry(settings)
     policy = load_policy(settings.data_dir)
-    facts, path = _registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
+    facts, path = registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
     report = evaluate_case(exit_type, facts, year, policy)
     if not report.met:
         raise Refused(
             f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
             kind="CriteriaNotMet",
         )
-    roster = _registry_call(lambda: store.roster(path.jurisdiction_ids()))
+    roster = registry_call(lambda: store.roster(path.jurisdiction_ids()))
     procedure = PROCEDURES[exit_type]
     cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
     trial = CaseState(
@@ -87,12 +79,12 @@ async def open_case(
     )
     enter_stage(trial, procedure.stages[0].id)
     now = datetime.now(timezone.utc)
-    _registry_call(lambda: check_decision(trial, procedure, roster, first, now))
+    registry_call(lambda: check_decision(trial, procedure, roster, first, now))
     if first.signature is None:
         first = sign_decision(load_private_key(settings, first.official_id, key_file), cid, _official(store, first.official_id), first)
         inp = inp.model_copy(update={"first_decision": first})
     official = _official(store, first.official_id)
-    _registry_call(lambda: check_signature(
+    registry_call(lambda: check_signature(
         trial, kind="decision", stage=first.stage, outcome=first.outcome, official=official,
         keys=keys_of(store, official.official_id), signature=first.signature, now=now,
         meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
@@ -151,7 +143,7 @@ async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
 
 
 def _official(store: RegistryStore, official_id: str) -> Official:
-    official = _registry_call(lambda: store.official(official_id))
+    official = registry_call(lambda: store.official(official_id))
     if official is None:
         raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
     return official
@@ -188,7 +180,7 @@ async def lodge_objection(client: Client, settings: Settings, cid: str, name: st
     ref = uuid.uuid4().hex
     ack = await _update(client, cid, "object", ObjectionCommand(name=name, reason=reason, contact_ref=ref))
     store = _registry(settings)
-    _registry_call(lambda: store.store_objection_contact(ref, cid, contact, datetime.now(timezone.utc)))
+    registry_call(lambda: store.store_objection_contact(ref, cid, contact, datetime.now(timezone.utc)))
     return ack
 
 

@@ -1,6 +1,11 @@
 """One exception hierarchy for the CLI; each class carries its exit code (SPEC.md)."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
+
+T = TypeVar("T")
 
 
 class CliError(click.ClickException):
@@ -32,3 +37,17 @@ class Unreachable(CliError):
 
     exit_code = 3
     kind = "unreachable"
+
+
+def registry_call(fn: Callable[[], T]) -> T:
+    """Runs a registry read or write: a business refusal exits 1 naming its reason, an unreachable
+    registry exits 3."""
+    from activities.registry.store import RegistryUnavailable
+    from domain.refusals import Refusal
+
+    try:
+        return fn()
+    except RegistryUnavailable as exc:
+        raise Unreachable(str(exc)) from None
+    except Refusal as exc:
+        raise Refused(str(exc), kind=type(exc).__name__) from None

@@ -9,11 +9,9 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from activities.registry.keys import keys_of, register_key, revoke_key
-from activities.registry.store import RegistryUnavailable
-from domain.refusals import Refusal
 from domain.signing import key_id, public_key_text
 from starters import render
-from starters.errors import Refused, Unreachable
+from starters.errors import registry_call
 from starters.registry_commands import _store
 from starters.signer import write_private_key
 from workers.settings import Settings
@@ -29,13 +27,6 @@ def _registry_options(fn: Any) -> Any:
     return click.option("--registry-url", envvar="TUOPIN_REGISTRY_URL", default=None)(fn)
 
 
-def _guard(fn: Any) -> Any:
-    try:
-        return fn()
-    except RegistryUnavailable as exc:
-        raise Unreachable(str(exc)) from None
-    except Refusal as exc:
-        raise Refused(str(exc), kind=type(exc).__name__) from None
 
 
 @click.group()
@@ -78,7 +69,7 @@ def officials() -> None:
 def officials_register(official: str, public_key: str, admin: str, home: str, registry_url: str | None, as_json: bool) -> None:
     """Register an official's public key; signatures made with it are accepted from now on."""
     store = _store(_settings(home, registry_url))
-    info = _guard(lambda: register_key(store, official, public_key.strip(), admin, datetime.now(timezone.utc)))
+    info = registry_call(lambda: register_key(store, official, public_key.strip(), admin, datetime.now(timezone.utc)))
     if as_json:
         render.emit_json(info.model_dump(mode="json"))
     else:
@@ -93,7 +84,7 @@ def officials_register(official: str, public_key: str, admin: str, home: str, re
 def officials_revoke(key_id: str, admin: str, reason: str, home: str, registry_url: str | None, as_json: bool) -> None:
     """Revoke a key: signatures made with it are refused from now on."""
     store = _store(_settings(home, registry_url))
-    info = _guard(lambda: revoke_key(store, key_id, admin, reason, datetime.now(timezone.utc)))
+    info = registry_call(lambda: revoke_key(store, key_id, admin, reason, datetime.now(timezone.utc)))
     if as_json:
         render.emit_json(info.model_dump(mode="json"))
     else:
@@ -106,7 +97,7 @@ def officials_revoke(key_id: str, admin: str, reason: str, home: str, registry_u
 def officials_keys(official: str, home: str, registry_url: str | None, as_json: bool) -> None:
     """An official's registered keys."""
     store = _store(_settings(home, registry_url))
-    rows = [k.model_dump(mode="json") for k in _guard(lambda: keys_of(store, official))]
+    rows = [k.model_dump(mode="json") for k in registry_call(lambda: keys_of(store, official))]
     if as_json:
         render.emit_json(rows)
     else:

@@ -15,11 +15,10 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from activities.registry import reentries
 from activities.registry import supervision as registry
 from activities.registry.keys import keys_of
-from activities.registry.store import RegistryStore, RegistryUnavailable
+from activities.registry.store import RegistryStore
 from domain.buffer import LOCAL
 from domain.officials import Official
 from domain.reentry import STAGE, NewHousehold, ReentryRecord, ReentryRefused, SignedSubject, evidence, signed_subject
-from domain.refusals import Refusal
 from domain.signature_rules import check_signature
 from domain.signing import Signature, key_id, public_key_text, sign, signed_fields
 from domain.spot_check import (
@@ -36,7 +35,7 @@ from domain.spot_check import (
     start_evidence,
 )
 from starters.client import call
-from starters.errors import BadUsage, Refused, Unreachable
+from starters.errors import BadUsage, Refused, Unreachable, registry_call
 from starters.signer import load_private_key
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
 from workers.settings import Settings
@@ -45,14 +44,6 @@ from workflows.spot_check import SpotCheckWorkflow
 DRAW_WAIT_SECONDS = 30.0
 
 
-def guard(fn: Any) -> Any:
-    """Registry errors as the CLI's: a refusal exits 1, an unreachable registry 3."""
-    try:
-        return fn()
-    except RegistryUnavailable as exc:
-        raise Unreachable(str(exc)) from None
-    except Refusal as exc:
-        raise Refused(str(exc), kind=type(exc).__name__) from None
 
 
 def valid(model: type, **fields: Any) -> Any:
@@ -79,7 +70,7 @@ def today_local() -> date:
 
 
 def official_of(store: RegistryStore, official_id: str) -> Official:
-    official = guard(lambda: store.official(official_id))
+    official = registry_call(lambda: store.official(official_id))
     if official is None:
         raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
     return official
@@ -116,17 +107,17 @@ async def start_check(
         seed=secrets.randbelow(2**31) if seed is None else seed, initiator_id=official_id,
         remind_after_days=remind_after_days or supervision_policy(settings).spot_check_remind_after_days,
     )
-    roster = guard(lambda: store.roster([inp.county_id]))
-    guard(lambda: check_initiator(roster, inp))
-    exits = guard(lambda: registry.exits_of_year(store, inp.county_id, inp.year))
+    roster = registry_call(lambda: store.roster([inp.county_id]))
+    registry_call(lambda: check_initiator(roster, inp))
+    exits = registry_call(lambda: registry.exits_of_year(store, inp.county_id, inp.year))
     if not exits:
         raise Refused(f"no exits of {inp.year} are recorded in county {inp.county_id}: nothing to check", kind="NoExits")
-    guard(lambda: check_sample_size(len(exits), inp.percent))
+    registry_call(lambda: check_sample_size(len(exits), inp.percent))
     cid = make_check_id(inp.county_id, inp.year, inp.seed)
     proof = start_evidence(inp)
     signature = sign_message(settings, official, key_file, kind="spotcheck_start", subject=cid, stage="start",
                              outcome="start", proof=proof)
-    guard(lambda: check_signature(
+    registry_call(lambda: check_signature(
         SignedSubject(case_id=cid),  # type: ignore[arg-type]
         kind="spotcheck_start", stage="start", outcome="start", official=official,
         keys=keys_of(store, official.official_id), signature=signature, now=datetime.now(timezone.utc), evidence=proof,
@@ -159,7 +150,7 @@ async def record_finding(
 ) -> FindingAck:
     """Signs the finding over the check, the unit and the verdict, and sends it to the check."""
     state = await show_check(client, cid)
-    entry = guard(lambda: resolve_entry(state, unit_id, unit_type))
+    entry = registry_call(lambda: resolve_entry(state, unit_id, unit_type))
     official = official_of(store_of(settings), official_id)
     cmd = valid(FindingCommand, unit_id=unit_id, unit_type=entry.unit_type, verdict=verdict,
                 official_id=official_id, note=note)
@@ -190,7 +181,7 @@ def reenter(
     if not reason.strip():
         raise BadUsage("--reason must say why the household returned to poverty")
     store = store_of(settings)
-    village, status, previous = guard(lambda: reentries.household_village(store, household_id))
+    village, status, previous = registry_call(lambda: reentries.household_village(store, household_id))
     if status != "exited":
         raise Refused(
             f"household {household_id} is {status!r}, not exited: only an exited household returns to poverty",
@@ -202,7 +193,7 @@ def reenter(
         settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "return", previous),
         stage=STAGE, outcome="return", note=reason, proof=evidence(household_id, "return", digest, previous),
     )
-    return guard(lambda: reentries.record_return(
+    return registry_call(lambda: reentries.record_return(
         store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))
 
@@ -225,6 +216,6 @@ def enroll(
         settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "new", None),
         stage=STAGE, outcome="new", note=reason, proof=evidence(household_id, "new", digest, None, new),
     )
-    return guard(lambda: reentries.enroll_household(
+    return registry_call(lambda: reentries.enroll_household(
         store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))

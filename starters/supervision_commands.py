@@ -20,10 +20,9 @@ from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
 from starters.cli_options import SAFE_ID, common, run, say, signing
 from starters.client import connect
-from starters.errors import BadUsage
+from starters.errors import BadUsage, registry_call
 from starters.supervision import (
     enroll as enroll_household,
-    guard,
     record_finding,
     reenter as reenter_household,
     show_check,
@@ -239,7 +238,7 @@ def buffer(settings: Settings, as_json: bool, today: Any, township: str | None) 
     """Every unit exited now and whether it is in its buffer period (support kept until support_buffer_until)."""
     rule = supervision_policy(settings).buffer
     store = store_of(settings)
-    rows = guard(lambda: registry.units_in_buffer(store, rule, _day(today), township))
+    rows = registry_call(lambda: registry.units_in_buffer(store, rule, _day(today), township))
     say(as_json, rows, render.table_text(rows, ["unit_type", "unit_id", "township_id", "exited_on", "support_until", "in_buffer"]))
 
 
@@ -254,6 +253,6 @@ def supervision(settings: Settings, as_json: bool, today: Any, township: str | N
     """Households with their buffer period, false-exit flag (虚假脱贫, with the check) and re-entries."""
     rule = supervision_policy(settings).buffer
     store = store_of(settings)
-    rows = guard(lambda: registry.households_supervised(store, rule, _day(today), township, village, status))
+    rows = registry_call(lambda: registry.households_supervised(store, rule, _day(today), township, village, status))
     say(as_json, rows, render.table_text(rows, [
         "household_id", "village_id", "status", "exited_year", "in_buffer", "false_exit_check_id", "reentries"]))
