@@ -27,3 +27,21 @@ clean:
 ui-check: $(STAMP)
 	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
 	$(BIN)/python tests/manual/web_ui_check.py
+
+# -- benchmarks (bench/, docs/performance.md) ------------------------------------------------------
+# `make bench` (QUICK=1: a short run, under 3 minutes): tuopin, a bare Temporal workflow of the same
+# shape and SpiffWorkflow in one run; prints a Markdown table, writes bench/results/*.json.
+# `make bench-scale`: 10,000 cases in their notice window at once, then all the windows ending.
+# SpiffWorkflow is the bench's own dependency, installed into .venv on first use.
+BENCH_ARGS ?=
+
+$(VENV)/.bench-deps: $(STAMP)
+	$(BIN)/python -c "import SpiffWorkflow" 2>/dev/null || $(BIN)/python -m pip install --quiet 'spiffworkflow>=3,<4'
+	touch $@
+
+.PHONY: bench bench-scale
+bench: $(VENV)/.bench-deps
+	$(BIN)/python -m bench.run $(if $(filter-out 0,$(QUICK)),--quick) $(BENCH_ARGS)
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)

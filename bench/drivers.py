@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 from bench import registry as reg
 from bench.bare_workflow import BareDecision, BareHouseholdWorkflow, BareInput
@@ -21,7 +21,20 @@ from workers.settings import Settings
 TOWNSHIP_MEETING = "基准镇党委会议〔2017〕9号"
 COUNTY_GROUP_MEETING = "县扶贫领导小组会议〔2017〕3号"
 COUNTY_MEETING = "县委常委会〔2017〕12号"
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.25
+
+# Every query the drivers send (tuopin's client helpers poll `state` while a case opens and `show`
+# before a consent): counted, since each one is a round trip through the server to the worker.
+QUERIES = {"count": 0}
+_query = WorkflowHandle.query
+
+
+async def _counted_query(self, *args, **kwargs):
+    QUERIES["count"] += 1
+    return await _query(self, *args, **kwargs)
+
+
+WorkflowHandle.query = _counted_query  # type: ignore[method-assign]
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench import registry as reg
 from bench.common import PROJECT, RESULTS, CpuMeter, peak_rss_mb, percentile
-from bench.drivers import BareDriver, Timings, TuopinDriver, run_cases
+from bench.drivers import QUERIES, BareDriver, Timings, TuopinDriver, run_cases
 from bench.history import summarise
 from bench.spiff_household import init_db
 from bench.stack import BARE_QUEUE, Stack, new_run_dir, remove_run_dir
@@ -66,7 +66,9 @@ class Bench:
             driver = BareDriver(stack.plain_client, BARE_QUEUE, self.args.notice_seconds)
             worker = stack.bare_worker
         meter = CpuMeter({"worker": worker.pid, "server": stack.server_pid, "driver": os.getpid()}).start()
+        queries = QUERIES["count"]
         timings, wall = await run_cases(driver.case, households, self.args.concurrency)
+        self.data[system]["queries"] = self.data[system].get("queries", 0) + QUERIES["count"] - queries
         self._add(system, timings, wall, meter.stop())
 
     async def run_spiff(self, households: list[str], round_no: int, procs: int | None = None,
@@ -194,6 +196,7 @@ class Bench:
                 "loaded_open_p50_ms": ms(percentile(d["opens"], 50)),
                 "worker_peak_rss_mb": d.get("peak_rss_mb"),
                 "cpu_ms_per_case": {k: round(v * 1000 / cases, 1) for k, v in d["cpu"].items()} if cases else {},
+                "queries_per_case": round(d.get("queries", 0) / cases, 1) if cases else None,
                 "errors": d["errors"][:10],
                 "error_count": len(d["errors"]),
                 "history": d.get("history"),
@@ -274,6 +277,7 @@ def markdown(report: dict[str, Any]) -> str:
         row("activities + local activities / case", [
             f"{hist('tuopin', 'activities')} + {hist('tuopin', 'local_activities')}",
             f"{hist('bare', 'activities')} + {hist('bare', 'local_activities')}", "6 script tasks"]),
+        row("queries / case (client polls: case opened? stage?)", [s[x]["queries_per_case"] for x in ("tuopin", "bare")] + ["–"]),
         row("history (or state) bytes / case", [hist("tuopin", "history_bytes_per_case"), hist("bare", "history_bytes_per_case"),
                                                s["spiff"].get("state_bytes_per_case")]),
         row("worker peak RSS (MB)", [s[x]["worker_peak_rss_mb"] for x in cols]),

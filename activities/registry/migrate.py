@@ -1,13 +1,15 @@
 """The registry's schema, managed by Alembic: `upgrade` brings a database to the newest revision.
 
 Every worker and every `tuopin registry` command calls `upgrade` (through `RegistryStore.create_schema`)
-at start, so it must be safe to call from many processes at once:
+at start, so it must be safe to call from many processes (and threads) at once:
 
 - A database already at head is only read (no lock): the common case costs one query.
 - Otherwise the whole upgrade runs in one transaction that first takes a lock that only migrations
   take: `pg_advisory_xact_lock` on PostgreSQL (per database, released by the commit or rollback, also
   when the process dies), `BEGIN IMMEDIATE` on SQLite (the file's single write lock; others wait for
   it up to their busy timeout). Whoever waited then finds the database at head and does nothing.
+- Within one process Alembic commands also take a process-wide lock (Alembic's `op` and `context`
+  are module globals), always before the database's lock.
 - On PostgreSQL DDL is transactional: a failed upgrade leaves the database as it was.
 
 A registry made by an older tuopin with `create_all` (tables, no `alembic_version`) is adopted: if its

@@ -6,12 +6,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.registry.schema import (
     AnnouncementPosting,
-    Base,
     County,
     City,
     Household,
@@ -92,6 +91,10 @@ class RegistryStore:
     def _guard(self) -> Iterator[None]:
         try:
             yield
+        except ProgrammingError as exc:  # PostgreSQL: a table or column this tuopin expects is missing
+            raise RegistryUnavailable(
+                f"the registry's schema is older than this tuopin ({exc.orig}); run any tuopin command to migrate it"
+            ) from exc
         except OperationalError as exc:
             if "no such column" in str(exc.orig) or "no such table" in str(exc.orig):
                 raise RegistryUnavailable(

@@ -3,21 +3,13 @@ file with its officials' keys, a simulation task queue and a `tuopin worker --si
 that a test may kill and replace. Each test ends by reconciling the registry with the cases."""
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from temporalio.client import Client
 
-from starters.reconcile import reconcile_registry
-from activities.registry.store import RegistryStore
-from tests.faults.harness import Cases, DevServer, RegistryFile, WorkerProcess, worker_env
-from tests.support.small_registry import VILLAGE
+from tests.faults.harness import Bench, start_bench, stop_bench
 
-ELIGIBLE = 60  # households changxiao-hepai-e001 .. e060 meet the 2017 criteria
 HERE = Path(__file__).resolve().parent
 
 
@@ -35,68 +27,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ours = [i for i, item in enumerate(rest) if item.path.resolve().parent == HERE]
     cut = (ours[-1] + 1) if ours else len(rest)
     items[:] = rest[:cut] + last + rest[cut:]
-
-
-@dataclass
-class Bench:
-    root: Path
-    server: DevServer
-    registry: RegistryFile
-    keys_dir: Path
-    task_queue: str
-    client: Client
-    cases: Cases
-    worker: WorkerProcess
-    _households: Any = field(default_factory=lambda: itertools.count(1))
-    _workers: Any = field(default_factory=lambda: itertools.count(2))
-
-    def household(self) -> str:
-        n = next(self._households)
-        assert n <= ELIGIBLE, "the fault bench ran out of eligible households"
-        return f"{VILLAGE}-e{n:03d}"
-
-    def new_worker(self) -> WorkerProcess:
-        env = worker_env(self.server.address, self.root / "home", self.registry.url, self.task_queue)
-        return WorkerProcess(env, self.root, f"worker-{next(self._workers)}")
-
-    async def replace_worker(self) -> WorkerProcess:
-        """After a kill: a new worker process on the same queue and registry."""
-        assert not self.worker.running
-        self.worker = self.new_worker()
-        await self.worker.start()
-        return self.worker
-
-    async def reconcile(self) -> dict[str, Any]:
-        store = RegistryStore.from_url(self.registry.url)
-        try:
-            return await reconcile_registry(self.client, store, self.task_queue)
-        finally:
-            store.engine.dispose()
-
-
-async def start_bench(root: Path, task_queue: str, eligible: int = ELIGIBLE) -> Bench:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "home").mkdir(exist_ok=True)
-    keys_dir = root / "keys"
-    registry = RegistryFile(root / "registry.db")
-    registry.build(keys_dir, eligible)
-    server = DevServer(root / "temporal.db", root / "temporal.log")
-    await server.start()
-    client = await server.client()
-    env = worker_env(server.address, root / "home", registry.url, task_queue)
-    worker = WorkerProcess(env, root, "worker-1")
-    try:
-        await worker.start()
-    except BaseException:
-        server.stop()
-        raise
-    return Bench(root, server, registry, keys_dir, task_queue, client, Cases(client, registry, task_queue, keys_dir), worker)
-
-
-def stop_bench(bench: Bench) -> int | None:
-    code = bench.worker.stop()
-    bench.server.stop()
-    return code
 
 
 @pytest.fixture(scope="package")

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,9 +34,11 @@ from domain.case import CaseState
 from domain.messages import CaseAck, CaseOutcome, ConsentCommand, DecisionCommand
 from domain.simulation import Simulation
 from starters import cases
+from starters.reconcile import reconcile_registry
 from starters.serve import SQLITE_PRAGMAS
 from starters.signer import load_private_key, sign_decision
 from tests.support import small_registry
+from tests.support.small_registry import VILLAGE
 from tests.support.driver import CG, CH, CS, TH, TS, VD, WT, appraisal
 from workers.settings import Settings
 from workflows import search_attributes as sa
@@ -353,3 +356,69 @@ class Cases:
 
 
 STARTED = PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+
+
+# -- a bench: server, registry, worker and the steps, together ---------------------------------
+ELIGIBLE = 60  # households changxiao-hepai-e001 .. e060 meet the 2017 criteria
+
+
+@dataclass
+class Bench:
+    root: Path
+    server: DevServer
+    registry: RegistryFile
+    keys_dir: Path
+    task_queue: str
+    client: Client
+    cases: Cases
+    worker: WorkerProcess
+    _households: Any = field(default_factory=lambda: itertools.count(1))
+    _workers: Any = field(default_factory=lambda: itertools.count(2))
+
+    def household(self) -> str:
+        n = next(self._households)
+        assert n <= ELIGIBLE, "the fault bench ran out of eligible households"
+        return f"{VILLAGE}-e{n:03d}"
+
+    def new_worker(self) -> WorkerProcess:
+        env = worker_env(self.server.address, self.root / "home", self.registry.url, self.task_queue)
+        return WorkerProcess(env, self.root, f"worker-{next(self._workers)}")
+
+    async def replace_worker(self) -> WorkerProcess:
+        """After a kill: a new worker process on the same queue and registry."""
+        assert not self.worker.running
+        self.worker = self.new_worker()
+        await self.worker.start()
+        return self.worker
+
+    async def reconcile(self) -> dict[str, Any]:
+        store = RegistryStore.from_url(self.registry.url)
+        try:
+            return await reconcile_registry(self.client, store, self.task_queue)
+        finally:
+            store.engine.dispose()
+
+
+async def start_bench(root: Path, task_queue: str, eligible: int = ELIGIBLE) -> Bench:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "home").mkdir(exist_ok=True)
+    keys_dir = root / "keys"
+    registry = RegistryFile(root / "registry.db")
+    registry.build(keys_dir, eligible)
+    server = DevServer(root / "temporal.db", root / "temporal.log")
+    await server.start()
+    client = await server.client()
+    env = worker_env(server.address, root / "home", registry.url, task_queue)
+    worker = WorkerProcess(env, root, "worker-1")
+    try:
+        await worker.start()
+    except BaseException:
+        server.stop()
+        raise
+    return Bench(root, server, registry, keys_dir, task_queue, client, Cases(client, registry, task_queue, keys_dir), worker)
+
+
+def stop_bench(bench: Bench) -> int | None:
+    code = bench.worker.stop()
+    bench.server.stop()
+    return code

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.faults.conftest import start_bench, stop_bench
-from tests.faults.harness import COUNTY_MEETING, TUOPIN
-from tests.support.driver import CH, VD, WT
 from starters import cases as case_steps
+from tests.faults.harness import COUNTY_MEETING, TUOPIN, start_bench, stop_bench
+from tests.support.driver import CH, VD, WT
 
 pytestmark = pytest.mark.timeout(180)
 

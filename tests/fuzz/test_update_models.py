@@ -38,7 +38,7 @@ from domain.refusals import Refusal
 from domain.signing import Signature
 from domain.signoff_rules import apply_consent, apply_decision, check_consent, check_decision, enter_stage
 from domain.simulation import Simulation
-from tests.fuzz.strategies import FAST, fields_of, json_values
+from tests.fuzz.strategies import FAST, commands, fields_of, json_values
 from tests.support import small_registry
 from tests.support.driver import CG, TH, TS, VD, VS, WT, appraisal
 from workers.policy_loader import load_policy
@@ -121,8 +121,15 @@ def _states() -> dict[str, tuple[CaseState, Roster]]:
     return {name: (state, roster) for name, state in states.items()}
 
 
-def _draw_command(data, model):
-    value = data.draw(fields_of(model), label=model.__name__)
+def _draw_command(data, model, state: CaseState | None = None, roster: Roster | None = None):
+    """Mostly a well-formed command; often at the case's own stage and by one of its officials, to
+    reach the rules past the first refusals."""
+    value = data.draw(commands(model), label=model.__name__)
+    if isinstance(value, dict):
+        if state is not None and "stage" in value and data.draw(st.booleans(), label="at its stage"):
+            value = {**value, "stage": state.stage}
+        if roster is not None and "official_id" in value and data.draw(st.booleans(), label="by one of its officials"):
+            value = {**value, "official_id": data.draw(st.sampled_from([o.official_id for o in roster.officials]))}
     try:
         return model.model_validate(value)
     except ValidationError:
@@ -155,7 +162,7 @@ def _applied_or_refused(check, apply, state: CaseState):
 @given(stage=st.sampled_from(["verification", "notice", "county_approval"]), data=st.data())
 def test_a_decision_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
     state, roster = _states()[stage]
-    cmd = _draw_command(data, DecisionCommand)
+    cmd = _draw_command(data, DecisionCommand, state, roster)
     if cmd is None:
         return
     _applied_or_refused(
@@ -169,7 +176,7 @@ def test_a_decision_is_applied_or_refused_and_a_refusal_changes_nothing(stage, d
 @given(stage=st.sampled_from(["verification", "notice", "county_approval"]), data=st.data())
 def test_a_consent_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
     state, roster = _states()[stage]
-    cmd = _draw_command(data, ConsentCommand)
+    cmd = _draw_command(data, ConsentCommand, state, roster)
     if cmd is None:
         return
     _applied_or_refused(
@@ -190,7 +197,7 @@ def test_an_objection_or_resolution_is_applied_or_refused_and_a_refusal_changes_
             lambda s: lodge_objection(s, objection, NOW),
             state,
         )
-    resolution = _draw_command(data, ResolutionCommand)
+    resolution = _draw_command(data, ResolutionCommand, state, roster)
     if resolution is not None:
         _applied_or_refused(
             lambda s: check_resolution(s, HOUSEHOLD, roster, resolution),

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ from activities.registry.migrate import (
     script_directory,
     upgrade,
 )
-from activities.registry.schema import Base
-from activities.registry.store import RegistryStore, RegistryUnavailable, make_engine
+from activities.registry.schema import Base, ObjectionContact
+from activities.registry.store import RegistryStore, RegistryUnavailable, as_utc, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 8
@@ -138,11 +139,19 @@ def test_an_empty_database_upgraded_to_head_is_exactly_schema_py(engine):
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_datetimes_keep_their_time_zone_on_postgresql(engine):
+def test_datetimes_are_stored_as_instants(engine):
+    """TIMESTAMP WITH TIME ZONE on PostgreSQL; on SQLite text without an offset, read back as UTC (the
+    registry writes UTC: SQLite would drop any other offset)."""
     upgrade(engine)
     columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("notices")}
-    if engine.dialect.name == "postgresql":
-        assert columns["opened_at"].timezone is True  # TIMESTAMP WITH TIME ZONE
+    assert columns["opened_at"].timezone is (engine.dialect.name == "postgresql")
+    at = datetime(2017, 3, 1, 1, 0, tzinfo=timezone.utc)
+    store = RegistryStore(engine)
+    with store.session() as s:
+        s.add(ObjectionContact(contact_ref="O1", case_id="case", contact="x", at=at))
+    with store.session() as s:
+        stored = s.get(ObjectionContact, "O1")
+        assert stored is not None and as_utc(stored.at) == at
 
 
 def test_the_revision_is_recorded(engine, empty_url):

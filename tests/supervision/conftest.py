@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry.schema import Base, Household, HouseholdIncome, OfficialPost, Reentry, SpotCheck, SpotCheckFinding
+from activities.registry.schema import Household, HouseholdIncome, OfficialPost
 from activities.registry.store import RegistryStore
 from starters.demo_keys import create_demo_keys
 from tests.support import small_registry
@@ -30,9 +30,6 @@ def household(n: int) -> str:
     return f"{VILLAGE}-s{n:03d}"
 
 
-def supervision_tables(store: RegistryStore) -> None:
-    """The tables this change adds, until the Alembic migrations are regenerated from schema.py."""
-    Base.metadata.create_all(store.engine, tables=[SpotCheck.__table__, SpotCheckFinding.__table__, Reentry.__table__])
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +41,6 @@ def sv_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sv_store(tmp_path_factory: pytest.TempPathFactory, sv_keys: Path) -> RegistryStore:
     store = RegistryStore.from_url(f"sqlite:///{tmp_path_factory.mktemp('sv-registry') / 'supervision.db'}")
     small_registry.build(store, sv_keys, eligible=0)
-    supervision_tables(store)
     with store.session() as s:
         s.add(OfficialPost(id=INSPECTOR, person_id="p-ci", name="测试·督查", role="county_group",
                            jurisdiction_id=small_registry.COUNTY, synthetic=True))
