@@ -32,3 +32,5 @@ def configure_logging(fmt: str = "auto", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # a migration check runs at every start: its chatter is not news
+    logging.getLogger("alembic").setLevel(logging.WARNING)
