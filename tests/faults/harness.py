@@ -345,6 +345,17 @@ class Cases:
                 return pending
         return None
 
+    async def waiting_for(self, case_id: str, activity_type: str, attempt: int = 2) -> Any:
+        """The pending activity once it has been tried `attempt` times; else raises saying what is pending."""
+        description = await self.client.get_workflow_handle(case_id).describe()
+        pending = description.raw_description.pending_activities
+        for activity in pending:
+            if activity.activity_type.name == activity_type and activity.attempt >= attempt:
+                return activity
+        summary = [(a.activity_type.name, a.attempt, PendingActivityState.Name(a.state)) for a in pending]
+        stage = description.typed_search_attributes.get(sa.CASE_STAGE)
+        raise RuntimeError(f"{case_id} at {stage}, {description.status.name}; pending activities: {summary}")
+
     async def task_failures(self, case_id: str) -> list[str]:
         """Every WorkflowTaskFailed event of the case (a task that failed is retried, maybe forever)."""
         failures = []
@@ -372,12 +383,13 @@ class Bench:
     client: Client
     cases: Cases
     worker: WorkerProcess
+    eligible: int = ELIGIBLE
     _households: Any = field(default_factory=lambda: itertools.count(1))
     _workers: Any = field(default_factory=lambda: itertools.count(2))
 
     def household(self) -> str:
         n = next(self._households)
-        assert n <= ELIGIBLE, "the fault bench ran out of eligible households"
+        assert n <= self.eligible, "the bench ran out of eligible households"
         return f"{VILLAGE}-e{n:03d}"
 
     def new_worker(self) -> WorkerProcess:
@@ -415,7 +427,8 @@ async def start_bench(root: Path, task_queue: str, eligible: int = ELIGIBLE) -> 
     except BaseException:
         server.stop()
         raise
-    return Bench(root, server, registry, keys_dir, task_queue, client, Cases(client, registry, task_queue, keys_dir), worker)
+    cases = Cases(client, registry, task_queue, keys_dir)
+    return Bench(root, server, registry, keys_dir, task_queue, client, cases, worker, eligible)
 
 
 def stop_bench(bench: Bench) -> int | None:

@@ -39,13 +39,9 @@ async def test_activities_retry_through_a_locked_registry_and_nothing_is_lost(be
         await case_steps.consent(cases.client, cases.settings, c_consent,
                                  case_steps.ConsentCommand(official_id=f"{h_consent}-head"))
 
-        async def failed_once(case: str, activity: str):
-            pending = await cases.pending_activity(case, activity)
-            return pending if pending is not None and pending.attempt >= 2 else None
-
-        await eventually(lambda: failed_once(c_last, "announce"), 40, "announce to fail on the lock")
-        await eventually(lambda: failed_once(c_consent, "post_notice"), 40, "post_notice to fail on the lock")
-        await eventually(lambda: failed_once(c_notice, "close_notice"), 40, "close_notice to fail on the lock")
+        await eventually(lambda: cases.waiting_for(c_last, "announce"), 40, "announce to fail on the lock")
+        await eventually(lambda: cases.waiting_for(c_consent, "post_notice"), 40, "post_notice to fail on the lock")
+        await eventually(lambda: cases.waiting_for(c_notice, "close_notice"), 40, "close_notice to fail on the lock")
         remaining = LOCKED_FOR_AT_LEAST - (asyncio.get_running_loop().time() - started)
         if remaining > 0:
             await asyncio.sleep(remaining)
@@ -123,11 +119,7 @@ async def test_operators_see_why_a_registry_write_retries(bench):
     try:
         await cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
-        async def failed_once():
-            pending = await cases.pending_activity(case, "mark_exited")
-            return pending if pending is not None and pending.attempt >= 2 else None
-
-        pending = await eventually(failed_once, 30, "mark_exited to fail and retry")
+        pending = await eventually(lambda: cases.waiting_for(case, "mark_exited"), 30, "mark_exited to fail and retry")
     finally:
         con = registry.connect()
         con.execute(f"DROP TRIGGER IF EXISTS {trigger}")

@@ -15,7 +15,7 @@ row it wrote and not write a second one.
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -46,11 +46,7 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     trigger = registry.hold_exits(c_last)
     await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
-    async def retrying():
-        pending = await cases.pending_activity(c_last, "mark_exited")
-        return pending if pending is not None and pending.attempt >= 2 else None
-
-    await eventually(retrying, 30, "mark_exited to fail on the held registry and retry")
+    await eventually(lambda: cases.waiting_for(c_last, "mark_exited"), 30, "mark_exited to fail on the held registry and retry")
     assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", c_last)) == 2
 
     # -- the next attempt blocks on the registry's write lock ----------------------------------
@@ -58,13 +54,19 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     lock.execute(f"DROP TRIGGER {trigger}")
     locked_at = datetime.now(timezone.utc)
 
-    async def blocked():
+    async def blocked(since: datetime):
         pending = await cases.pending_activity(c_last, "mark_exited")
         return pending if pending is not None and pending.state == STARTED and (
-            pending.last_started_time.ToDatetime(tzinfo=timezone.utc) > locked_at) else None
+            pending.last_started_time.ToDatetime(tzinfo=timezone.utc) > since) else None
 
-    attempt = await eventually(blocked, 30, "an attempt of mark_exited to start against the locked registry", 0.1)
-    await asyncio.sleep(0.5)  # it is now in SQLite's busy wait (10 s)
+    since = locked_at
+    while True:
+        attempt = await eventually(lambda: blocked(since), 40, "an attempt of mark_exited against the locked registry", 0.1)
+        await asyncio.sleep(0.3)  # it is now in SQLite's busy wait (10 s from its start)
+        started = attempt.last_started_time.ToDatetime(tzinfo=timezone.utc)
+        if datetime.now(timezone.utc) - started < timedelta(seconds=5):
+            break
+        since = datetime.now(timezone.utc)  # (a slow machine: too little of the busy wait left; the next one)
     assert registry.exit_rows(last) == []
     notices_before = {c: (await cases.show(c)).current_notice() for c in c_notice}
 

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+
+pytest.importorskip("hypothesis", reason="hypothesis is a test dependency: pip install -e '.[test]'")
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import PydanticSerializationError

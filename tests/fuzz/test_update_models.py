@@ -9,12 +9,14 @@ handlers share (domain/signoff_rules.py, domain/notice_rules.py):
 """
 
 import copy
+import tempfile
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-import tempfile
 
 import pytest
+
+pytest.importorskip("hypothesis", reason="hypothesis is a test dependency: pip install -e '.[test]'")
 from hypothesis import event, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
