@@ -4,6 +4,7 @@ activity then fails for good instead of retrying, and an update is refused with 
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.exceptions import ApplicationError
 
 from domain.refusals import Refusal
@@ -17,3 +18,8 @@ def refusals_are_final(fn: Callable[[], T]) -> T:
         return fn()
     except Refusal as exc:
         raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
+    except SQLAlchemyError as exc:
+        # retryable, but short: SQLAlchemy's own exception (SQL, parameters, a deep chained traceback)
+        # would exceed the server's size limit and operators would see only "Failure exceeds size limit"
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:500]
+        raise ApplicationError(f"registry error: {reason}", type=type(exc).__name__) from None

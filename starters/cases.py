@@ -43,7 +43,7 @@ OPEN_WAIT_SECONDS = 20.0
 
 
 def _registry(settings: Settings) -> RegistryStore:
-    return RegistryStore.from_url(settings.registry)
+    return registry_call(lambda: RegistryStore.from_url(settings.registry))
 
 
 
@@ -176,12 +176,19 @@ async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentComm
 
 
 async def lodge_objection(client: Client, settings: Settings, cid: str, name: str, contact: str, reason: str) -> CaseAck:
-    """The contact goes to the registry under a fresh reference; the case sees only the reference."""
+    """The contact goes to the registry under a fresh reference; the case sees only the reference.
+
+    The contact is stored first: with the registry down nothing is lodged, and a refused objection
+    takes its contact row away again."""
     ref = uuid.uuid4().hex
-    ack = await _update(client, cid, "object", ObjectionCommand(name=name, reason=reason, contact_ref=ref))
+    cmd = ObjectionCommand(name=name, reason=reason, contact_ref=ref)
     store = _registry(settings)
     registry_call(lambda: store.store_objection_contact(ref, cid, contact, datetime.now(timezone.utc)))
-    return ack
+    try:
+        return await _update(client, cid, "object", cmd)
+    except (Refused, Unreachable):
+        registry_call(lambda: store.forget_objection_contact(ref))
+        raise
 
 
 async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionCommand, key_file: Path | None = None) -> CaseAck:

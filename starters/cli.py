@@ -16,7 +16,7 @@ from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, R
 from domain.procedures import PROCEDURES
 from starters import cases, render
 from starters.client import connect
-from starters.cli_options import SAFE_ID, STAGES, common, run, say, signing, valid
+from starters.cli_options import SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
 from starters.errors import BadUsage, CliError, Refused
 from workers.logging_config import configure_logging
 from domain.simulation import SIMULATION_REGISTRY_FILE, SIMULATION_TASK_QUEUE
@@ -29,6 +29,10 @@ class TuopinGroup(click.Group):
         except CliError as exc:
             if _wants_json(ctx):
                 render.emit_json({"ok": False, "error": exc.kind, "message": exc.format_message()})
+            raise
+        except click.UsageError as exc:
+            if _wants_json(ctx):
+                render.emit_json({"ok": False, "error": "usage", "message": exc.format_message()})
             raise
 
 
@@ -210,7 +214,7 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 @open_.command("household")
 @common
 @signing
-@click.argument("household")
+@click.argument("household", callback=unit_id_argument)
 @_YEAR
 @click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
 @click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
@@ -228,7 +232,7 @@ def open_household(settings: Settings, as_json: bool, household: str, year: int,
 @open_.command("village")
 @common
 @signing
-@click.argument("village")
+@click.argument("village", callback=unit_id_argument)
 @_YEAR
 @click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
               help="Which exit: 贫困村 (poor) or 空壳村 (hollow); a village that is both runs two cases.")
@@ -268,7 +272,7 @@ def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @open_.command("township")
 @common
 @signing
-@click.argument("township")
+@click.argument("township", callback=unit_id_argument)
 @_application_options
 def open_township(settings: Settings, as_json: bool, township: str, year: int, official: str, meeting: str,
                   applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
@@ -280,7 +284,7 @@ def open_township(settings: Settings, as_json: bool, township: str, year: int, o
 @open_.command("county")
 @common
 @signing
-@click.argument("county")
+@click.argument("county", callback=unit_id_argument)
 @_application_options
 def open_county(settings: Settings, as_json: bool, county: str, year: int, official: str, meeting: str,
                 applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
@@ -292,7 +296,7 @@ def open_county(settings: Settings, as_json: bool, county: str, year: int, offic
 @cli.command()
 @common
 @signing
-@click.argument("case")
+@click.argument("case", callback=case_id_argument)
 @click.argument("outcome", type=click.Choice(["approve", "return", "reject"]))
 @click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you decide (guards against a stale view).")
 @click.option("--as", "official", required=True, help="Your official id.")
@@ -318,7 +322,7 @@ def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: st
 @cli.command()
 @common
 @signing
-@click.argument("case")
+@click.argument("case", callback=case_id_argument)
 @click.option("--as", "official", required=True, help="The household head's id.")
 @click.option("--note")
 def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None, key_file: Path | None) -> None:
@@ -329,7 +333,7 @@ def consent(settings: Settings, as_json: bool, case: str, official: str, note: s
 
 @cli.command("object")
 @common
-@click.argument("case")
+@click.argument("case", callback=case_id_argument)
 @click.option("--name", required=True)
 @click.option("--contact", required=True, help="Kept private in the registry; never shown in the case or notices.")
 @click.option("--reason", required=True)
@@ -350,7 +354,7 @@ def object_(settings: Settings, as_json: bool, case: str, name: str, contact: st
 @cli.command()
 @common
 @signing
-@click.argument("case")
+@click.argument("case", callback=case_id_argument)
 @click.argument("objection")
 @click.argument("outcome", type=click.Choice(["uphold", "dismiss"]))
 @click.option("--as", "official", required=True)
@@ -364,7 +368,7 @@ def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcom
 
 @cli.command()
 @common
-@click.argument("case")
+@click.argument("case", callback=case_id_argument)
 def show(settings: Settings, as_json: bool, case: str) -> None:
     """Stage, status, who is awaited, notice window, decisions."""
 
@@ -434,11 +438,12 @@ def _register_groups() -> None:
     from starters.dossier_commands import dossier, trace
     from starters.key_commands import keys, officials
     from starters.plan_commands import plan
+    from starters.reconcile import reconcile
     from starters.supervision_commands import buffer, enroll, reenter, spotcheck, supervision
 
     for group in (keys, officials, plan, dossier, trace, spotcheck):
         cli.add_command(group)
-    for command in (reenter, enroll, buffer, supervision):
+    for command in (reenter, enroll, buffer, supervision, reconcile):
         registry.add_command(command)
 
 

@@ -46,8 +46,26 @@ def common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def signing(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--key: the signer's private key file (default: looked up by official id, see `tuopin keys`)."""
-    return click.option("--key", "key_file", envvar="TUOPIN_KEY_FILE", type=click.Path(path_type=Path, dir_okay=False),
+    return click.option("--key", "key_file", envvar="TUOPIN_KEY_FILE",
+                        type=click.Path(path_type=Path, dir_okay=False, exists=True, readable=True),
                         help="Your private key [default: <keys dir>/<OFFICIAL>.pem].")(fn)
+
+
+UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,119}$")
+MAX_CASE_ID = 200
+
+
+def case_id_argument(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A case id is checked before anything is signed or sent: the server gets only well-formed ids."""
+    if not value or len(value) > MAX_CASE_ID or not SAFE_ID.match(value):
+        raise click.BadParameter(f"{value[:40]!r} is not a case id (e.g. household-exit/<household>/<year>)")
+    return value
+
+
+def unit_id_argument(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not UNIT_ID.match(value or ""):
+        raise click.BadParameter(f"{(value or '')[:40]!r} is not a unit id (letters, digits, . _ : @ -; at most 120)")
+    return value
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

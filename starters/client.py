@@ -1,11 +1,14 @@
 """The Temporal client helpers the CLI and the tests share, and the translation of its errors."""
 
+import functools
+import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
 from starters.errors import Refused, Unreachable
@@ -14,10 +17,20 @@ from workers.settings import Settings
 T = TypeVar("T")
 
 
+@functools.cache
+def _runtime() -> Runtime:
+    """The SDK core's own log lines go to Python logging (stderr), never stdout, where `--json` goes.
+    One per process, like the SDK's default runtime."""
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )))
+
+
 async def connect(settings: Settings) -> Client:
     try:
         return await Client.connect(
-            settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter
+            settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter, runtime=_runtime()
         )
     except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
         raise Unreachable(f"cannot reach the Temporal server at {settings.address}: {exc}") from None

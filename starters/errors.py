@@ -42,11 +42,13 @@ class Unreachable(CliError):
 def registry_call(fn: Callable[[], T]) -> T:
     """Runs a registry read or write: a business refusal exits 1 naming its reason, an unreachable
     registry exits 3."""
-    from activities.registry.store import RegistryUnavailable
+    from activities.registry.store import RegistryUnavailable, RegistryUrlError
     from domain.refusals import Refusal
 
     try:
         return fn()
+    except RegistryUrlError as exc:
+        raise BadUsage(str(exc)) from None
     except RegistryUnavailable as exc:
         raise Unreachable(str(exc)) from None
     except Refusal as exc:

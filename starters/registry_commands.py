@@ -3,13 +3,13 @@
 from typing import Any
 
 from activities.registry.store import RegistryStore, RegistryUnavailable
-from starters.errors import Unreachable
+from starters.errors import Unreachable, registry_call
 from workers.settings import Settings
 
 
 def _store(settings: Settings) -> RegistryStore:
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = RegistryStore.from_url(settings.registry)
+    store = registry_call(lambda: RegistryStore.from_url(settings.registry))
     try:
         store.create_schema()
     except RegistryUnavailable as exc:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.registry.schema import (
@@ -35,6 +35,10 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=timezone.utc)
+
+
+class RegistryUrlError(ValueError):
+    """The registry URL is not one SQLAlchemy can use (CLI exit code 2)."""
 
 
 class RegistryUnavailable(Exception):
@@ -69,7 +73,10 @@ class RegistryStore:
 
     @classmethod
     def from_url(cls, url: str) -> "RegistryStore":
-        return cls(make_engine(url))
+        try:
+            return cls(make_engine(url))
+        except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise RegistryUrlError(f"the registry URL {url!r} is not usable: {exc}") from None
 
     def create_schema(self) -> None:
         # The schema is Alembic's (activities/registry/migrations): bring it to head. Safe with any
@@ -94,13 +101,13 @@ class RegistryStore:
         except ProgrammingError as exc:  # PostgreSQL: a table or column this tuopin expects is missing
             raise RegistryUnavailable(
                 f"the registry's schema is older than this tuopin ({exc.orig}); run any tuopin command to migrate it"
-            ) from exc
+            ) from None
         except OperationalError as exc:
             if "no such column" in str(exc.orig) or "no such table" in str(exc.orig):
                 raise RegistryUnavailable(
                     f"the registry's schema is older than this tuopin ({exc.orig}); migrate it or start a new one"
-                ) from exc
-            raise RegistryUnavailable(f"the registry cannot be reached: {exc.orig}") from exc
+                ) from None
+            raise RegistryUnavailable(f"the registry cannot be reached: {exc.orig}") from None
 
     # -- meta ---------------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -237,6 +244,12 @@ class RegistryStore:
         with self.session() as s:
             if s.get(ObjectionContact, contact_ref) is None:
                 s.add(ObjectionContact(contact_ref=contact_ref, case_id=case_id, contact=contact, at=at))
+
+    def forget_objection_contact(self, contact_ref: str) -> None:
+        with self.session() as s:
+            row = s.get(ObjectionContact, contact_ref)
+            if row is not None:
+                s.delete(row)
 
     # -- listings -----------------------------------------------------------------------------
     def list_households(

@@ -69,12 +69,6 @@ async def test_activities_retry_through_a_locked_registry_and_nothing_is_lost(be
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: starters.cases.lodge_objection records the objection in the case first and writes the "
-    "objector's contact to the registry after; with the registry locked (or down) the CLI exits 3 "
-    "'registry cannot be reached' although the objection IS recorded (and suspends the notice), and "
-    "its contact is lost: the case holds a contact_ref the registry never stored. Retrying lodges a "
-    "second objection."))
 async def test_an_objection_lodged_while_the_registry_is_locked_keeps_its_contact_or_is_refused(bench):
     cases, registry = bench.cases, bench.registry
     household = bench.household()
@@ -101,13 +95,6 @@ async def test_an_objection_lodged_while_the_registry_is_locked_keeps_its_contac
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (operability): a registry activity that fails and retries shows operators (Web UI, "
-    "`temporal workflow describe`) the last failure 'Failure exceeds size limit.'; its reason "
-    "survives only cut short inside the failure's cause. The activities let SQLAlchemy's exception "
-    "(its SQL and parameters, chained, with a deep traceback) escape as the failure, past the "
-    "server's size limit for a pending activity's failure. Seen with 'database is locked' "
-    "(RegistryUnavailable) in the locked-registry test and here with a refused write."))
 async def test_operators_see_why_a_registry_write_retries(bench):
     cases, registry = bench.cases, bench.registry
     household = bench.household()

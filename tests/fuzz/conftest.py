@@ -4,6 +4,8 @@ them, and one household case waiting at its verification stage for malformed inp
 """
 
 import asyncio
+import os
+import tempfile
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -13,6 +15,10 @@ import pytest
 
 from domain.case import CaseState
 from tests.faults.harness import Bench, start_bench, stop_bench
+
+# Hypothesis keeps caches (and, unless told otherwise, an example database) in ./.hypothesis: keep
+# them out of the project (the tests use no example database: see tests/fuzz/strategies.py).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "tuopin-hypothesis"))
 
 
 class LoopThread:

@@ -48,7 +48,7 @@ def _optional(flag: str, values: st.SearchStrategy[str]) -> st.SearchStrategy[li
 @st.composite
 def command_lines(draw: st.DrawFn, case_id: str, household: str) -> tuple[bool, list[str]]:
     """(changes something if accepted, argv)."""
-    # (an empty or over-long case id crashes the signing commands: its own xfail test below)
+    # (an empty or over-long case id: see test_ids_that_are_not_ids_are_refused_plainly)
     case = draw(mostly(st.just(case_id), st.one_of(words, words.map(lambda w: f"household-exit/{w}/2017"),
                                                     st.just(case_id + "/x"))).filter(lambda c: 0 < len(c) <= 200))
     kind = draw(st.sampled_from(["decide", "consent", "object", "resolve", "open", "show", "list", "inbox",
@@ -71,7 +71,7 @@ def command_lines(draw: st.DrawFn, case_id: str, household: str) -> tuple[bool, 
         return True, ["resolve", case, draw(mostly(st.just("O1"))), draw(mostly(st.sampled_from(["uphold", "dismiss"]))),
                       "--as", draw(officials), "--finding", draw(notes), *extra]
     if kind == "open":
-        # (a unit id that is not an id crashes `open`: its own xfail test below)
+        # (a unit id that is not an id: see test_ids_that_are_not_ids_are_refused_plainly)
         unit = draw(mostly(st.sampled_from([household, f"{VILLAGE}-e002", f"{VILLAGE}-x-housing"]))
                     .filter(lambda u: UNIT_ID.fullmatch(u) is not None and len(u) <= 120))
         return True, ["open", "household", unit, "--year", draw(mostly(st.sampled_from(["2017", "2018", "2013"]))),
@@ -152,11 +152,6 @@ async def _case_ids(fuzz_bench) -> list[str]:
     return sorted([e.id async for e in fuzz_bench.bench.client.list_workflows("ExitType IS NOT NULL")])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a malformed --registry-url (TUOPIN_REGISTRY_URL) makes every registry-reading command "
-    "crash with a Python traceback (sqlalchemy.exc.ArgumentError from RegistryStore.from_url, "
-    "uncaught in starters/registry_commands._store and starters/cases._registry) and exit 1, "
-    "instead of a usage error (exit 2) naming the option."))
 @SLOW
 @given(url=st.one_of(st.sampled_from(["garbage", "not a url", "://", "sqlite//x", "postgresql+nodriver://h/db"]),
                      st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=30)
@@ -186,14 +181,6 @@ def test_arguments_that_are_not_utf8_are_usage_errors_through_the_console_script
         assert "Traceback" not in out and out.strip(), out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: ids given as arguments are not checked before models are built from them: "
-    "`tuopin decide|consent|resolve CASE ...` with an empty case id or one over 200 characters "
-    "crashes with a traceback (pydantic ValidationError building domain.signing.Signature in "
-    "starters/signer.py), and `tuopin open household|village|township|county UNIT ...` with an "
-    "empty UNIT or one that is not an id (e.g. 'a b') crashes the same way building OpenCaseInput in "
-    "starters/cases.open_case; both exit 1 with a traceback instead of a usage error (exit 2). "
-    "`show` refuses the same case ids cleanly."))
 def test_ids_that_are_not_ids_are_refused_plainly(fuzz_bench, runner_env):
     official = f"{VILLAGE}-director"  # has a key: the command goes as far as signing
     lines = [
@@ -216,11 +203,6 @@ def test_ids_that_are_not_ids_are_refused_plainly(fuzz_bench, runner_env):
     assert not failures, failures
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: `--key FILE` naming a file that does not exist (or cannot be read) crashes the signing "
-    "commands with a traceback (FileNotFoundError / PermissionError from Path.stat in "
-    "starters/signer.load_private_key; the option is click.Path(dir_okay=False) without exists=True) "
-    "and exits 1, instead of a usage error naming the file."))
 def test_a_missing_key_file_is_a_usage_error(fuzz_bench, runner_env, tmp_path):
     missing = str(tmp_path / "no-such-key.pem")
     failures = []
@@ -232,12 +214,6 @@ def test_a_missing_key_file_is_a_usage_error(fuzz_bench, runner_env, tmp_path):
     assert not failures, failures
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a case id the server cannot take (here ~6 KB of UTF-8) is sent as is: the Temporal client "
-    "retries 'h2 protocol error' for ~10 s, the SDK core's retry warnings (ANSI-coloured log lines) "
-    "are written to STDOUT ahead of the `--json` document, and the answer is 'the server refused: h2 "
-    "protocol error' (exit 1). The CLI checks only the case id's prefix (starters/cases.show); and any "
-    "client retry (a flaky server) corrupts `--json` output the same way."))
 def test_an_impossible_case_id_is_refused_at_once_with_clean_json(fuzz_bench):
     import json
     import time
