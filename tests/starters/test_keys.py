@@ -1,0 +1,64 @@
+"""`tuopin keys` and `tuopin officials`: private keys only their owner can read, public keys an
+administrator registers and revokes."""
+
+import json
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from starters.cli import cli
+from starters.errors import Refused
+from starters.signer import load_private_key
+from workers.settings import Settings
+
+OFFICIAL = "changxiao-hepai-secretary"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUOPIN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    result = CliRunner().invoke(cli, ["registry", "seed"])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_a_new_key_is_readable_by_its_owner_only_and_can_be_registered_and_revoked(home):
+    made = CliRunner().invoke(cli, ["keys", "new", "--as", OFFICIAL, "--json"])
+    assert made.exit_code == 0, made.output
+    doc = json.loads(made.output)
+    path = doc["private_key_file"]
+    assert path.startswith(str(home / "config" / "tuopin" / "keys"))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = CliRunner().invoke(cli, ["keys", "new", "--as", OFFICIAL])
+    assert again.exit_code == 1 and "exists already" in again.output
+
+    registered = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", doc["public_key"],
+                                          "--by", "县扶贫办管理员", "--json"])
+    assert registered.exit_code == 0, registered.output
+    assert json.loads(registered.output)["key_id"] == doc["key_id"]
+    bad = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", "not-base64!", "--by", "a"])
+    assert bad.exit_code == 1 and "base64" in bad.output
+    unknown = CliRunner().invoke(cli, ["officials", "register", "--as", "nobody", "--public-key", doc["public_key"], "--by", "a"])
+    assert unknown.exit_code == 1
+
+    revoked = CliRunner().invoke(cli, ["officials", "revoke", doc["key_id"], "--by", "县扶贫办管理员", "--reason", "laptop lost"])
+    assert revoked.exit_code == 0, revoked.output
+    keys = json.loads(CliRunner().invoke(cli, ["officials", "keys", "--as", OFFICIAL, "--json"]).output)
+    mine = next(k for k in keys if k["key_id"] == doc["key_id"])
+    assert mine["revoked_at"] is not None
+    # the config folder's key is found before the demo key under home
+    settings = Settings.from_env()
+    assert load_private_key(settings, OFFICIAL) is not None
+
+
+def test_a_private_key_readable_by_others_is_refused(home):
+    settings = Settings.from_env()
+    demo_key = settings.home / "keys" / f"{OFFICIAL}.pem"
+    assert stat.S_IMODE(os.stat(demo_key).st_mode) == 0o600
+    load_private_key(settings, OFFICIAL)
+    os.chmod(demo_key, 0o644)
+    with pytest.raises(Refused, match="readable by others"):
+        load_private_key(settings, OFFICIAL)
