@@ -19,7 +19,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.registry.keys import keys_by_id
-from activities.registry.store import RegistryStore, RegistryUnavailable, as_utc
+from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError, as_utc
 from domain.case import CaseState
 from domain.case_ids import exit_type_of
 from domain.dossier import (
@@ -53,6 +53,8 @@ def open_registry(settings: Settings) -> RegistryStore:
         raise Unreachable(f"no registry at {url.database} (pass --registry-url or --home)")
     try:
         return RegistryStore.from_url(settings.registry)
+    except RegistryUrlError as exc:
+        raise BadUsage(str(exc)) from None
     except (SQLAlchemyError, ModuleNotFoundError) as exc:
         raise Unreachable(f"the registry cannot be opened: {exc}") from None
 

@@ -18,7 +18,7 @@ import click
 from sqlalchemy.exc import ArgumentError
 
 from activities.registry.plan_queries import read_plan_facts
-from activities.registry.store import RegistryStore, RegistryUnavailable
+from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError
 from domain.buffer import LOCAL, BufferRule
 from domain.plan_report import Assessment, BufferCounts, Figures, PlanReport, build_report
 from starters.errors import BadUsage, Refused, Unreachable
@@ -85,7 +85,7 @@ def build(settings: Settings, year: int, today: date | None = None) -> PlanRepor
         raise Unreachable(f"no registry at {settings.home / 'registry.db'} (run `tuopin registry seed` or pass --registry-url)")
     try:
         store = RegistryStore.from_url(settings.registry)
-    except (ArgumentError, ImportError) as exc:
+    except (ArgumentError, ImportError, RegistryUrlError) as exc:
         raise BadUsage(f"cannot use the registry URL: {exc}") from None
     try:
         facts = read_plan_facts(store)

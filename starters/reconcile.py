@@ -29,7 +29,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.registry.reconcile_queries import UnitExitRecord, UnitKey, exit_records
-from activities.registry.store import RegistryStore, RegistryUnavailable
+from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError
 from domain.case_ids import exit_type_of
 from domain.simulation import SIMULATION_TASK_QUEUE
 from starters import render
@@ -241,7 +241,7 @@ def _store(settings: Settings) -> RegistryStore:
     try:
         url = make_url(settings.registry)
         store = RegistryStore.from_url(settings.registry)
-    except ArgumentError as exc:
+    except (ArgumentError, RegistryUrlError) as exc:
         raise BadUsage(f"--registry-url is not a database URL: {exc}") from None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         if not Path(url.database).is_file():

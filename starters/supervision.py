@@ -55,7 +55,7 @@ def valid(model: type, **fields: Any) -> Any:
 
 
 def store_of(settings: Settings) -> RegistryStore:
-    return RegistryStore.from_url(settings.registry)
+    return registry_call(lambda: RegistryStore.from_url(settings.registry))
 
 
 def supervision_policy(settings: Settings) -> Any:
