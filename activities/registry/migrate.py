@@ -46,6 +46,7 @@ VERSION_TABLE = "alembic_version"
 # Key of the PostgreSQL advisory lock that serialises migrations ("tuopin" in ASCII): any bigint
 # that nothing else in the database uses.
 ADVISORY_LOCK_KEY = 0x74756F70696E
+MIGRATION_WAIT_MS = 120_000  # how long a SQLite upgrade waits for another one to finish
 # Alembic's `context` and `op` are module-level proxies: one Alembic command at a time per process.
 # Taken before the database's lock, never after it, so that threads of one process cannot deadlock.
 _ALEMBIC = threading.RLock()
@@ -145,6 +146,8 @@ def _lock(connection: Connection) -> None:
         # now, so that two processes cannot both find the database empty and both create tables.
         driver = connection.connection.driver_connection
         if driver is not None and not driver.in_transaction:
+            # another process may be migrating: wait for it as long as a migration can take
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     # Other dialects: the migration's own DDL is all the protection there is.
 

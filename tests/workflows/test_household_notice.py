@@ -65,6 +65,7 @@ async def test_objection_upheld_rejects_the_case(driver, household, small_store)
     final = await driver.until(lambda s: s.status == "rejected")
     assert "O1 upheld" in final.outcome_reason and "暂缓退出" in final.outcome_reason
     assert final.notices[0].outcome == "objected"
+    await driver.client.get_workflow_handle(driver.case_id).result()  # the close is written before the end
     assert small_store.notices(driver.case_id)[0].outcome == "objected"
     assert "closed" in await refused(driver.resolve(ack.objection_id, "dismiss"))
     assert small_store.status_changes(household) == []
