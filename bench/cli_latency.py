@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from bench import registry as reg
-from bench.common import BIN, RESULTS, percentile
+from bench.common import BIN, RESULTS, percentile, stop_on_sigterm
 from bench.drivers import Timings, TuopinDriver
 from bench.stack import Stack, new_run_dir, remove_run_dir
 
@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    stop_on_sigterm()
     result = asyncio.run(_main(args.runs))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "cli-latency.json").write_text(json.dumps(result, indent=2))

@@ -177,3 +177,11 @@ class CpuMeter:
     def stop(self) -> dict[str, float]:
         self.used = {name: round(cpu_seconds(pid) - self.start_at[name], 2) for name, pid in self.pids.items()}
         return self.used
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (`kill PID`, a timeout) unwinds like Ctrl-C, so finally-blocks stop the workers and server."""
+    def _interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)

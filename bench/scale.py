@@ -3,7 +3,7 @@ dev server, then all of those windows ending together (as a Qingliu midnight end
 
     python -m bench.scale [--cases 10000] [--concurrency 64] [--timeout-minutes 120]
 
-1. A pilot of 200 extra cases measures how fast cases reach their notice here.
+1. A pilot of 200 extra cases (fewer for a small run) measures how fast cases reach their notice here.
 2. The measured cases are opened, verified twice and consented (4 client calls each, through
    starters.cases), each with a simulated notice ending at one common moment, T_end, chosen from the
    pilot rate with a margin so that the last case is in its window before the first one ends.
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import registry as reg
-from bench.common import RESULTS, CpuMeter, peak_rss_mb, percentile, rss_mb
+from bench.common import RESULTS, CpuMeter, peak_rss_mb, percentile, rss_mb, stop_on_sigterm
 from bench.drivers import Timings, TuopinDriver, run_cases
 from bench.stack import Stack, new_run_dir, remove_run_dir
 from domain.case import CaseState
@@ -66,9 +66,10 @@ async def count(stack: Stack, query: str) -> int:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     deadline = time.monotonic() + args.timeout_minutes * 60
-    stack = Stack(new_run_dir("tuopin-scale-"), households=args.cases + PILOT)
+    pilot_n = min(PILOT, max(20, args.cases // 10))
+    stack = Stack(new_run_dir("tuopin-scale-"), households=args.cases + pilot_n)
     result: dict[str, Any] = {"kind": "scale", "config": {k: str(v) for k, v in vars(args).items()}}
-    print(f"scale: building a registry of {args.cases + PILOT} households ...", file=sys.stderr, flush=True)
+    print(f"scale: building a registry of {args.cases + pilot_n} households ...", file=sys.stderr, flush=True)
     await stack.start(bare=False)
     result["setup"] = dict(stack.timings)
     sampler = Sampler(stack)
@@ -76,12 +77,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     driver = TuopinDriver(stack.client, stack.settings, notice_seconds=MIN_NOTICE)
     try:
         # 1. the pilot: its own households, a short window; not counted
-        pilot_households = [reg.household_id(i) for i in range(args.cases + 1, args.cases + PILOT + 1)]
+        pilot_households = [reg.household_id(i) for i in range(args.cases + 1, args.cases + pilot_n + 1)]
         pilot, pilot_wall = await run_cases(lambda h, t: driver.to_notice(h, t, MIN_NOTICE), pilot_households,
                                             args.concurrency)
-        rate = PILOT / pilot_wall
-        open_budget = args.cases / rate * args.margin + 30
-        result["pilot"] = {"cases": PILOT, "wall_s": round(pilot_wall, 1), "cases_per_s": round(rate, 2),
+        rate = pilot_n / pilot_wall
+        open_budget = max(args.cases / rate * args.margin + 30, MIN_NOTICE + 10)  # no window shorter than MIN_NOTICE
+        result["pilot"] = {"cases": pilot_n, "wall_s": round(pilot_wall, 1), "cases_per_s": round(rate, 2),
                            "errors": len(pilot.errors)}
         print(f"pilot: {rate:.2f} cases/s to their notice; all {args.cases} windows will end in {open_budget:.0f} s",
               file=sys.stderr, flush=True)
@@ -96,8 +97,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             if progress["done"] % 1000 == 0:
                 print(f"  {progress['done']} cases in their notice; {sampler.sample('progress')}", file=sys.stderr, flush=True)
 
-        measured_since = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        await asyncio.sleep(1.1)  # StartTime has one-second resolution: the pilot started before this
+        # the measured cases are told apart by StartTime (the pilot's cases started before this moment)
+        since = datetime.fromtimestamp(int(time.time()) + 1, timezone.utc)
+        measured_since = since.isoformat(timespec="seconds").replace("+00:00", "Z")
+        await asyncio.sleep(since.timestamp() - time.time() + 0.2)
         mine = f"ExitType = 'household' AND CaseStatus = 'open' AND StartTime > '{measured_since}'"
         meter = CpuMeter({"worker": stack.tuopin_worker.pid, "server": stack.server_pid, "driver": os.getpid()}).start()
         households = [reg.household_id(i) for i in range(1, args.cases + 1)]
@@ -188,6 +191,7 @@ def cli() -> None:
     parser.add_argument("--timeout-minutes", type=float, default=120)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    stop_on_sigterm()
     result = asyncio.run(main(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scale-{args.cases}-{datetime.now():%Y%m%d-%H%M%S}.json"

@@ -32,6 +32,7 @@ class Stack:
     bare_worker: Proc | None = None
     settings: Settings | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    exit_codes: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def home(self) -> Path:
@@ -82,13 +83,14 @@ class Stack:
         return self
 
     async def close(self) -> dict[str, int | None]:
-        codes = {}
+        """Stops what start() started, once (later calls return the same exit codes)."""
         for proc in (self.tuopin_worker, self.bare_worker):
-            if proc is not None:
-                codes[proc.name] = proc.stop()
+            if proc is not None and proc.name not in self.exit_codes:
+                self.exit_codes[proc.name] = proc.stop()
         if self.env is not None:
-            await self.env.shutdown()
-        return codes
+            env, self.env = self.env, None
+            await env.shutdown()
+        return dict(self.exit_codes)
 
 
 def new_run_dir(prefix: str) -> Path:
