@@ -20,8 +20,7 @@ from activities.registry import supervision as registry
 from activities.registry.outbox import add_to_outbox
 from activities.registry.store import RegistryStore
 from domain.case import CaseState
-from domain.signing import Signature
-from domain.spot_check import ExitedUnit, ExitTrace, Signer, signers_of
+from domain.spot_check import ExitedUnit, ExitTrace, signers_of
 
 log = structlog.get_logger(__name__)
 
@@ -65,21 +64,7 @@ class RecordCheckInput(BaseModel):
     at: datetime
 
 
-class RecordFindingInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    check_id: str
-    unit_type: str
-    unit_id: str
-    exited_case_id: str
-    exit_year: int
-    verdict: str
-    official_id: str
-    person_id: str
-    note: str
-    signature: Signature | None
-    signers: list[Signer]
-    at: datetime
+RecordFindingInput = registry.FindingWrite
 
 
 class FindingResult(BaseModel):
@@ -153,11 +138,7 @@ class SupervisionActivities:
 
     @activity.defn
     def record_finding(self, inp: RecordFindingInput) -> FindingResult:
-        change = refusals_are_final(lambda: registry.record_finding(self.store, registry.FindingWrite(
-            check_id=inp.check_id, unit_type=inp.unit_type, unit_id=inp.unit_id, exited_case_id=inp.exited_case_id,
-            exit_year=inp.exit_year, verdict=inp.verdict, official_id=inp.official_id, person_id=inp.person_id,
-            note=inp.note, signature=inp.signature, signers=inp.signers, at=inp.at,
-        )))
+        change = refusals_are_final(lambda: registry.record_finding(self.store, inp))
         activity.logger.info("spot_check_finding", extra={
             "check_id": inp.check_id, "unit_id": inp.unit_id, "verdict": inp.verdict,
             "reversed": bool(change and change.get("reversed")),

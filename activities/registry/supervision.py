@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -136,8 +137,11 @@ def complete_check(store: RegistryStore, check_id: str, units_checked: int, fals
             row.completed_at, row.units_checked, row.false_exits = at, units_checked, false_exits
 
 
-@dataclass(frozen=True)
-class FindingWrite:
+class FindingWrite(BaseModel):
+    """A spot-check finding to record; also the activity's input (one model, one place)."""
+
+    model_config = ConfigDict(frozen=True)
+
     check_id: str
     unit_type: str
     unit_id: str
