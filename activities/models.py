@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.officials import Roster
 from domain.policy import PolicyConfig
 from domain.signature_rules import KeyInfo
 from domain.units import UnitPath
@@ -34,6 +35,17 @@ class RosterInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     jurisdiction_ids: list[str]
+
+
+class Signers(BaseModel):
+    """A stage's roster with every listed official's registered keys, read in one go: the update
+    handlers then verify signatures without a registry read each (a key revoked mid-stage reaches
+    the case as a `key_revoked` signal; a key registered mid-stage is read when first used)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    roster: Roster
+    keys: list[KeyInfo] = []
 
 
 class PostNoticeInput(BaseModel):

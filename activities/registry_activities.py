@@ -10,11 +10,12 @@ from activities.models import (
     MarkExitedInput,
     RosterInput,
     SignerKeys,
+    Signers,
     SignerKeysInput,
     StatusChangeResult,
 )
 from activities.registry.exits import mark_exited
-from activities.registry.keys import keys_of
+from activities.registry.keys import keys_of, keys_of_officials
 from activities.registry.store import RegistryStore, as_utc
 from domain.officials import Roster
 from domain.policy import PolicyConfig
@@ -38,8 +39,14 @@ class RegistryActivities:
         return self.store.roster(inp.jurisdiction_ids)
 
     @activity.defn
+    def load_signers(self, inp: RosterInput) -> Signers:
+        roster = self.store.roster(inp.jurisdiction_ids)
+        return Signers(roster=roster, keys=keys_of_officials(self.store, [o.official_id for o in roster.officials]))
+
+    @activity.defn
     def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:
-        """Read fresh for every signed message, so a key revoked a minute ago is refused."""
+        """One official's keys, read fresh: for a key the case has not seen yet (and, in cases started
+        before `load_signers` existed, for every signed message)."""
         return SignerKeys(keys=keys_of(self.store, inp.official_id))
 
     @activity.defn

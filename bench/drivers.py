@@ -101,6 +101,10 @@ class TuopinDriver:
     async def case(self, household: str, t: Timings) -> None:
         cid = await self.to_notice(household, t)
         await asyncio.sleep(self.notice_seconds)
+        await self.finish(cid, t)
+
+    async def finish(self, cid: str, t: Timings) -> None:
+        """From the close of the notice to 销号."""
         await wait_for(lambda: self.stage(cid), "township_review")
         await self.decide(cid, "township_review", reg.TS, t, TOWNSHIP_MEETING)
         await self.decide(cid, "township_review", reg.TH, t, TOWNSHIP_MEETING)

@@ -23,11 +23,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from activities.registry.store import RegistryStore
 from bench import registry as reg
 from bench.common import RESULTS, CpuMeter, peak_rss_mb, percentile, rss_mb, stop_on_sigterm
 from bench.drivers import Timings, TuopinDriver, run_cases
 from bench.stack import Stack, new_run_dir, remove_run_dir
 from domain.case import CaseState
+from starters.reconcile import reconcile_registry
 
 PILOT = 200
 MIN_NOTICE = 60
@@ -78,8 +80,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     try:
         # 1. the pilot: its own households, a short window; not counted
         pilot_households = [reg.household_id(i) for i in range(args.cases + 1, args.cases + pilot_n + 1)]
-        pilot, pilot_wall = await run_cases(lambda h, t: driver.to_notice(h, t, MIN_NOTICE), pilot_households,
-                                            args.concurrency)
+        async def pilot_case(household: str, t: Timings) -> None:
+            t.case_ids.append(await driver.to_notice(household, t, MIN_NOTICE))
+
+        pilot, pilot_wall = await run_cases(pilot_case, pilot_households, args.concurrency)
         rate = pilot_n / pilot_wall
         open_budget = max(args.cases / rate * args.margin + 30, MIN_NOTICE + 10)  # no window shorter than MIN_NOTICE
         result["pilot"] = {"cases": pilot_n, "wall_s": round(pilot_wall, 1), "cases_per_s": round(rate, 2),
@@ -149,6 +153,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "cpu_s": close_cpu, **sampler.sample("closed"),
         }
         print(f"{moved}/{opened} closed; {marks}", file=sys.stderr, flush=True)
+        # 5. the pilot's cases go on to 销号, then the registry is reconciled with every case
+        result["reconcile"] = await finish_and_reconcile(stack, driver, pilot.case_ids, args.concurrency)
+        print(f"reconcile: {result['reconcile']['checked']}, {len(result['reconcile']['disagreements'])} disagreements",
+              file=sys.stderr, flush=True)
     finally:
         sampling.cancel()
         result["worker_peak_rss_mb"] = peak_rss_mb(stack.tuopin_worker.pid)
@@ -163,8 +171,22 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+async def finish_and_reconcile(stack: Stack, driver: TuopinDriver, case_ids: list[str], concurrency: int) -> dict[str, Any]:
+    """Takes cases waiting at township review to 销号, then compares the registry with every case
+    (`tuopin registry reconcile`): it should find no disagreement."""
+    ids = iter(case_ids)
+
+    async def finish(_: str, t: Timings) -> None:
+        await driver.finish(next(ids), t)
+
+    finished, wall = await run_cases(finish, list(case_ids), concurrency)
+    report = await reconcile_registry(stack.client, RegistryStore.from_url(stack.registry_url), stack.settings.task_queue)
+    return {"finished_to_exit": len(case_ids) - len(finished.errors), "finish_errors": finished.errors[:5],
+            "finish_wall_s": round(wall, 1), **report}
+
+
 def markdown(r: dict[str, Any]) -> str:
-    o, w, c = r.get("open_phase", {}), r.get("at_window_end", {}), r.get("close_phase", {})
+    o, w, c, rc = r.get("open_phase", {}), r.get("at_window_end", {}), r.get("close_phase", {}), r.get("reconcile", {})
     peak_db = max((s["server_db_mb"] for s in r["samples"]), default=None)
     return "\n".join([
         f"| scale run: {o.get('cases')} household cases | |",
@@ -180,6 +202,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"| seconds after the common window end until 50 / 90 / 99 / 100 % closed | "
         + " / ".join(str(c.get("seconds_after_window_end_until_fraction_closed", {}).get(k, "–")) for k in ("0.5", "0.9", "0.99", "1.0")) + " |",
         f"| errors | {o.get('errors')} |",
+        f"| `registry reconcile` at the end ({rc.get('checked', {}).get('cases')} cases, "
+        f"{rc.get('checked', {}).get('exited_cases')} exited) | {len(rc.get('disagreements', [])) if rc else '–'} disagreements |",
     ])
 
 

@@ -64,6 +64,14 @@ class Procedure(BaseModel):
     def stage_ids(self) -> list[str]:
         return [s.id for s in self.stages]
 
+    def stages_accepting(self, kind: str) -> list[str]:
+        """The stages where a consent (a consent slot) or a resolution (a notice) can be given."""
+        if kind == "consent":
+            return [s.id for s in self.stages if any(slot.kind == "consent" for slot in s.slots())]
+        if kind == "resolution":
+            return [s.id for s in self.stages if s.kind == "notice"]
+        raise ValueError(f"no stage accepts a {kind!r}")
+
 
 R = Role
 _village_committees = (R.village_secretary, R.village_director)

@@ -1,6 +1,7 @@
 """What the CLI does to cases, as plain async functions the tests can call too (main(client=...))."""
 
 import asyncio
+import functools
 import uuid
 from pathlib import Path
 from datetime import datetime, timezone
@@ -43,9 +44,14 @@ OPEN_WAIT_SECONDS = 20.0
 
 
 def _registry(settings: Settings) -> RegistryStore:
-    return registry_call(lambda: RegistryStore.from_url(settings.registry))
+    return registry_call(lambda: _store_for(settings.registry))
 
 
+@functools.lru_cache(maxsize=8)
+def _store_for(url: str) -> RegistryStore:
+    """One engine per registry URL for the life of the process: a service driving many cases through
+    these functions keeps its connections and its compiled statements."""
+    return RegistryStore.from_url(url)
 
 
 async def open_case(
@@ -115,14 +121,17 @@ async def open_case(
 
 
 async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseState:
+    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often."""
     deadline = asyncio.get_running_loop().time() + timeout
+    pause = 0.02
     while True:
         state = await call(handle.id, handle.query("state", result_type=CaseState))
         if state.ready or state.status != "open":
             return state
         if asyncio.get_running_loop().time() > deadline:
             raise Unreachable(f"case {handle.id} was started but no worker has opened it yet; is `tuopin worker` running?")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
@@ -171,7 +180,7 @@ async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentComm
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
         key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign_consent(key, cid, (await show(client, cid)).stage, official, cmd)
+        cmd = sign_consent(key, cid, await _stage_of(client, cid, "consent"), official, cmd)
     return await _update(client, cid, "consent", cmd)
 
 
@@ -195,8 +204,18 @@ async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionC
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
         key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign_resolution(key, cid, (await show(client, cid)).stage, official, cmd)
+        cmd = sign_resolution(key, cid, await _stage_of(client, cid, "resolution"), official, cmd)
     return await _update(client, cid, "resolve", cmd)
+
+
+async def _stage_of(client: Client, cid: str, kind: str) -> str:
+    """The stage a consent or resolution is signed for: the procedure's only such stage, else the
+    stage the case is at (one query). A signature for the wrong stage is refused by the case."""
+    procedure = PROCEDURES.get(exit_type_of(cid) or "")
+    stages = procedure.stages_accepting(kind) if procedure is not None else []
+    if len(stages) == 1:
+        return stages[0]
+    return (await show(client, cid)).stage
 
 
 async def show(client: Client, cid: str) -> CaseState:

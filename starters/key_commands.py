@@ -8,7 +8,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from activities.registry.keys import keys_of, register_key, revoke_key
+from activities.registry.keys import keys_of, register_key
 from domain.signing import key_id, public_key_text
 from starters import render
 from starters.errors import registry_call
@@ -80,15 +80,25 @@ def officials_register(official: str, public_key: str, admin: str, home: str, re
 @click.argument("key_id")
 @click.option("--by", "admin", required=True)
 @click.option("--reason", required=True)
+@click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
+              help="The Temporal server whose open cases are told of the revocation.")
+@click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True)
 @_registry_options
-def officials_revoke(key_id: str, admin: str, reason: str, home: str, registry_url: str | None, as_json: bool) -> None:
-    """Revoke a key: signatures made with it are refused from now on."""
-    store = _store(_settings(home, registry_url))
-    info = registry_call(lambda: revoke_key(store, key_id, admin, reason, datetime.now(timezone.utc)))
+def officials_revoke(
+    key_id: str, admin: str, reason: str, address: str, namespace: str, home: str, registry_url: str | None, as_json: bool
+) -> None:
+    """Revoke a key: signatures made with it are refused from now on, in open cases too (they are
+    told at once). Running it again for a revoked key tells the open cases again."""
+    import asyncio
+
+    from starters.key_revocation import revoke
+
+    settings = Settings.from_env(home=home, registry_url=registry_url, address=address, namespace=namespace)
+    info, told = asyncio.run(revoke(settings, _store(settings), key_id, admin, reason))
     if as_json:
-        render.emit_json(info.model_dump(mode="json"))
+        render.emit_json({**info.model_dump(mode="json"), "open_cases_told": told})
     else:
-        click.echo(f"revoked key {info.key_id} of {info.official_id} at {info.revoked_at}")
+        click.echo(f"revoked key {info.key_id} of {info.official_id} at {info.revoked_at}; {told} open case(s) told")
 
 
 @officials.command("keys")

@@ -40,6 +40,7 @@ def build_worker(
         activities=[
             registry.load_case,
             registry.load_roster,
+            registry.load_signers,
             registry.signer_keys,
             registry.mark_exited,
             notices.post_notice,

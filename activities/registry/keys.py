@@ -56,6 +56,16 @@ def keys_of(store: RegistryStore, official_id: str) -> list[KeyInfo]:
         return [_info(row) for row in rows]
 
 
+def keys_of_officials(store: RegistryStore, official_ids: list[str]) -> list[KeyInfo]:
+    if not official_ids:
+        return []
+    with store.session() as s:
+        rows = s.scalars(
+            select(OfficialKey).where(OfficialKey.official_id.in_(official_ids)).order_by(OfficialKey.registered_at)
+        )
+        return [_info(row) for row in rows]
+
+
 def keys_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyInfo]:
     with store.session() as s:
         return [_info(row) for row in s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids)))]

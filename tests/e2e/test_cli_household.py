@@ -11,21 +11,21 @@ from workers.settings import PROJECT_ROOT
 VILLAGE = "changxiao-shaping"
 
 
-def _households(cli, year: int = 2017) -> tuple[list[str], list[str]]:
+def _households(cli, year: int = 2017, village: str = VILLAGE) -> tuple[list[str], list[str]]:
     """Eligible and ineligible demo households of one village, judged straight from the registry."""
     store = RegistryStore.from_url(f"sqlite:///{cli.env['TUOPIN_HOME']}/registry.db")
     policy = load_policy(PROJECT_ROOT / "data")
     good, bad = [], []
-    for row in store.list_households(village_id=VILLAGE):
+    for row in store.list_households(village_id=village):
         facts, _ = store.household_case_data(row["household_id"])
         report = evaluate_household(facts, year, policy.poverty_lines, policy.stability)
         (good if report.met else bad).append(row["household_id"])
     return good, bad
 
 
-def _open(cli, household: str, official: str = f"{VILLAGE}-secretary", *extra: str):
+def _open(cli, household: str, official: str = f"{VILLAGE}-secretary", *extra: str, village: str = VILLAGE):
     return cli.run(
-        "open", "household", household, "--year", "2017", "--as", official, "--meeting", "沙坪村民主评议〔2017〕2号",
+        "open", "household", household, "--year", "2017", "--as", official, "--meeting", "沙坪村民主评议〔2017〕2号" if village == VILLAGE else "河排村民主评议〔2017〕1号",
         "--meeting-date", "2017-03-01", "--attendance", "42", "--result", "一致同意拟退出", *extra,
     )
 
@@ -103,6 +103,24 @@ def test_refused_commands_exit_1_and_change_nothing(cli):
         assert ineligible.returncode == 1 and "criteria" in ineligible.stderr
     as_json = cli.run("decide", case, "approve", "--stage", "township_review", "--as", "changxiao-secretary", "--meeting", "M", "--json")
     assert as_json.returncode == 1 and json.loads(as_json.stdout)["error"] == "WrongStage"
+
+
+def test_a_key_revoked_mid_stage_is_refused_by_the_open_case_at_once(cli):
+    village = "changxiao-hepai"
+    good, _ = _households(cli, village=village)
+    case = _open(cli, good[0], f"{village}-secretary", village=village).stdout.strip()
+    assert case.startswith("household-exit/"), case
+    team = f"{village}-workteam"
+    (key,) = [k for k in cli.json("officials", "keys", "--as", team) if k["revoked_at"] is None]
+    revoked = cli.json("officials", "revoke", key["key_id"], "--by", "县扶贫办管理员", "--reason", "手机遗失")
+    assert revoked["revoked_at"] is not None and revoked["open_cases_told"] >= 1
+    refused = cli.run("decide", case, "approve", "--stage", "verification", "--as", team)
+    assert refused.returncode == 1 and "revoked" in refused.stderr, refused.stderr
+    shown = cli.json("show", case)
+    assert [d for d in shown["decisions"] if d["official_id"] == team] == []
+    assert shown["refused_attempts"][-1]["official_id"] == team
+    # telling the cases again is harmless
+    assert cli.json("officials", "revoke", key["key_id"], "--by", "县扶贫办管理员", "--reason", "手机遗失")["open_cases_told"] >= 1
 
 
 def test_usage_errors_exit_2_and_unreachable_server_exits_3(cli):

@@ -71,7 +71,10 @@ async def test_replays_onto_another_case_stage_or_twice_are_refused(driver, hous
 async def test_a_revoked_key_is_refused_from_the_moment_of_revocation(driver, household):
     await driver.open(household)
     (key,) = [k for k in keys_of(driver.store, WT) if k.revoked_at is None][:1]
-    revoke_key(driver.store, key.key_id, "county admin", "laptop lost", datetime.now(timezone.utc))
+    # what `tuopin officials revoke` does: the registry, then a signal to every open case (the
+    # stage read the work team's keys when it began)
+    revoked = revoke_key(driver.store, key.key_id, "county admin", "laptop lost", datetime.now(timezone.utc))
+    await driver.client.get_workflow_handle(driver.case_id).signal("key_revoked", revoked)
     try:
         await _refused_and_audited(driver, _signed(driver, WT, _approve(WT)), "revoked")
     finally:
@@ -84,6 +87,31 @@ async def test_a_revoked_key_is_refused_from_the_moment_of_revocation(driver, ho
         register_key(driver.store, WT, public_key_text(fresh.public_key()), "county admin", datetime.now(timezone.utc))
     await driver.decide("verification", WT)
     assert (await driver.state()).decisions[-1].official_id == WT
+
+
+async def test_a_key_revoked_in_the_registry_alone_is_refused_from_the_next_stage(driver, household):
+    """Should the open cases not be told (the server was unreachable when it was revoked), the next
+    stage reads the officials' keys afresh and refuses it."""
+    await driver.open(household)
+    old = load_private_key(driver.settings, TS)
+    (key,) = [k for k in keys_of(driver.store, TS) if k.revoked_at is None][:1]
+    revoke_key(driver.store, key.key_id, "county admin", "left the post", datetime.now(timezone.utc))
+    try:
+        await driver.verify(household)
+        await driver.pass_notice()
+        meeting = "长校镇党委会议纪要〔2017〕9号"
+        await _refused_and_audited(
+            driver, _signed(driver, TS, _approve(TS, stage="township_review", meeting_ref=meeting), key=old), "revoked"
+        )
+    finally:
+        fresh = Ed25519PrivateKey.generate()
+        from domain.signing import public_key_text
+        from starters.signer import write_private_key
+
+        write_private_key(driver.settings.keys_dir / f"{TS}.pem", fresh, overwrite=True)
+        register_key(driver.store, TS, public_key_text(fresh.public_key()), "county admin", datetime.now(timezone.utc))
+    await driver.decide("township_review", TS, meeting_ref="长校镇党委会议纪要〔2017〕9号")
+    assert (await driver.state()).decisions[-1].official_id == TS
 
 
 async def test_an_opening_with_a_bad_signature_is_refused_before_any_case_exists(driver, household):
