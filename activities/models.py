@@ -18,6 +18,7 @@ class LoadCaseInput(BaseModel):
     unit_id: str
     year: int
     designation: str | None = None  # a village: poor (贫困村) or hollow (空壳村)
+    with_signers: bool = False  # also the first stage's officials and their keys (one call, not two)
 
 
 class CaseData(BaseModel):
@@ -29,12 +30,14 @@ class CaseData(BaseModel):
     unit_path: UnitPath
     policy: PolicyConfig
     simulation_worker: bool = False  # the worker that read it was started with --simulation
+    signers: "Signers | None" = None
 
 
 class RosterInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     jurisdiction_ids: list[str]
+    known: str | None = None  # the digest of the signers the case already holds
 
 
 class Signers(BaseModel):
@@ -46,6 +49,10 @@ class Signers(BaseModel):
 
     roster: Roster
     keys: list[KeyInfo] = []
+    digest: str = ""
+    # nothing changed since the case last read them (digest == known): roster and keys are left out,
+    # so a case's history holds its officials once, not once a stage
+    unchanged: bool = False
 
 
 class PostNoticeInput(BaseModel):
@@ -90,6 +97,15 @@ class MarkExitedInput(BaseModel):
     at: datetime
 
 
+class RecordExitInput(BaseModel):
+    """The announcements of an exit and its registry change, written together."""
+
+    model_config = ConfigDict(frozen=True)
+
+    announcements: list[AnnounceInput]
+    exit: MarkExitedInput
+
+
 class StatusChangeResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -111,3 +127,6 @@ class SignerKeys(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     keys: list[KeyInfo]
+
+
+CaseData.model_rebuild()

@@ -1,5 +1,7 @@
 """Activities that read the 建档立卡 registry and record exits (销号, 出列, 摘帽) in it."""
 
+import hashlib
+
 from temporalio import activity
 
 from activities.case_loading import load_case_facts
@@ -8,13 +10,15 @@ from activities.models import (
     CaseData,
     LoadCaseInput,
     MarkExitedInput,
+    RecordExitInput,
     RosterInput,
     SignerKeys,
     Signers,
     SignerKeysInput,
     StatusChangeResult,
 )
-from activities.registry.exits import mark_exited
+from activities.registry.exits import announce_and_mark_exited, mark_exited
+from activities.registry.schema import StatusChange
 from activities.registry.keys import keys_of, keys_of_officials
 from activities.registry.store import RegistryStore, as_utc
 from domain.officials import Roster
@@ -32,7 +36,8 @@ class RegistryActivities:
         facts, path = refusals_are_final(
             lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
         )
-        return CaseData(facts=facts, unit_path=path, policy=self.policy, simulation_worker=self.simulation)
+        signers = self.load_signers(RosterInput(jurisdiction_ids=path.jurisdiction_ids())) if inp.with_signers else None
+        return CaseData(facts=facts, unit_path=path, policy=self.policy, simulation_worker=self.simulation, signers=signers)
 
     @activity.defn
     def load_roster(self, inp: RosterInput) -> Roster:
@@ -41,7 +46,11 @@ class RegistryActivities:
     @activity.defn
     def load_signers(self, inp: RosterInput) -> Signers:
         roster = self.store.roster(inp.jurisdiction_ids)
-        return Signers(roster=roster, keys=keys_of_officials(self.store, [o.official_id for o in roster.officials]))
+        signers = Signers(roster=roster, keys=keys_of_officials(self.store, [o.official_id for o in roster.officials]))
+        digest = hashlib.sha256(signers.model_dump_json().encode()).hexdigest()
+        if digest == inp.known:
+            return Signers(roster=Roster(), digest=digest, unchanged=True)
+        return signers.model_copy(update={"digest": digest})
 
     @activity.defn
     def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:
@@ -55,7 +64,25 @@ class RegistryActivities:
             lambda: mark_exited(self.store, inp.unit_type, inp.unit_id, inp.case_id, inp.year, inp.at)
         )
         activity.logger.info("unit_exited", extra={"unit_type": inp.unit_type, "unit_id": inp.unit_id, "case_id": inp.case_id})
-        return StatusChangeResult(
-            case_id=change.case_id, unit_type=change.unit_type, unit_id=change.unit_id,
-            from_status=change.from_status, to_status=change.to_status, at=as_utc(change.at),
-        )
+        return _result(change)
+
+    @activity.defn
+    def record_exit(self, inp: RecordExitInput) -> StatusChangeResult:
+        """公告 (and 备案) with 销号 in one transaction."""
+        mark = inp.exit
+        change = refusals_are_final(lambda: announce_and_mark_exited(
+            self.store, [a.model_dump() for a in inp.announcements],
+            mark.unit_type, mark.unit_id, mark.case_id, mark.year, mark.at,
+        ))
+        activity.logger.info("unit_exited", extra={
+            "unit_type": mark.unit_type, "unit_id": mark.unit_id, "case_id": mark.case_id,
+            "announcements": len(inp.announcements),
+        })
+        return _result(change)
+
+
+def _result(change: StatusChange) -> StatusChangeResult:
+    return StatusChangeResult(
+        case_id=change.case_id, unit_type=change.unit_type, unit_id=change.unit_id,
+        from_status=change.from_status, to_status=change.to_status, at=as_utc(change.at),
+    )

@@ -89,7 +89,7 @@ class TuopinDriver:
         await timed(t.decisions, cases.consent(self.client, self.settings, cid, ConsentCommand(official_id=f"{household}-head")))
 
     async def stage(self, cid: str) -> str:
-        return (await cases.show(self.client, cid)).stage
+        return (await cases.progress(self.client, cid)).stage
 
     async def to_notice(self, household: str, t: Timings, notice_seconds: int | None = None) -> str:
         cid = await self.open(household, t, notice_seconds)

@@ -141,3 +141,15 @@ class CaseState(BaseModel):
 
     def next_seq(self) -> int:
         return len(self.decisions) + 1
+
+
+class CaseProgress(BaseModel):
+    """Where a case stands, without its record: what a client polls for (opened yet? which stage?)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    stage: str
+    status: str
+    ready: bool
+    outcome_reason: str | None = None

@@ -13,7 +13,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from activities.case_loading import load_case_facts
 from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore
-from domain.case import CaseState
+from domain.case import CaseProgress, CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
 from domain.case_summary import static_details, static_summary
@@ -121,13 +121,14 @@ async def open_case(
 
 
 async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseState:
-    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often."""
+    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often; the
+    polls read the case's progress only, and the whole case once at the end."""
     deadline = asyncio.get_running_loop().time() + timeout
     pause = 0.02
     while True:
-        state = await call(handle.id, handle.query("state", result_type=CaseState))
-        if state.ready or state.status != "open":
-            return state
+        progress = await call(handle.id, handle.query("progress", result_type=CaseProgress))
+        if progress.ready or progress.status != "open":
+            return await call(handle.id, handle.query("state", result_type=CaseState))
         if asyncio.get_running_loop().time() > deadline:
             raise Unreachable(f"case {handle.id} was started but no worker has opened it yet; is `tuopin worker` running?")
         await asyncio.sleep(pause)
@@ -215,7 +216,14 @@ async def _stage_of(client: Client, cid: str, kind: str) -> str:
     stages = procedure.stages_accepting(kind) if procedure is not None else []
     if len(stages) == 1:
         return stages[0]
-    return (await show(client, cid)).stage
+    return (await progress(client, cid)).stage
+
+
+async def progress(client: Client, cid: str) -> CaseProgress:
+    """Stage and status only: for polling."""
+    if exit_type_of(cid) is None:
+        raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
+    return await call(cid, client.get_workflow_handle(cid).query("progress", result_type=CaseProgress))
 
 
 async def show(client: Client, cid: str) -> CaseState:

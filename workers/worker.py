@@ -43,6 +43,7 @@ def build_worker(
             registry.load_signers,
             registry.signer_keys,
             registry.mark_exited,
+            registry.record_exit,
             notices.post_notice,
             notices.close_notice,
             notices.announce,

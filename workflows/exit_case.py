@@ -18,13 +18,14 @@ with workflow.unsafe.imports_passed_through():
         LoadCaseInput,
         MarkExitedInput,
         PostNoticeInput,
+        RecordExitInput,
         RosterInput,
         SignerKeysInput,
         Signers,
     )
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseState, RefusedAttempt, Reminder
+    from domain.case import Announcement, CaseProgress, CaseState, RefusedAttempt, Reminder
     from domain.case_summary import current_details
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
@@ -99,6 +100,7 @@ class ExitCase:
         self.roster = Roster()
         # the stage's officials' keys by official, or None where each signature reads its own
         self.keys: dict[str, list[KeyInfo]] | None = None
+        self.signers_digest: str | None = None
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -177,6 +179,13 @@ class ExitCase:
             self.keys[key.official_id] = [key if k.key_id == key.key_id else k for k in self.keys[key.official_id]]
 
     @workflow.query
+    def progress(self) -> CaseProgress:
+        return CaseProgress(
+            case_id=self.case.case_id, stage=self.case.stage, status=self.case.status, ready=self.case.ready,
+            outcome_reason=self.case.outcome_reason,
+        )
+
+    @workflow.query
     def state(self) -> CaseState:
         self.case.awaiting = self._awaiting()
         return self.case
@@ -186,8 +195,13 @@ class ExitCase:
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
         data = await self._registry(
             RegistryActivities.load_case,
-            LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
+            LoadCaseInput(
+                exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation,
+                with_signers=workflow.patched(LOCAL_REGISTRY),
+            ),
         )
+        if data.signers is not None:
+            self._take_signers(data.signers)
         # 实事求是: the case is decided on the data it was opened with, frozen here.
         self.case.facts = data.facts
         self.case.unit_path = data.unit_path
@@ -206,15 +220,24 @@ class ExitCase:
             await self.run_procedure()
         return self.case.status == "open"
 
-    async def record_exit(self, unit_type: str) -> None:
-        """The registry change (销号 / 出列 / 摘帽), once, by this case."""
-        change = await self._registry(
-            RegistryActivities.mark_exited,
-            MarkExitedInput(
-                unit_type=unit_type, unit_id=self.case.unit_id, case_id=self.case.case_id,
-                year=self.case.year, at=workflow.now(),
-            ),
+    async def record_exit(self, unit_type: str, announce: tuple[Level, ...] = (), file_with: tuple[Level, ...] = ()) -> None:
+        """公告 in each level of `announce`, 备案 with each of `file_with`, and the registry change
+        (销号 / 出列 / 摘帽): once, by this case, in one registry transaction."""
+        mark = MarkExitedInput(
+            unit_type=unit_type, unit_id=self.case.unit_id, case_id=self.case.case_id, year=self.case.year, at=workflow.now(),
         )
+        if workflow.patched(LOCAL_REGISTRY):
+            postings = [self._announcement(level, "announcement") for level in announce]
+            postings += [self._announcement(level, "filing") for level in file_with]
+            change = await self._registry(RegistryActivities.record_exit, RecordExitInput(announcements=postings, exit=mark))
+            self.case.announcements.extend(
+                Announcement(level=p.scope_level, jurisdiction_id=p.jurisdiction_id, at=p.at, kind=p.kind)  # type: ignore[arg-type]
+                for p in postings
+            )
+        else:  # cases started before LOCAL_REGISTRY: one activity each, as their histories recorded
+            await self.announce(*announce)
+            await self.announce(*file_with, kind="filing")
+            change = await workflow.execute_activity_method(RegistryActivities.mark_exited, mark, **REGISTRY_CALL)
         self.case.registry_change = change.model_dump(mode="json")
         self.finish("exited")
 
@@ -226,7 +249,8 @@ class ExitCase:
     async def open_case(self, inp: OpenCaseInput) -> bool:
         """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
         enter_stage(self.case, self.procedure.stages[0].id)
-        await self._load_roster()
+        if self.signers_digest is None:  # load_case brought them along in cases started from LOCAL_REGISTRY on
+            await self._load_roster()
         self.case.ready = True
         first = inp.first_decision
         try:
@@ -298,21 +322,21 @@ class ExitCase:
         )
 
     async def announce(self, *levels: Level, kind: str = "announcement") -> None:
-        """公告 in each level named (or, with kind="filing", 备案 with it)."""
-        assert self.case.unit_path is not None
+        """公告 in each level named (or, with kind="filing", 备案 with it), one activity each: the path
+        of cases started before LOCAL_REGISTRY (record_exit writes them with the exit now)."""
         for level in levels:
-            at = workflow.now()
-            jurisdiction = self.case.unit_path.jurisdiction(level)
-            await self._registry(
-                NoticeActivities.announce,
-                AnnounceInput(
-                    case_id=self.case.case_id, kind=kind, scope_level=level.value, jurisdiction_id=jurisdiction,
-                    at=at, body=announcement_body(self.case, kind),
-                ),
-            )
+            posting = self._announcement(level, kind)
+            await workflow.execute_activity_method(NoticeActivities.announce, posting, **REGISTRY_CALL)
             self.case.announcements.append(
-                Announcement(level=level.value, jurisdiction_id=jurisdiction, at=at, kind=kind)  # type: ignore[arg-type]
+                Announcement(level=posting.scope_level, jurisdiction_id=posting.jurisdiction_id, at=posting.at, kind=kind)  # type: ignore[arg-type]
             )
+
+    def _announcement(self, level: Level, kind: str) -> AnnounceInput:
+        assert self.case.unit_path is not None
+        return AnnounceInput(
+            case_id=self.case.case_id, kind=kind, scope_level=level.value, jurisdiction_id=self.case.unit_path.jurisdiction(level),
+            at=workflow.now(), body=announcement_body(self.case, kind),
+        )
 
     def finish(self, status: str, reason: str | None = None) -> None:
         self.case.status = status  # type: ignore[assignment]
@@ -364,8 +388,14 @@ class ExitCase:
         if not workflow.patched(LOCAL_REGISTRY):
             self.roster = await workflow.execute_activity_method(RegistryActivities.load_roster, where, **REGISTRY_CALL)
             return
-        signers: Signers = await self._registry(RegistryActivities.load_signers, where)
-        self.roster = signers.roster
+        signers: Signers = await self._registry(
+            RegistryActivities.load_signers, where.model_copy(update={"known": self.signers_digest})
+        )
+        if not signers.unchanged:
+            self._take_signers(signers)
+
+    def _take_signers(self, signers: Signers) -> None:
+        self.roster, self.signers_digest = signers.roster, signers.digest
         self.keys = {}
         for key in signers.keys:
             self.keys.setdefault(key.official_id, []).append(key)
@@ -402,7 +432,11 @@ class ExitCase:
         ]
         if window is not None:
             updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
-        workflow.upsert_search_attributes(updates)
+        if workflow.patched(LOCAL_REGISTRY):  # only what changed: fewer and smaller history events
+            current = workflow.info().typed_search_attributes
+            updates = [u for u in updates if current.get(u.key) != u.value]
+        if updates:
+            workflow.upsert_search_attributes(updates)
         workflow.set_current_details(current_details(self.case))
 
     def _awaiting(self) -> list[Awaiting]:

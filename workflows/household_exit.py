@@ -19,6 +19,6 @@ class HouseholdExitWorkflow(ExitCase):
     @workflow.run
     async def run(self, inp: OpenCaseInput) -> CaseOutcome:
         if await self.decide_case(inp):
-            await self.announce(Level.township, Level.village)  # 在所在乡镇和行政村公告退出
-            await self.record_exit("household")  # 同时在建档立卡贫困人口中销号
+            # 在所在乡镇和行政村公告退出，同时在建档立卡贫困人口中销号
+            await self.record_exit("household", announce=(Level.township, Level.village))
         return self.outcome()

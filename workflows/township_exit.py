@@ -20,6 +20,5 @@ class TownshipExitWorkflow(ExitCase):
         approved = await self.decide_case(inp)
         if approved:
             # 基本原则3: 贫困乡出列 ... 结果公示公告
-            await self.announce(Level.city)
-            await self.record_exit("township")
+            await self.record_exit("township", announce=(Level.city,))
         return self.outcome()

@@ -19,7 +19,6 @@ class VillageExitWorkflow(ExitCase):
     @workflow.run
     async def run(self, inp: OpenCaseInput) -> CaseOutcome:
         if await self.decide_case(inp):
-            await self.announce(Level.county)  # 并向社会公告退出
-            await self.announce(Level.city, kind="filing")  # 同时报市精准扶贫领导小组备案
-            await self.record_exit(f"village_{inp.designation}")
+            # 并向社会公告退出，同时报市精准扶贫领导小组备案; 出列 in the registry
+            await self.record_exit(f"village_{inp.designation}", announce=(Level.county,), file_with=(Level.city,))
         return self.outcome()

@@ -1,12 +1,13 @@
 """销号 (and 出列 / 摘帽): marking a unit exited, once, by the case that decided it."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.registry.schema import County, Household, StatusChange, Township, Village
-from activities.registry.store import ExitConflict, RegistryStore
+from activities.registry.store import ExitConflict, RegistryStore, announce_in
 from domain.refusals import UnitNotFound
 
 UNIT_TYPES = ("household", "village_poor", "village_hollow", "township", "county")
@@ -14,25 +15,42 @@ UNIT_TYPES = ("household", "village_poor", "village_hollow", "township", "county
 
 def mark_exited(store: RegistryStore, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
     """Idempotent: a second call by the same case returns the first change; another case is refused."""
+    with store.session() as s:
+        return mark_exited_in(s, unit_type, unit_id, case_id, year, at)
+
+
+def announce_and_mark_exited(
+    store: RegistryStore, announcements: list[dict[str, Any]], unit_type: str, unit_id: str, case_id: str, year: int,
+    at: datetime,
+) -> StatusChange:
+    """公告退出，同时销号: the exit's announcements and the status change in one transaction, so the
+    registry never shows one without the other. Idempotent, like each of its parts."""
+    with store.session() as s:
+        for announcement in announcements:
+            announce_in(s, **announcement)
+        return mark_exited_in(s, unit_type, unit_id, case_id, year, at)
+
+
+def mark_exited_in(s: Session, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
+    """mark_exited inside a transaction the caller holds (with the announcements of the same exit)."""
     if unit_type not in UNIT_TYPES:
         raise ValueError(f"unknown unit type {unit_type!r}")
-    with store.session() as s:
-        previous = s.scalar(select(StatusChange).where(
-            StatusChange.case_id == case_id, StatusChange.unit_id == unit_id, StatusChange.to_status == "exited"
-        ))
-        if previous is not None:
-            return previous
-        current = _status(s, unit_type, unit_id)
-        if current == "exited":
-            raise ExitConflict(f"{unit_type} {unit_id} was already marked exited by another case")
-        _set_exited(s, unit_type, unit_id, case_id, year, at)
-        change = StatusChange(
-            case_id=case_id, unit_type=unit_type, unit_id=unit_id, year=year,
-            from_status=current or "poor", to_status="exited", at=at,
-        )
-        s.add(change)
-        s.flush()
-        return change
+    previous = s.scalar(select(StatusChange).where(
+        StatusChange.case_id == case_id, StatusChange.unit_id == unit_id, StatusChange.to_status == "exited"
+    ))
+    if previous is not None:
+        return previous
+    current = _status(s, unit_type, unit_id)
+    if current == "exited":
+        raise ExitConflict(f"{unit_type} {unit_id} was already marked exited by another case")
+    _set_exited(s, unit_type, unit_id, case_id, year, at)
+    change = StatusChange(
+        case_id=case_id, unit_type=unit_type, unit_id=unit_id, year=year,
+        from_status=current or "poor", to_status="exited", at=at,
+    )
+    s.add(change)
+    s.flush()
+    return change
 
 
 def _row(s: Session, unit_type: str, unit_id: str):

@@ -214,18 +214,7 @@ class RegistryStore:
 
     def announce(self, case_id: str, kind: str, scope_level: str, jurisdiction_id: str, at: datetime, body: str) -> None:
         with self.session() as s:
-            exists = s.scalar(
-                select(AnnouncementPosting).where(
-                    AnnouncementPosting.case_id == case_id,
-                    AnnouncementPosting.kind == kind,
-                    AnnouncementPosting.jurisdiction_id == jurisdiction_id,
-                )
-            )
-            if exists is None:
-                s.add(AnnouncementPosting(
-                    case_id=case_id, kind=kind, scope_level=scope_level,
-                    jurisdiction_id=jurisdiction_id, at=at, body=body,
-                ))
+            announce_in(s, case_id, kind, scope_level, jurisdiction_id, at, body)
 
     def announcements(self, case_id: str) -> list[AnnouncementPosting]:
         with self.session() as s:
@@ -317,3 +306,19 @@ def _official(row: OfficialPost) -> Official:
         official_id=row.id, person_id=row.person_id, name=row.name,
         role=Role(row.role), jurisdiction_id=row.jurisdiction_id,
     )
+
+
+def announce_in(s: Session, case_id: str, kind: str, scope_level: str, jurisdiction_id: str, at: datetime, body: str) -> None:
+    """One 公告 or 备案, once per case, kind and jurisdiction, inside the caller's transaction."""
+    exists = s.scalar(
+        select(AnnouncementPosting).where(
+            AnnouncementPosting.case_id == case_id,
+            AnnouncementPosting.kind == kind,
+            AnnouncementPosting.jurisdiction_id == jurisdiction_id,
+        )
+    )
+    if exists is None:
+        s.add(AnnouncementPosting(
+            case_id=case_id, kind=kind, scope_level=scope_level,
+            jurisdiction_id=jurisdiction_id, at=at, body=body,
+        ))

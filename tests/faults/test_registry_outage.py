@@ -39,7 +39,7 @@ async def test_activities_retry_through_a_locked_registry_and_nothing_is_lost(be
         await case_steps.consent(cases.client, cases.settings, c_consent,
                                  case_steps.ConsentCommand(official_id=f"{h_consent}-head"))
 
-        await eventually(lambda: cases.waiting_for(c_last, "announce"), 120, "announce to fail on the lock")
+        await eventually(lambda: cases.waiting_for(c_last, "record_exit"), 120, "record_exit to fail on the lock")
         await eventually(lambda: cases.waiting_for(c_consent, "post_notice"), 120, "post_notice to fail on the lock")
         # on a loaded machine the notice may not even be posted before the lock: either notice write counts
         async def a_notice_write_waits():
@@ -113,7 +113,7 @@ async def test_operators_see_why_a_registry_write_retries(bench):
     try:
         await cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
-        pending = await eventually(lambda: cases.waiting_for(case, "mark_exited"), 30, "mark_exited to fail and retry")
+        pending = await eventually(lambda: cases.waiting_for(case, "record_exit"), 30, "record_exit to fail and retry")
     finally:
         con = registry.connect()
         con.execute(f"DROP TRIGGER IF EXISTS {trigger}")

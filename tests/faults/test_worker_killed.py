@@ -3,14 +3,16 @@ the registry but never reported to Temporal; a new worker process finishes every
 household is marked exited exactly once.
 
 How the "mid-activity" moment is made, deterministically and without touching product code:
-1. a trigger on the registry refuses the case's status_changes row, so mark_exited fails and retries;
+1. a trigger on the registry refuses the case's status_changes row, so record_exit (公告 and 销号 in
+   one transaction) fails: three quick attempts as a local activity, then a regular activity that
+   retries (workflows/timeouts.py, REGISTRY_LOCAL_FIRST);
 2. the test takes the registry's write lock and drops the trigger inside that (uncommitted)
-   transaction: the next attempt of mark_exited blocks in SQLite's busy wait, mid-activity;
+   transaction: the next attempt of record_exit blocks in SQLite's busy wait, mid-activity;
 3. the dev server is frozen (SIGSTOP), the lock released: the attempt commits the 销号 and cannot
    report it; the test sees the row in the registry, SIGKILLs the worker and thaws the server.
 The server learns nothing of the dead worker: it retries the attempt when its start-to-close
-timeout (60 s, workflows/timeouts.py) runs out, on the new worker; mark_exited must then find the
-row it wrote and not write a second one.
+timeout (60 s, workflows/timeouts.py) runs out, on the new worker; record_exit must then find the
+rows it wrote and not write them a second time.
 """
 
 import asyncio
@@ -42,12 +44,13 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     for case, household in zip(c_notice, in_notice):
         await cases.to_notice(case, household)
 
-    # -- mark_exited of c_last: refused by the trigger, retrying ------------------------------
+    # -- record_exit of c_last: refused by the trigger, retrying ------------------------------
     trigger = registry.hold_exits(c_last)
     await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
-    await eventually(lambda: cases.waiting_for(c_last, "mark_exited"), 30, "mark_exited to fail on the held registry and retry")
-    assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", c_last)) == 2
+    await eventually(lambda: cases.waiting_for(c_last, "record_exit"), 30, "record_exit to fail on the held registry and retry")
+    # the announcements are written with the 销号 or not at all
+    assert registry.query("SELECT id FROM announcements WHERE case_id = ?", c_last) == []
 
     # -- the next attempt blocks on the registry's write lock ----------------------------------
     lock = registry.lock()
@@ -55,13 +58,13 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     locked_at = datetime.now(timezone.utc)
 
     async def blocked(since: datetime):
-        pending = await cases.pending_activity(c_last, "mark_exited")
+        pending = await cases.pending_activity(c_last, "record_exit")
         return pending if pending is not None and pending.state == STARTED and (
             pending.last_started_time.ToDatetime(tzinfo=timezone.utc) > since) else None
 
     since = locked_at
     while True:
-        attempt = await eventually(lambda: blocked(since), 40, "an attempt of mark_exited against the locked registry", 0.1)
+        attempt = await eventually(lambda: blocked(since), 40, "an attempt of record_exit against the locked registry", 0.1)
         await asyncio.sleep(0.3)  # it is now in SQLite's busy wait (10 s from its start)
         started = attempt.last_started_time.ToDatetime(tzinfo=timezone.utc)
         if datetime.now(timezone.utc) - started < timedelta(seconds=5):
@@ -76,7 +79,7 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
         registry.release(commit=True)  # the lock goes and the trigger with it
         deadline = time.monotonic() + 10
         while not registry.exit_rows(last):
-            assert time.monotonic() < deadline, "the blocked mark_exited did not write the 销号"
+            assert time.monotonic() < deadline, "the blocked record_exit did not write the 销号"
             await asyncio.sleep(0.02)
         killed_at = datetime.now(timezone.utc)
         bench.worker.kill()
@@ -88,7 +91,7 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     assert registry.household(last)[:2] == ("exited", c_last)
     described = await bench.client.get_workflow_handle(c_last).describe()  # (no worker to answer a query)
     assert described.typed_search_attributes.get(sa.CASE_STATUS) == "open"  # Temporal has not heard of the 销号
-    pending = await cases.pending_activity(c_last, "mark_exited")
+    pending = await cases.pending_activity(c_last, "record_exit")
     assert pending is not None and pending.attempt == attempt.attempt and pending.state == STARTED
 
     # -- a new worker finishes every case ----------------------------------------------------------

@@ -63,3 +63,16 @@ async def test_household_exits_through_every_stage_in_order(driver, household, s
 async def test_village_director_may_record_the_appraisal(driver, household):
     opened = await driver.open(household, first=__import__("tests.support.driver", fromlist=["appraisal"]).appraisal(official=VD))
     assert opened.decisions[0].role == "village_director"
+
+
+async def test_progress_tells_the_stage_and_status_without_the_record(driver, household):
+    from starters import cases
+
+    await driver.open(household)
+    progress = await cases.progress(driver.client, driver.case_id)
+    state = await driver.state()
+    assert (progress.case_id, progress.stage, progress.status, progress.ready) == (
+        state.case_id, "verification", "open", True,
+    )
+    await driver.verify(household)
+    assert (await cases.progress(driver.client, driver.case_id)).stage == "notice"
