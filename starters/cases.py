@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import time
 import uuid
 from pathlib import Path
 from datetime import datetime, timezone
@@ -152,10 +153,22 @@ async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
         ) from None
 
 
+# A process that signs many messages (a service, the bench) looks an official's post up once a
+# while, not per message. Safe: the post is only what the client signs with; the case checks it
+# against the officials it read from the registry and refuses a stale one.
+OFFICIAL_CACHE_SECONDS = 30.0
+_officials: dict[tuple[str, str], tuple[float, Official]] = {}
+
+
 def _official(store: RegistryStore, official_id: str) -> Official:
+    key, now = (str(store.engine.url), official_id), time.monotonic()
+    cached = _officials.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     official = registry_call(lambda: store.official(official_id))
     if official is None:
         raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
+    _officials[key] = (now + OFFICIAL_CACHE_SECONDS, official)
     return official
 
 
