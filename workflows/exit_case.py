@@ -74,6 +74,7 @@ with workflow.unsafe.imports_passed_through():
 # keys in one go. Cases started before keep their recorded commands on replay.
 LOCAL_REGISTRY = "registry-local-activities"
 
+
 def _is_refusal(err: FailureError) -> bool:
     """The registry answered no (not found, already exited): asking again would change nothing."""
     cause = err.cause if isinstance(err, ActivityError) else err

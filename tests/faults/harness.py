@@ -334,6 +334,14 @@ class Cases:
         if last:
             await self.decide(case_id, "county_approval", CH, meeting_ref=COUNTY_MEETING)
 
+    async def at_last_signature(self, household: str) -> str:
+        """A case (1 s notice) taken to where only the county head's signature is missing."""
+        case_id = await self.open(household, notice_seconds=1)
+        await self.to_notice(case_id, household)
+        await self.township(case_id)
+        await self.county(case_id, last=False)
+        return case_id
+
     async def outcome(self, case_id: str, timeout: float) -> CaseOutcome:
         handle = self.client.get_workflow_handle(case_id, result_type=CaseOutcome)
         return await asyncio.wait_for(handle.result(), timeout)

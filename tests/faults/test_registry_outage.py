@@ -22,10 +22,7 @@ LOCKED_FOR_AT_LEAST = 12.0  # seconds: longer than the store's busy timeout (10 
 async def test_activities_retry_through_a_locked_registry_and_nothing_is_lost(bench):
     cases, registry = bench.cases, bench.registry
     h_last, h_consent, h_notice = bench.household(), bench.household(), bench.household()
-    c_last = await cases.open(h_last, notice_seconds=1)  # will announce and mark exited
-    await cases.to_notice(c_last, h_last)
-    await cases.township(c_last)
-    await cases.county(c_last, last=False)
+    c_last = await cases.at_last_signature(h_last)  # will announce and mark exited
     c_consent = await cases.open(h_consent, notice_seconds=2)  # will post its notice
     await cases.decide(c_consent, "verification", "changxiao-hepai-director")
     await cases.decide(c_consent, "verification", "changxiao-hepai-workteam")
@@ -104,11 +101,7 @@ async def test_an_objection_lodged_while_the_registry_is_locked_keeps_its_contac
 @pytest.mark.timeout(90)
 async def test_operators_see_why_a_registry_write_retries(bench):
     cases, registry = bench.cases, bench.registry
-    household = bench.household()
-    case = await cases.open(household, notice_seconds=1)
-    await cases.to_notice(case, household)
-    await cases.township(case)
-    await cases.county(case, last=False)
+    case = await cases.at_last_signature(bench.household())
     trigger = registry.hold_exits(case)
     try:
         await cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING))

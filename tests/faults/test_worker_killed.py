@@ -35,10 +35,7 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
 
     # -- a case at its last signature, and two cases in their notice ---------------------------
     last = bench.household()
-    c_last = await cases.open(last, notice_seconds=1)
-    await cases.to_notice(c_last, last)
-    await cases.township(c_last)
-    await cases.county(c_last, last=False)
+    c_last = await cases.at_last_signature(last)
     in_notice = [bench.household() for _ in range(2)]
     c_notice = [await cases.open(h, notice_seconds=NOTICE_SECONDS) for h in in_notice]
     for case, household in zip(c_notice, in_notice):

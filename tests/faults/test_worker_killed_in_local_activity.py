@@ -1,0 +1,70 @@
+"""The worker dies (SIGKILL) inside a local activity: the registry transaction of 公告 + 销号 has
+committed, but the workflow task that ran it was never completed, so Temporal has no record of it.
+The server gives the workflow task to a new worker when its timeout runs out; the new worker runs
+record_exit again, which finds the rows it wrote and writes nothing twice.
+
+The moment is made as in test_worker_killed.py: the registry's write lock holds the local activity
+in SQLite's busy wait; the server is frozen (SIGSTOP), the lock released, the rows appear, the
+worker is killed, the server thawed."""
+
+import asyncio
+import time
+
+import pytest
+
+from tests.faults.harness import COUNTY_MEETING, eventually
+from tests.support.driver import CH
+
+pytestmark = pytest.mark.timeout(240)
+
+
+async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_is_written_once(bench):
+    cases, registry = bench.cases, bench.registry
+    household = bench.household()
+    case = await cases.at_last_signature(household)
+
+    def decisions_logged() -> int:
+        return sum(1 for line in bench.worker.log_tail(10**7).splitlines() if "decision_recorded" in line and case in line)
+
+    async def one_more_decision() -> bool:
+        return decisions_logged() > before
+
+    before = decisions_logged()
+    registry.lock()
+    try:
+        last = asyncio.create_task(cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING)))
+        # the last signature is recorded, and record_exit (a local activity in the same workflow
+        # task) now waits on the registry's write lock
+        await eventually(one_more_decision, 30, "the last county signature to be recorded", 0.05)
+        await asyncio.sleep(0.5)
+        assert registry.exit_rows(household) == []
+        bench.server.freeze()
+        try:
+            registry.release(commit=True)
+            deadline = time.monotonic() + 15
+            while not registry.exit_rows(household):
+                assert time.monotonic() < deadline, "record_exit did not write the 销号 once the lock went"
+                await asyncio.sleep(0.02)
+            bench.worker.kill()
+        finally:
+            bench.server.thaw()
+    finally:
+        registry.release()
+
+    described = await bench.client.get_workflow_handle(case).describe()
+    assert described.status.name == "RUNNING"  # Temporal has not heard of the 销号
+    new_worker = await bench.replace_worker()
+    outcome = await cases.outcome(case, timeout=120)
+    assert outcome.status == "exited", outcome
+    await asyncio.wait_for(last, 60)  # the update that was in flight is answered by the new worker
+
+    # the new worker ran record_exit again and found the rows already there
+    again = [line for line in new_worker.log_tail(10**7).splitlines() if '"unit_exited' in line and case in line]
+    assert again, "the new worker did not run record_exit again"
+    assert registry.exit_rows(household) == [(case, "household", "poor", "exited")]
+    assert registry.household(household) == ("exited", case, 2017)
+    assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", case)) == 2
+    state = await cases.show(case)
+    assert state.registry_change["case_id"] == case and [a.level for a in state.announcements] == ["township", "village"]
+    assert await cases.task_failures(case) == []
+    assert (await bench.reconcile())["disagreements"] == []
