@@ -4,7 +4,7 @@ how its unit is loaded, which criteria apply and what follows approval.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -102,6 +102,7 @@ class ExitCase:
         # the stage's officials' keys by official, or None where each signature reads its own
         self.keys: dict[str, list[KeyInfo]] | None = None
         self.signers_digest: str | None = None
+        self.signers_read_at: datetime | None = None
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -389,14 +390,17 @@ class ExitCase:
         if not workflow.patched(LOCAL_REGISTRY):
             self.roster = await workflow.execute_activity_method(RegistryActivities.load_roster, where, **REGISTRY_CALL)
             return
+        if self.signers_read_at == workflow.now():
+            return  # read in this same workflow task (a stage that began the moment the last one ended)
         signers: Signers = await self._registry(
             RegistryActivities.load_signers, where.model_copy(update={"known": self.signers_digest})
         )
+        self.signers_read_at = workflow.now()
         if not signers.unchanged:
             self._take_signers(signers)
 
     def _take_signers(self, signers: Signers) -> None:
-        self.roster, self.signers_digest = signers.roster, signers.digest
+        self.roster, self.signers_digest, self.signers_read_at = signers.roster, signers.digest, workflow.now()
         self.keys = {}
         for key in signers.keys:
             self.keys.setdefault(key.official_id, []).append(key)
