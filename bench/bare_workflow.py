@@ -38,6 +38,7 @@ class BareInput:
     case_id: str
     notice_seconds: int
     first: BareDecision
+    local: bool = False  # the registry steps as local activities, as tuopin runs them
 
 
 @dataclass
@@ -64,10 +65,12 @@ class BareHouseholdWorkflow:
         self.stage = "appraisal"
         self.decisions: list[BareDecision] = []
         self.case_id = ""
+        self.local = False
 
     @workflow.run
     async def run(self, inp: BareInput) -> str:
         self.case_id = inp.case_id
+        self.local = inp.local
         self.decisions.append(inp.first)
         await self._step("load_case")
         await self._signatures("verification")
@@ -88,7 +91,10 @@ class BareHouseholdWorkflow:
         await workflow.wait_condition(lambda: sum(d.stage == stage for d in self.decisions) >= SIGNATURES[stage])
 
     async def _step(self, name: str) -> None:
-        await workflow.execute_activity(registry_step, UnitRef(self.case_id, name), **ACTIVITY_CALL)
+        if self.local:
+            await workflow.execute_local_activity(registry_step, UnitRef(self.case_id, name), **ACTIVITY_CALL)
+        else:
+            await workflow.execute_activity(registry_step, UnitRef(self.case_id, name), **ACTIVITY_CALL)
 
     @workflow.update
     def decide(self, decision: BareDecision) -> BareAck:

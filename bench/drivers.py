@@ -122,6 +122,7 @@ class BareDriver:
     client: Client
     task_queue: str
     notice_seconds: int
+    local: bool = False  # registry steps as local activities (`make bench BENCH_ARGS=--bare-local`)
 
     async def decide(self, cid: str, stage: str, official: str, t: Timings, meeting: str | None = None) -> None:
         handle = self.client.get_workflow_handle(cid)
@@ -135,7 +136,7 @@ class BareDriver:
         cid = f"bare-household-exit/{household}/{reg.YEAR}"
         first = BareDecision("appraisal", reg.VS, meeting_ref="基准村民主评议〔2017〕1号")
         handle = await timed(t.opens, self.client.start_workflow(
-            BareHouseholdWorkflow.run, BareInput(cid, self.notice_seconds, first), id=cid, task_queue=self.task_queue,
+            BareHouseholdWorkflow.run, BareInput(cid, self.notice_seconds, first, self.local), id=cid, task_queue=self.task_queue,
         ))
         await self.decide(cid, "verification", reg.VD, t)
         await self.decide(cid, "verification", reg.WT, t)

@@ -63,7 +63,7 @@ class Bench:
             driver = TuopinDriver(stack.client, stack.settings, self.args.notice_seconds)
             worker = stack.tuopin_worker
         else:
-            driver = BareDriver(stack.plain_client, BARE_QUEUE, self.args.notice_seconds)
+            driver = BareDriver(stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
             worker = stack.bare_worker
         meter = CpuMeter({"worker": worker.pid, "server": stack.server_pid, "driver": os.getpid()}).start()
         queries = QUERIES["count"]
@@ -113,7 +113,7 @@ class Bench:
             return
         print(f"latency: {n} cases one at a time, per system", file=sys.stderr, flush=True)
         tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
-        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds)
+        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
         for system, driver, households in (("tuopin", tuopin, self.households(n)),
                                            ("bare", bare, [f"idle-h{i:05d}" for i in range(n)])):
             t, _ = await run_cases(driver.case, households, 1)
@@ -151,7 +151,7 @@ class Bench:
         print(f"bench: dev server {self.stack.address}, run folder {self.run_dir}", file=sys.stderr, flush=True)
         # warm-up (not measured): the sandbox, the imports, the first connections
         tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
-        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds)
+        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
         warm, _ = await run_cases(tuopin.case, self.households(WARMUP), WARMUP)
         warm_bare, _ = await run_cases(bare.case, [f"warm-{i}" for i in range(WARMUP)], WARMUP)
         if warm.errors or warm_bare.errors:
@@ -284,7 +284,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"(Spiff: {c['spiff_window']} per process × {c['spiff_procs']} processes), "
         f"notice {c['notice_seconds']} s, {c['rounds']} round(s); {report['machine']['cores']} cores, one dev server (SQLite WAL).",
         "",
-        "| | tuopin | bare Temporal (same shape) | SpiffWorkflow (BPMN, SQLite WAL) |",
+        f"| | tuopin | bare Temporal (same shape{', local activities' if report['config'].get('bare_local') else ''}) | SpiffWorkflow (BPMN, SQLite WAL) |",
         "|---|---:|---:|---:|",
         row("cases / s", [s[x]["cases_per_s"] for x in cols]),
         row("decision round trip p50 / p99 (ms), one case at a time",
@@ -337,6 +337,8 @@ def main() -> None:
                         help="cases in flight per Spiff process: its cases sit out a 1 s timer, so it needs more in "
                              "flight than Temporal to keep its CPU busy (see the 'CPU busy' row)")
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI latency runs")
+    parser.add_argument("--bare-local", action="store_true",
+                        help="the bare workflow runs its registry steps as local activities too (as tuopin does)")
     parser.add_argument("--keep", action="store_true", help="keep the run folder (server DB, worker logs)")
     parser.add_argument("--out", type=Path, help="JSON file [default: bench/results/bench-<time>.json]")
     args = parser.parse_args()
