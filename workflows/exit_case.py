@@ -251,8 +251,7 @@ class ExitCase:
     async def open_case(self, inp: OpenCaseInput) -> bool:
         """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
         enter_stage(self.case, self.procedure.stages[0].id)
-        if self.signers_digest is None:  # load_case brought them along in cases started from LOCAL_REGISTRY on
-            await self._load_roster()
+        await self._load_roster()  # (a no-op where load_case brought the officials along, moments ago)
         self.case.ready = True
         first = inp.first_decision
         try:

@@ -59,6 +59,10 @@ def test_a_new_key_is_readable_by_its_owner_only_and_can_be_registered_and_revok
                                        "--address", nowhere])
     assert revoked.exit_code == 3, revoked.output
     assert "is revoked in the registry" in revoked.output and "Run this command again" in revoked.output
+    # an unknown key is refused before anything is changed or anyone is told
+    unknown_key = CliRunner().invoke(cli, ["officials", "revoke", "0123456789abcdef", "--by", "a", "--reason", "r",
+                                           "--address", nowhere])
+    assert unknown_key.exit_code == 1 and "no key 0123456789abcdef" in unknown_key.output
     keys = json.loads(CliRunner().invoke(cli, ["officials", "keys", "--as", OFFICIAL, "--json"]).output)
     mine = next(k for k in keys if k["key_id"] == doc["key_id"])
     assert mine["revoked_at"] is not None
