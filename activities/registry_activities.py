@@ -19,7 +19,7 @@ from activities.models import (
 )
 from activities.registry.exits import announce_and_mark_exited, mark_exited
 from activities.registry.schema import StatusChange
-from activities.registry.keys import keys_of, keys_of_officials
+from activities.registry.keys import keys_of, signers_of
 from activities.registry.store import RegistryStore, as_utc
 from domain.officials import Roster
 from domain.policy import PolicyConfig
@@ -45,8 +45,8 @@ class RegistryActivities:
 
     @activity.defn
     def load_signers(self, inp: RosterInput) -> Signers:
-        roster = self.store.roster(inp.jurisdiction_ids)
-        signers = Signers(roster=roster, keys=keys_of_officials(self.store, [o.official_id for o in roster.officials]))
+        roster, keys = signers_of(self.store, inp.jurisdiction_ids)
+        signers = Signers(roster=roster, keys=keys)
         digest = hashlib.sha256(signers.model_dump_json().encode()).hexdigest()
         if digest == inp.known:
             return Signers(roster=Roster(), digest=digest, unchanged=True)

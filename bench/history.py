@@ -8,19 +8,28 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 SHAPE = {
-    "workflow_tasks": EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-    "updates": EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
-    "activities": EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    "local_activities": EventType.EVENT_TYPE_MARKER_RECORDED,
-    "timers": EventType.EVENT_TYPE_TIMER_STARTED,
-    "search_attribute_upserts": EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    "workflow_tasks": "WORKFLOW_TASK_COMPLETED",
+    "updates": "WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+    "activities": "ACTIVITY_TASK_SCHEDULED",
+    "local_activities": "MARKER_RECORDED:core_local_activity",
+    "patches": "MARKER_RECORDED:core_patch",
+    "timers": "TIMER_STARTED",
+    "search_attribute_upserts": "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
 }
+
+
+def _kind(event: Any) -> str:
+    """The event type; markers also by name (a local activity's result and a patch are both markers)."""
+    name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+    if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+        return f"{name}:{event.marker_recorded_event_attributes.marker_name}"
+    return name
 
 
 async def history_counts(client: Client, case_id: str) -> tuple[Counter, int]:
     history = await client.get_workflow_handle(case_id).fetch_history()
     size = sum(e.ByteSize() for e in history.events)
-    return Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in history.events), size
+    return Counter(_kind(e) for e in history.events), size
 
 
 async def summarise(client: Client, case_ids: list[str], sample: int = 100) -> dict[str, Any]:
@@ -35,7 +44,7 @@ async def summarise(client: Client, case_ids: list[str], sample: int = 100) -> d
     for counts, _ in results:
         total.update(counts)
     n = len(results)
-    shape = {name: round(total[EventType.Name(t).removeprefix("EVENT_TYPE_")] / n, 2) for name, t in SHAPE.items()}
+    shape = {name: round(total[kind] / n, 2) for name, kind in SHAPE.items()}
     return {
         "cases_sampled": n,
         "events_per_case": round(sum(total.values()) / n, 1),

@@ -298,6 +298,9 @@ def markdown(report: dict[str, Any]) -> str:
         row("activities + local activities / case", [
             f"{hist('tuopin', 'activities')} + {hist('tuopin', 'local_activities')}",
             f"{hist('bare', 'activities')} + {hist('bare', 'local_activities')}", "6 script tasks"]),
+        row("search-attribute upserts / case (of them, patch markers' own)", [
+            f"{hist('tuopin', 'search_attribute_upserts')} ({hist('tuopin', 'patches')})",
+            f"{hist('bare', 'search_attribute_upserts')} ({hist('bare', 'patches')})", "–"]),
         row("queries / case (client polls: case opened? stage?)", [s[x]["queries_per_case"] for x in ("tuopin", "bare")] + ["–"]),
         row("history (or state) bytes / case", [hist("tuopin", "history_bytes_per_case"), hist("bare", "history_bytes_per_case"),
                                                s["spiff"].get("state_bytes_per_case")]),

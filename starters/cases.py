@@ -12,7 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_loading import load_case_facts
-from activities.registry.keys import keys_of
+from activities.registry.keys import signers_of
 from activities.registry.store import RegistryStore
 from domain.case import CaseProgress, CaseState
 from domain.case_ids import case_id as make_case_id
@@ -76,7 +76,7 @@ async def open_case(
             f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
             kind="CriteriaNotMet",
         )
-    roster = registry_call(lambda: store.roster(path.jurisdiction_ids()))
+    roster, keys = registry_call(lambda: signers_of(store, path.jurisdiction_ids()))
     procedure = PROCEDURES[exit_type]
     cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
     trial = CaseState(
@@ -93,7 +93,7 @@ async def open_case(
     official = _official(store, first.official_id)
     registry_call(lambda: check_signature(
         trial, kind="decision", stage=first.stage, outcome=first.outcome, official=official,
-        keys=keys_of(store, official.official_id), signature=first.signature, now=now,
+        keys=[k for k in keys if k.official_id == official.official_id], signature=first.signature, now=now,
         meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
     ))
     handle = await call(
@@ -122,14 +122,15 @@ async def open_case(
 
 
 async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseState:
-    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often; the
-    polls read the case's progress only, and the whole case once at the end."""
+    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often. Each
+    poll reads the whole case: until the worker has opened it, that is only what the start carried
+    (the unit's facts come with the opening), and the poll that finds it open is the answer."""
     deadline = asyncio.get_running_loop().time() + timeout
     pause = 0.02
     while True:
-        progress = await call(handle.id, handle.query("progress", result_type=CaseProgress))
-        if progress.ready or progress.status != "open":
-            return await call(handle.id, handle.query("state", result_type=CaseState))
+        state = await call(handle.id, handle.query("state", result_type=CaseState))
+        if state.ready or state.status != "open":
+            return state
         if asyncio.get_running_loop().time() > deadline:
             raise Unreachable(f"case {handle.id} was started but no worker has opened it yet; is `tuopin worker` running?")
         await asyncio.sleep(pause)

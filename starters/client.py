@@ -6,12 +6,12 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
 from starters.errors import Refused, Unreachable
+from workers.data_converter import DATA_CONVERTER
 from workers.settings import Settings
 
 T = TypeVar("T")
@@ -30,7 +30,7 @@ def _runtime() -> Runtime:
 async def connect(settings: Settings) -> Client:
     try:
         return await Client.connect(
-            settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter, runtime=_runtime()
+            settings.address, namespace=settings.namespace, data_converter=DATA_CONVERTER, runtime=_runtime()
         )
     except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
         raise Unreachable(f"cannot reach the Temporal server at {settings.address}: {exc}") from None

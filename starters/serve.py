@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import structlog
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -15,6 +14,7 @@ from starters.errors import CliError, Refused, Unreachable
 from starters.registry_commands import seed
 from starters.search_attribute_setup import register_search_attributes
 from starters.setup import ensure_setup
+from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import PolicyConfigError, load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import Settings
 from workers.worker import run_worker
@@ -69,7 +69,7 @@ async def serve(settings: Settings) -> None:
             port=int(port),
             ui=True,
             ui_port=settings.ui_port,
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
             search_attributes=sa.ALL,
             dev_server_existing_path=temporal_binary(),
             dev_server_database_filename=str((settings.home / "temporal.db").resolve()),

@@ -1,5 +1,6 @@
 """The official's side of 签字确认: private keys on disk (0600, like ssh) and signing messages."""
 
+import functools
 import os
 import stat
 from datetime import datetime, timezone
@@ -43,9 +44,16 @@ def load_private_key(settings: Settings, official_id: str, key_file: Path | None
             f"no private key for {official_id} (looked in {', '.join(str(d) for d in settings.key_dirs())}); "
             f"create one with `tuopin keys new --as {official_id}` and have it registered"
         )
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise Refused(f"{path} is readable by others (mode {oct(mode & 0o777)}); `chmod 600 {path}` first")
+    found = path.stat()
+    if found.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise Refused(f"{path} is readable by others (mode {oct(found.st_mode & 0o777)}); `chmod 600 {path}` first")
+    return _parsed_key(path, found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_key(path: Path, inode: int, mtime_ns: int, size: int) -> Ed25519PrivateKey:
+    """Parsed once per file version: a process signing many messages (a service, the bench) does not
+    parse the PEM every time; a replaced or rewritten file is a new version and is read again."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError):

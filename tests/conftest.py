@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.registry.store import RegistryStore
 from starters.search_attribute_setup import register_search_attributes
 from tests.support import small_registry
+from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import load_policy
 from workers.settings import PROJECT_ROOT
 from workers.worker import build_worker
@@ -30,7 +30,7 @@ def policy():
 @pytest.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
     )
     await register_search_attributes(env.client, env.client.namespace)
     try:

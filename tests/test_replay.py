@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workers.worker import workflow_runner
+from workers.data_converter import DATA_CONVERTER
+from workers.sandbox import workflow_runner
 from workflows.registry import ALL_WORKFLOWS
 
 FOLDER = Path(__file__).parent / "histories"
 WORKFLOW_IDS = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
 # before-local-activities/: cases started before the registry steps became local activities
-# (workflows/exit_case.py, LOCAL_REGISTRY); they must go on replaying as long as such a case may be open.
+# (workflows/exit_case.py, LOCAL_REGISTRY); before-one-publish/: cases started before ONE_PUBLISH. They
+# must go on replaying as long as such a case may be open.
 HISTORIES = sorted(p for p in FOLDER.rglob("*.json") if p.name != "workflow_ids.json")
 CURRENT = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json" and not p.stem.startswith("spotcheck"))
 
@@ -28,7 +29,7 @@ def test_there_is_a_history_for_every_exit_type():
 @pytest.mark.parametrize("path", HISTORIES, ids=[str(p.relative_to(FOLDER).with_suffix("")) for p in HISTORIES])
 async def test_recorded_history_replays(path: Path):
     history = WorkflowHistory.from_json(WORKFLOW_IDS[path.name], path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=workflow_runner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 
@@ -42,3 +43,21 @@ def test_a_case_started_now_calls_the_registry_inside_its_workflow_tasks(path: P
     markers = [e["markerRecordedEventAttributes"] for e in events if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"]
     assert any(m["markerName"] == "core_patch" for m in markers)
     assert any(m["markerName"] == "core_local_activity" for m in markers)
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
+def test_a_case_started_now_publishes_its_search_attributes_at_most_once_a_workflow_task(path: Path):
+    """ONE_PUBLISH: each upsert is a history event and a visibility write; a decision that ends a
+    stage and the stage that follows it in the same workflow task share one (cases started before
+    are in before-one-publish/). The SDK's own TemporalChangeVersion upsert for a patch is not ours."""
+    events = json.loads(path.read_text(encoding="utf-8"))["events"]
+    per_task, ours = [], 0
+    for event in events:
+        if event["eventType"] == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
+            per_task.append(ours)
+            ours = 0
+        elif event["eventType"] == "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
+            fields = event["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]["indexedFields"]
+            ours += "TemporalChangeVersion" not in fields
+    per_task.append(ours)
+    assert max(per_task) == 1, f"upserts per workflow task: {per_task}"

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.notice_activities import NoticeActivities
 from activities.registry.store import RegistryStore
@@ -15,6 +14,7 @@ from activities.reminder_activities import ReminderActivities
 from activities.supervision_activities import SupervisionActivities
 from domain.reminder_policy import ReminderPolicy
 from domain.policy import PolicyConfig
+from workers.sandbox import workflow_runner
 from workers.policy_loader import load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import DEFAULT_TASK_QUEUE, PROJECT_ROOT, Settings
 from workflows.registry import ALL_WORKFLOWS
@@ -57,15 +57,6 @@ def build_worker(
         ],
         activity_executor=executor,
         workflow_runner=workflow_runner(),
-    )
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox every worker and the replay test use. cryptography's native module may be
-    initialised only once per process: the sandbox must pass the imported one through (its lazy
-    imports would otherwise re-import it and abort the process)."""
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("cryptography", "_cffi_backend")
     )
 
 

@@ -5,9 +5,11 @@ how its unit is loaded, which criteria apply and what follows approval.
 
 import asyncio
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -73,6 +75,10 @@ with workflow.unsafe.imports_passed_through():
 # back to a regular activity while the registry fails, and read each stage's officials with their
 # keys in one go. Cases started before keep their recorded commands on replay.
 LOCAL_REGISTRY = "registry-local-activities"
+# Cases started from this version on publish their search attributes once per change of the case: a
+# decision that ends a stage leaves the publishing to the procedure, which moves on in the same
+# workflow task, and the opening does not upsert what the client set when it started the case.
+ONE_PUBLISH = "one-publish-per-change"
 
 
 def _is_refusal(err: FailureError) -> bool:
@@ -103,6 +109,9 @@ class ExitCase:
         self.keys: dict[str, list[KeyInfo]] | None = None
         self.signers_digest: str | None = None
         self.signers_read_at: datetime | None = None
+        # what the procedure waits for; a message that satisfies it leaves the publishing to the
+        # procedure, which moves on in the same workflow task (one search-attribute upsert, not two)
+        self.moves_on: Callable[[], bool] | None = None
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -113,7 +122,7 @@ class ExitCase:
         )
         decision = refusals_are_final(lambda: apply_decision(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("decision_recorded", extra={"stage": cmd.stage, "outcome": cmd.outcome, "seq": decision.seq})
-        self._publish()
+        self._publish_unless_moving_on()
         return self._ack(seq=decision.seq)
 
     @decide.validator
@@ -124,7 +133,7 @@ class ExitCase:
     async def consent(self, cmd: ConsentCommand) -> CaseAck:
         await self._verify_signature("consent", self.case.stage, "consent", cmd.official_id, cmd.signature, note=cmd.note)
         decision = refusals_are_final(lambda: apply_consent(self.case, self.procedure, self.roster, cmd, workflow.now()))
-        self._publish()
+        self._publish_unless_moving_on()
         return self._ack(seq=decision.seq)
 
     @consent.validator
@@ -135,7 +144,7 @@ class ExitCase:
     def object(self, cmd: ObjectionCommand) -> CaseAck:
         objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now()))
         workflow.logger.info("objection_lodged", extra={"objection_id": objection.objection_id})
-        self._publish()
+        self._publish_unless_moving_on()
         return self._ack(objection_id=objection.objection_id)
 
     @object.validator
@@ -150,7 +159,7 @@ class ExitCase:
         )
         objection = refusals_are_final(lambda: apply_resolution(self.case, self.procedure, self.roster, cmd, workflow.now()))
         workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
-        self._publish()
+        self._publish_unless_moving_on()
         return self._ack(objection_id=objection.objection_id)
 
     @resolve.validator
@@ -210,10 +219,10 @@ class ExitCase:
         self.case.notice_rule = data.policy.notice
         self.case.simulation = inp.simulation
         self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
-        workflow.upsert_search_attributes([
+        self._upsert([
             sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
             sa.SIMULATION.value_set(inp.simulation is not None),
-        ])
+        ], only_changed=workflow.patched(ONE_PUBLISH))
         if inp.simulation is not None and not data.simulation_worker:
             reject(self.case, "a simulated case (shortened notice) is refused by a production worker", workflow.now())
         elif not self.case.criteria.met:
@@ -276,11 +285,12 @@ class ExitCase:
                 enter_stage(self.case, stage.id)
                 await self._load_roster()
             entered = False
-            self._publish()
             if stage.kind == "notice":
+                if not workflow.patched(ONE_PUBLISH):
+                    self._publish()  # (now published once, when the window is posted)
                 await self._run_notice(stage)
             else:
-                await workflow.wait_condition(
+                await self._until(
                     lambda: stage_complete(self.case, stage) or bool(self.case.pending_return) or self.case.status != "open"
                 )
             if self.case.pending_return:
@@ -301,19 +311,27 @@ class ExitCase:
                         closes_at=window.closes_at, body=notice_body(self.case, window),
                     ),
                 )
-            self._publish()
             try:
                 remaining = window.closes_at - workflow.now()
-                await workflow.wait_condition(
-                    lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1))
-                )
+                await self._until(lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1)))
             except asyncio.TimeoutError:
                 await self._close_notice("passed")
                 return
-            self._publish()
-            await workflow.wait_condition(lambda: not self.case.open_objections() or self.case.status != "open")
+            await self._until(lambda: not self.case.open_objections() or self.case.status != "open")
             await self._close_notice("objected")
             # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
+
+    async def _until(self, moves_on: Callable[[], bool], timeout: timedelta | None = None) -> None:
+        """Publishes the case and waits for what lets the procedure move on. The case is published once
+        per change: not here if it moves on at once (the next step publishes), and not by a message
+        that lets it move on (see _publish_unless_moving_on)."""
+        if not (workflow.patched(ONE_PUBLISH) and moves_on()):
+            self._publish()
+        self.moves_on = moves_on
+        try:
+            await workflow.wait_condition(moves_on, timeout=timeout)
+        finally:
+            self.moves_on = None
 
     async def _close_notice(self, outcome: str) -> None:
         window = close_window(self.case, outcome, workflow.now())
@@ -436,12 +454,24 @@ class ExitCase:
         ]
         if window is not None:
             updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
-        if workflow.patched(LOCAL_REGISTRY):  # only what changed: fewer and smaller history events
+        self._upsert(updates, only_changed=workflow.patched(LOCAL_REGISTRY))
+        workflow.set_current_details(current_details(self.case))
+
+    def _publish_unless_moving_on(self) -> None:
+        """After a signed message: the procedure publishes the case itself if the message lets it move
+        on (it does so in this same workflow task); otherwise the message publishes it now."""
+        if self.moves_on is not None and self.moves_on() and workflow.patched(ONE_PUBLISH):
+            return
+        self._publish()
+
+    @staticmethod
+    def _upsert(updates: list[SearchAttributeUpdate[Any]], only_changed: bool) -> None:
+        """only_changed: fewer and smaller history events, and no visibility write for nothing."""
+        if only_changed:
             current = workflow.info().typed_search_attributes
             updates = [u for u in updates if current.get(u.key) != u.value]
         if updates:
             workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(current_details(self.case))
 
     def _awaiting(self) -> list[Awaiting]:
         if self.case.status != "open" or not self.case.ready or self.case.pending_return:

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from activities.registry.schema import OfficialKey, OfficialPost
 from activities.registry.store import RegistryStore, as_utc
+from domain.officials import Official, Roster
 from domain.refusals import Refusal, UnknownOfficial
+from domain.roles import Role
 from domain.signature_rules import KeyInfo
 from domain.signing import key_id as fingerprint
 
@@ -56,14 +58,33 @@ def keys_of(store: RegistryStore, official_id: str) -> list[KeyInfo]:
         return [_info(row) for row in rows]
 
 
-def keys_of_officials(store: RegistryStore, official_ids: list[str]) -> list[KeyInfo]:
-    if not official_ids:
-        return []
+def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roster, list[KeyInfo]]:
+    """The active officials of these jurisdictions and all their keys, read in one transaction (so the
+    two agree). Read as plain rows, not ORM objects: every stage of every case asks this."""
+    posts, keys = OfficialPost.__table__, OfficialKey.__table__
     with store.session() as s:
-        rows = s.scalars(
-            select(OfficialKey).where(OfficialKey.official_id.in_(official_ids)).order_by(OfficialKey.registered_at)
+        officials = tuple(
+            Official(official_id=r.id, person_id=r.person_id, name=r.name, role=Role(r.role), jurisdiction_id=r.jurisdiction_id)
+            for r in s.execute(
+                select(posts.c.id, posts.c.person_id, posts.c.name, posts.c.role, posts.c.jurisdiction_id)
+                .where(posts.c.jurisdiction_id.in_(jurisdiction_ids), posts.c.active.is_(True))
+                .order_by(posts.c.id)
+            )
         )
-        return [_info(row) for row in rows]
+        if not officials:
+            return Roster(), []
+        rows = s.execute(
+            select(keys.c.key_id, keys.c.official_id, keys.c.public_key, keys.c.registered_at, keys.c.revoked_at)
+            .where(keys.c.official_id.in_([o.official_id for o in officials]))
+            .order_by(keys.c.registered_at, keys.c.key_id)
+        )
+        return Roster(officials=officials), [
+            KeyInfo(
+                key_id=r.key_id, official_id=r.official_id, public_key=r.public_key,
+                registered_at=as_utc(r.registered_at), revoked_at=as_utc(r.revoked_at),
+            )
+            for r in rows
+        ]
 
 
 def keys_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyInfo]:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
@@ -143,28 +143,45 @@ class RegistryStore:
         return UnitPath(province_id=city.province_id, city_id=city.id, county_id=county.id)
 
     def household_case_data(self, household_id: str) -> tuple[HouseholdFacts, UnitPath]:
+        """The household's facts and its place, in two plain-row reads (every opening asks this twice:
+        the client's check and the case itself); _missing_link names what is missing if it fails."""
+        h, v, t, c, ci = (m.__table__ for m in (Household, Village, Township, County, City))
+        inc = HouseholdIncome.__table__
         with self.session() as s:
-            household = s.get(Household, household_id)
-            if household is None:
-                raise UnitNotFound(f"no household {household_id!r} in the registry")
-            incomes = s.scalars(
-                select(HouseholdIncome).where(HouseholdIncome.household_id == household_id)
-            ).all()
+            row = s.execute(
+                select(
+                    h.c.id, h.c.village_id, h.c.members, h.c.status, h.c.food_and_clothing, h.c.compulsory_education,
+                    h.c.basic_medical_care, h.c.safe_housing, t.c.id.label("township_id"), c.c.id.label("county_id"),
+                    ci.c.id.label("city_id"), ci.c.province_id,
+                )
+                .select_from(h.join(v, v.c.id == h.c.village_id).join(t, t.c.id == v.c.township_id)
+                             .join(c, c.c.id == t.c.county_id).join(ci, ci.c.id == c.c.city_id))
+                .where(h.c.id == household_id)
+            ).one_or_none()
+            if row is None:
+                self._missing_link(s, household_id)
+            incomes = s.execute(select(inc.c.year, inc.c.per_capita_income).where(inc.c.household_id == household_id))
             facts = HouseholdFacts(
-                household_id=household.id,
-                village_id=household.village_id,
-                members=household.members,
-                status=household.status,
-                per_capita_income={row.year: row.per_capita_income for row in incomes},
+                household_id=row.id, village_id=row.village_id, members=row.members, status=row.status,
+                per_capita_income={year: income for year, income in incomes},
                 guarantees=Guarantees(
-                    food_and_clothing=household.food_and_clothing,
-                    compulsory_education=household.compulsory_education,
-                    basic_medical_care=household.basic_medical_care,
-                    safe_housing=household.safe_housing,
+                    food_and_clothing=row.food_and_clothing, compulsory_education=row.compulsory_education,
+                    basic_medical_care=row.basic_medical_care, safe_housing=row.safe_housing,
                 ),
             )
-            path = self.village_path(s, household.village_id).model_copy(update={"household_id": household.id})
+            path = UnitPath(
+                province_id=row.province_id, city_id=row.city_id, county_id=row.county_id, township_id=row.township_id,
+                village_id=row.village_id, household_id=row.id,
+            )
             return facts, path
+
+    def _missing_link(self, s: Session, household_id: str) -> NoReturn:
+        """Names what is missing: the household, or a unit on its way up to the province."""
+        household = s.get(Household, household_id)
+        if household is None:
+            raise UnitNotFound(f"no household {household_id!r} in the registry")
+        self.village_path(s, household.village_id)
+        raise UnitNotFound(f"household {household_id!r} is not under a complete village–county–city path")
 
     # -- officials ----------------------------------------------------------------------------
     def roster(self, jurisdiction_ids: list[str]) -> Roster:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from workers.data_converter import DATA_CONVERTER
 from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
@@ -46,7 +46,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         port=free_port(),
         ui=False,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=sa.ALL,
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_log_level="error",

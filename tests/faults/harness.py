@@ -27,7 +27,6 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.registry.store import RegistryStore
 from domain.case import CaseState
@@ -40,6 +39,7 @@ from starters.signer import load_private_key, sign_decision
 from tests.support import small_registry
 from tests.support.small_registry import VILLAGE
 from tests.support.driver import CG, CH, CS, TH, TS, VD, WT, appraisal
+from workers.data_converter import DATA_CONVERTER
 from workers.settings import Settings
 from workflows import search_attributes as sa
 
@@ -109,13 +109,13 @@ class DevServer:
     async def _ready(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
             raise RuntimeError(f"the dev server exited with {self.proc.returncode}: {self.log_tail()}")
-        client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+        client = await Client.connect(self.address, data_converter=DATA_CONVERTER)
         await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace="default"))
         listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
         return all(key.name in listed.custom_attributes for key in sa.ALL)
 
     async def client(self) -> Client:
-        return await Client.connect(self.address, data_converter=pydantic_data_converter)
+        return await Client.connect(self.address, data_converter=DATA_CONVERTER)
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""

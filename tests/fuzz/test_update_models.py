@@ -20,7 +20,6 @@ pytest.importorskip("hypothesis", reason="hypothesis is a test dependency: pip i
 from hypothesis import event, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.case_loading import load_case_facts
 from activities.registry.store import RegistryStore
@@ -43,6 +42,7 @@ from domain.simulation import Simulation
 from tests.fuzz.strategies import FAST, commands, fields_of, json_values
 from tests.support import small_registry
 from tests.support.driver import CG, TH, TS, VD, VS, WT, appraisal
+from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import load_policy
 from workers.settings import PROJECT_ROOT
 
@@ -55,7 +55,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def _roundtrip(model: object) -> object:
-    converter = pydantic_data_converter.payload_converter
+    converter = DATA_CONVERTER.payload_converter
     return converter.from_payloads(converter.to_payloads([model]), [type(model)])[0]
 
 

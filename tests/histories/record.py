@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.store import RegistryStore
@@ -25,6 +24,7 @@ from starters.search_attribute_setup import register_search_attributes
 from tests.support import small_registry
 from tests.support.driver import CaseDriver
 from tests.support.unit_cases import CG, MG, MM, MS, PG, TH, application, findings, survey
+from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import load_policy
 from workers.settings import PROJECT_ROOT
 from workers.worker import build_worker
@@ -113,7 +113,7 @@ async def record(out: Path = HERE) -> list[Path]:
         small_registry.build(store, Path(tmp) / "keys")
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
         )
         try:
             await register_search_attributes(env.client, env.client.namespace)

@@ -44,3 +44,16 @@ def test_a_revocation_changes_the_answer(activities):
     after = activities.load_signers(RosterInput(jurisdiction_ids=WHERE, known=before.digest))
     assert not after.unchanged and after.digest != before.digest
     assert next(k for k in after.keys if k.key_id == key.key_id).revoked_at is not None
+
+
+def test_the_signers_are_exactly_the_roster_and_each_officials_keys(activities):
+    """load_signers reads plain rows in one transaction; it must list what the registry's other
+    readers list (the opening's checks in the client read `roster` and `keys_of`)."""
+    read = activities.load_signers(RosterInput(jurisdiction_ids=WHERE))
+    store = activities.store
+    assert read.roster == store.roster(WHERE)
+    expected = sorted(
+        (k for o in read.roster.officials for k in keys_of(store, o.official_id)), key=lambda k: (k.registered_at, k.key_id)
+    )
+    assert read.keys == expected
+    assert activities.load_signers(RosterInput(jurisdiction_ids=["no-such-place"])).roster.officials == ()
