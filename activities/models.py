@@ -65,6 +65,8 @@ class PostNoticeInput(BaseModel):
     opened_at: datetime
     closes_at: datetime
     body: str
+    # the officials of the stage this posting begins, read in the same registry visit
+    signers: RosterInput | None = None
 
 
 class CloseNoticeInput(BaseModel):
@@ -74,6 +76,8 @@ class CloseNoticeInput(BaseModel):
     window_no: int
     closed_at: datetime
     outcome: str
+    # the officials of the stage that follows a passed notice, read in the same registry visit
+    next_signers: RosterInput | None = None
 
 
 class AnnounceInput(BaseModel):

@@ -2,8 +2,9 @@
 
 from temporalio import activity
 
-from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput
+from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput, Signers
 from activities.registry.store import RegistryStore
+from activities.signers import read_signers
 
 
 class NoticeActivities:
@@ -11,15 +12,19 @@ class NoticeActivities:
         self.store = store
 
     @activity.defn
-    def post_notice(self, inp: PostNoticeInput) -> None:
+    def post_notice(self, inp: PostNoticeInput) -> Signers | None:
+        """Posts (once) and, if asked, reads the officials of the stage the notice begins."""
         self.store.post_notice(
             inp.case_id, inp.window_no, inp.scope_level, inp.jurisdiction_id, inp.opened_at, inp.closes_at, inp.body
         )
         activity.logger.info("notice_posted", extra={"case_id": inp.case_id, "window_no": inp.window_no})
+        return read_signers(self.store, inp.signers) if inp.signers is not None else None
 
     @activity.defn
-    def close_notice(self, inp: CloseNoticeInput) -> None:
+    def close_notice(self, inp: CloseNoticeInput) -> Signers | None:
+        """Closes (once) and, if asked, reads the officials of the stage that follows."""
         self.store.close_notice(inp.case_id, inp.window_no, inp.closed_at, inp.outcome)
+        return read_signers(self.store, inp.next_signers) if inp.next_signers is not None else None
 
     @activity.defn
     def announce(self, inp: AnnounceInput) -> None:

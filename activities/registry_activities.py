@@ -1,7 +1,5 @@
 """Activities that read the 建档立卡 registry and record exits (销号, 出列, 摘帽) in it."""
 
-import hashlib
-
 from temporalio import activity
 
 from activities.case_loading import load_case_facts
@@ -19,8 +17,9 @@ from activities.models import (
 )
 from activities.registry.exits import announce_and_mark_exited, mark_exited
 from activities.registry.schema import StatusChange
-from activities.registry.keys import keys_of, signers_of
+from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore, as_utc
+from activities.signers import read_signers
 from domain.officials import Roster
 from domain.policy import PolicyConfig
 
@@ -45,12 +44,7 @@ class RegistryActivities:
 
     @activity.defn
     def load_signers(self, inp: RosterInput) -> Signers:
-        roster, keys = signers_of(self.store, inp.jurisdiction_ids)
-        signers = Signers(roster=roster, keys=keys)
-        digest = hashlib.sha256(signers.model_dump_json().encode()).hexdigest()
-        if digest == inp.known:
-            return Signers(roster=Roster(), digest=digest, unchanged=True)
-        return signers.model_copy(update={"digest": digest})
+        return read_signers(self.store, inp)
 
     @activity.defn
     def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:

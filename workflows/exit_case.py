@@ -75,10 +75,12 @@ with workflow.unsafe.imports_passed_through():
 # back to a regular activity while the registry fails, and read each stage's officials with their
 # keys in one go. Cases started before keep their recorded commands on replay.
 LOCAL_REGISTRY = "registry-local-activities"
-# Cases started from this version on publish their search attributes once per change of the case: a
-# decision that ends a stage leaves the publishing to the procedure, which moves on in the same
-# workflow task, and the opening does not upsert what the client set when it started the case.
-ONE_PUBLISH = "one-publish-per-change"
+# Cases started from this version on take fewer steps for the same procedure: they publish their search
+# attributes once per change of the case (a decision that ends a stage leaves the publishing to the
+# procedure, which moves on in the same workflow task; the opening does not upsert what the client set
+# when it started the case), and a notice's first posting and its passing close read the officials of
+# the stage they begin in the same registry visit.
+LEAN_STEPS = "lean-steps"
 
 
 def _is_refusal(err: FailureError) -> bool:
@@ -222,7 +224,7 @@ class ExitCase:
         self._upsert([
             sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
             sa.SIMULATION.value_set(inp.simulation is not None),
-        ], only_changed=workflow.patched(ONE_PUBLISH))
+        ], only_changed=workflow.patched(LEAN_STEPS))
         if inp.simulation is not None and not data.simulation_worker:
             reject(self.case, "a simulated case (shortened notice) is refused by a production worker", workflow.now())
         elif not self.case.criteria.met:
@@ -283,10 +285,11 @@ class ExitCase:
             stage = stages[index]
             if not entered:
                 enter_stage(self.case, stage.id)
-                await self._load_roster()
+                if stage.kind != "notice" or not workflow.patched(LEAN_STEPS):  # (the first posting reads them)
+                    await self._load_roster()
             entered = False
             if stage.kind == "notice":
-                if not workflow.patched(ONE_PUBLISH):
+                if not workflow.patched(LEAN_STEPS):
                     self._publish()  # (now published once, when the window is posted)
                 await self._run_notice(stage)
             else:
@@ -300,17 +303,22 @@ class ExitCase:
 
     async def _run_notice(self, stage: Stage) -> None:
         """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full."""
+        stage_begins = workflow.patched(LEAN_STEPS)
         while self.case.status == "open":
             window = open_window(self.case, stage, workflow.now())
             for scope in window.scopes:
-                await self._registry(
+                signers = await self._registry(
                     NoticeActivities.post_notice,
                     PostNoticeInput(
                         case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
                         jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
                         closes_at=window.closes_at, body=notice_body(self.case, window),
+                        signers=self._signers_wanted() if stage_begins else None,
                     ),
                 )
+                if stage_begins:
+                    self._accept_signers(signers)
+                    stage_begins = False
             try:
                 remaining = window.closes_at - workflow.now()
                 await self._until(lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1)))
@@ -325,7 +333,7 @@ class ExitCase:
         """Publishes the case and waits for what lets the procedure move on. The case is published once
         per change: not here if it moves on at once (the next step publishes), and not by a message
         that lets it move on (see _publish_unless_moving_on)."""
-        if not (workflow.patched(ONE_PUBLISH) and moves_on()):
+        if not (workflow.patched(LEAN_STEPS) and moves_on()):
             self._publish()
         self.moves_on = moves_on
         try:
@@ -335,10 +343,16 @@ class ExitCase:
 
     async def _close_notice(self, outcome: str) -> None:
         window = close_window(self.case, outcome, workflow.now())
-        await self._registry(
+        next_stage_begins = outcome == "passed" and workflow.patched(LEAN_STEPS)
+        signers = await self._registry(
             NoticeActivities.close_notice,
-            CloseNoticeInput(case_id=self.case.case_id, window_no=window.window_no, closed_at=window.closed_at, outcome=outcome),
+            CloseNoticeInput(
+                case_id=self.case.case_id, window_no=window.window_no, closed_at=window.closed_at, outcome=outcome,
+                next_signers=self._signers_wanted() if next_stage_begins else None,
+            ),
         )
+        if next_stage_begins:
+            self._accept_signers(signers)  # the next stage begins now and finds them read
 
     async def announce(self, *levels: Level, kind: str = "announcement") -> None:
         """公告 in each level named (or, with kind="filing", 备案 with it), one activity each: the path
@@ -409,9 +423,13 @@ class ExitCase:
             return
         if self.signers_read_at == workflow.now():
             return  # read in this same workflow task (a stage that began the moment the last one ended)
-        signers: Signers = await self._registry(
-            RegistryActivities.load_signers, where.model_copy(update={"known": self.signers_digest})
-        )
+        self._accept_signers(await self._registry(RegistryActivities.load_signers, self._signers_wanted()))
+
+    def _signers_wanted(self) -> RosterInput:
+        assert self.case.unit_path is not None
+        return RosterInput(jurisdiction_ids=self.case.unit_path.jurisdiction_ids(), known=self.signers_digest)
+
+    def _accept_signers(self, signers: Signers) -> None:
         self.signers_read_at = workflow.now()
         if not signers.unchanged:
             self._take_signers(signers)
@@ -460,7 +478,7 @@ class ExitCase:
     def _publish_unless_moving_on(self) -> None:
         """After a signed message: the procedure publishes the case itself if the message lets it move
         on (it does so in this same workflow task); otherwise the message publishes it now."""
-        if self.moves_on is not None and self.moves_on() and workflow.patched(ONE_PUBLISH):
+        if self.moves_on is not None and self.moves_on() and workflow.patched(LEAN_STEPS):
             return
         self._publish()
 

@@ -114,6 +114,28 @@ async def test_a_key_revoked_in_the_registry_alone_is_refused_from_the_next_stag
     assert (await driver.state()).decisions[-1].official_id == TS
 
 
+async def test_a_key_revoked_during_the_notice_is_refused_by_the_stage_after_it(driver, household):
+    """The stage after a notice reads its officials when the notice closes (in the same registry visit):
+    a key revoked while the notice ran, and not signalled, is already refused there."""
+    await driver.open(household)
+    await driver.verify(household)  # the notice is posted: its officials were read with the posting
+    old = load_private_key(driver.settings, TH)
+    (key,) = [k for k in keys_of(driver.store, TH) if k.revoked_at is None][:1]
+    revoke_key(driver.store, key.key_id, "county admin", "left the post", datetime.now(timezone.utc))
+    try:
+        await driver.pass_notice()
+        await _refused_and_audited(
+            driver, _signed(driver, TH, _approve(TH, stage="township_review", meeting_ref="M"), key=old), "revoked"
+        )
+    finally:
+        fresh = Ed25519PrivateKey.generate()
+        from domain.signing import public_key_text
+        from starters.signer import write_private_key
+
+        write_private_key(driver.settings.keys_dir / f"{TH}.pem", fresh, overwrite=True)
+        register_key(driver.store, TH, public_key_text(fresh.public_key()), "county admin", datetime.now(timezone.utc))
+
+
 async def test_an_opening_with_a_bad_signature_is_refused_before_any_case_exists(driver, household):
     from tests.support.driver import appraisal
 
