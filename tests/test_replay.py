@@ -15,7 +15,7 @@ from workflows.registry import ALL_WORKFLOWS
 FOLDER = Path(__file__).parent / "histories"
 WORKFLOW_IDS = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
 # before-local-activities/: cases started before the registry steps became local activities
-# (workflows/exit_case.py, LOCAL_REGISTRY); before-one-publish/: cases started before ONE_PUBLISH. They
+# (workflows/exit_case.py, LOCAL_REGISTRY); before-lean-steps/: cases started before LEAN_STEPS. They
 # must go on replaying as long as such a case may be open.
 HISTORIES = sorted(p for p in FOLDER.rglob("*.json") if p.name != "workflow_ids.json")
 CURRENT = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json" and not p.stem.startswith("spotcheck"))
@@ -47,9 +47,9 @@ def test_a_case_started_now_calls_the_registry_inside_its_workflow_tasks(path: P
 
 @pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
 def test_a_case_started_now_publishes_its_search_attributes_at_most_once_a_workflow_task(path: Path):
-    """ONE_PUBLISH: each upsert is a history event and a visibility write; a decision that ends a
+    """LEAN_STEPS: each upsert is a history event and a visibility write; a decision that ends a
     stage and the stage that follows it in the same workflow task share one (cases started before
-    are in before-one-publish/). The SDK's own TemporalChangeVersion upsert for a patch is not ours."""
+    are in before-lean-steps/). The SDK's own TemporalChangeVersion upsert for a patch is not ours."""
     events = json.loads(path.read_text(encoding="utf-8"))["events"]
     per_task, ours = [], 0
     for event in events:
