@@ -61,3 +61,13 @@ def test_a_case_started_now_publishes_its_search_attributes_at_most_once_a_workf
             ours += "TemporalChangeVersion" not in fields
     per_task.append(ours)
     assert max(per_task) == 1, f"upserts per workflow task: {per_task}"
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
+def test_a_case_started_now_asks_for_every_patch_before_its_first_registry_step(path: Path):
+    """A patch first asked for after a local activity can land in a later workflow task than the
+    activity's marker, and such a case does not replay (tests/workflows/test_slow_opening_replays.py)."""
+    events = json.loads(path.read_text(encoding="utf-8"))["events"]
+    markers = [e["markerRecordedEventAttributes"]["markerName"] for e in events if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"]
+    first_activity = markers.index("core_local_activity")
+    assert "core_patch" not in markers[first_activity:], markers

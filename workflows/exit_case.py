@@ -114,6 +114,7 @@ class ExitCase:
         # what the procedure waits for; a message that satisfies it leaves the publishing to the
         # procedure, which moves on in the same workflow task (one search-attribute upsert, not two)
         self.moves_on: Callable[[], bool] | None = None
+        self.lean = False  # LEAN_STEPS, decided when the case begins (decide_case)
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -206,11 +207,17 @@ class ExitCase:
     # -- the procedure -------------------------------------------------------------------------
     async def decide_case(self, inp: OpenCaseInput) -> bool:
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
+        # Every patch is asked for here, in the case's first workflow task, before any registry step: a
+        # patch first asked after a local activity can be recorded in a later workflow task than that
+        # activity (when it outlasts the task's heartbeat), and on replay the activity resolves earlier
+        # than the patch is announced, so the case would not replay (seen in the 10,000-case run).
+        with_signers = workflow.patched(LOCAL_REGISTRY)
+        self.lean = workflow.patched(LEAN_STEPS)
         data = await self._registry(
             RegistryActivities.load_case,
             LoadCaseInput(
                 exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation,
-                with_signers=workflow.patched(LOCAL_REGISTRY),
+                with_signers=with_signers,
             ),
         )
         if data.signers is not None:
@@ -224,7 +231,7 @@ class ExitCase:
         self._upsert([
             sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
             sa.SIMULATION.value_set(inp.simulation is not None),
-        ], only_changed=workflow.patched(LEAN_STEPS))
+        ], only_changed=self.lean)
         if inp.simulation is not None and not data.simulation_worker:
             reject(self.case, "a simulated case (shortened notice) is refused by a production worker", workflow.now())
         elif not self.case.criteria.met:
@@ -285,11 +292,11 @@ class ExitCase:
             stage = stages[index]
             if not entered:
                 enter_stage(self.case, stage.id)
-                if stage.kind != "notice" or not workflow.patched(LEAN_STEPS):  # (the first posting reads them)
+                if stage.kind != "notice" or not self.lean:  # (the first posting reads them)
                     await self._load_roster()
             entered = False
             if stage.kind == "notice":
-                if not workflow.patched(LEAN_STEPS):
+                if not self.lean:
                     self._publish()  # (now published once, when the window is posted)
                 await self._run_notice(stage)
             else:
@@ -303,7 +310,7 @@ class ExitCase:
 
     async def _run_notice(self, stage: Stage) -> None:
         """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full."""
-        stage_begins = workflow.patched(LEAN_STEPS)
+        stage_begins = self.lean
         while self.case.status == "open":
             window = open_window(self.case, stage, workflow.now())
             for scope in window.scopes:
@@ -333,7 +340,7 @@ class ExitCase:
         """Publishes the case and waits for what lets the procedure move on. The case is published once
         per change: not here if it moves on at once (the next step publishes), and not by a message
         that lets it move on (see _publish_unless_moving_on)."""
-        if not (workflow.patched(LEAN_STEPS) and moves_on()):
+        if not (self.lean and moves_on()):
             self._publish()
         self.moves_on = moves_on
         try:
@@ -343,7 +350,7 @@ class ExitCase:
 
     async def _close_notice(self, outcome: str) -> None:
         window = close_window(self.case, outcome, workflow.now())
-        next_stage_begins = outcome == "passed" and workflow.patched(LEAN_STEPS)
+        next_stage_begins = outcome == "passed" and self.lean
         signers = await self._registry(
             NoticeActivities.close_notice,
             CloseNoticeInput(
@@ -478,7 +485,7 @@ class ExitCase:
     def _publish_unless_moving_on(self) -> None:
         """After a signed message: the procedure publishes the case itself if the message lets it move
         on (it does so in this same workflow task); otherwise the message publishes it now."""
-        if self.moves_on is not None and self.moves_on() and workflow.patched(LEAN_STEPS):
+        if self.moves_on is not None and self.moves_on() and self.lean:
             return
         self._publish()
 
