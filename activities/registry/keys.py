@@ -1,14 +1,14 @@
 """Officials' public keys in the registry: register, revoke, look up."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from activities.registry.schema import OfficialKey, OfficialPost
-from activities.registry.store import RegistryStore, as_utc
-from domain.officials import Official, Roster
+from activities.registry.store import RegistryStore, as_utc, official_of
+from domain.officials import Roster
 from domain.refusals import Refusal, UnknownOfficial
-from domain.roles import Role
 from domain.signature_rules import KeyInfo
 from domain.signing import key_id as fingerprint
 
@@ -64,7 +64,7 @@ def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roste
     posts, keys = OfficialPost.__table__, OfficialKey.__table__
     with store.session() as s:
         officials = tuple(
-            Official(official_id=r.id, person_id=r.person_id, name=r.name, role=Role(r.role), jurisdiction_id=r.jurisdiction_id)
+            official_of(r)
             for r in s.execute(
                 select(posts.c.id, posts.c.person_id, posts.c.name, posts.c.role, posts.c.jurisdiction_id)
                 .where(posts.c.jurisdiction_id.in_(jurisdiction_ids), posts.c.active.is_(True))
@@ -78,13 +78,7 @@ def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roste
             .where(keys.c.official_id.in_([o.official_id for o in officials]))
             .order_by(keys.c.registered_at, keys.c.key_id)
         )
-        return Roster(officials=officials), [
-            KeyInfo(
-                key_id=r.key_id, official_id=r.official_id, public_key=r.public_key,
-                registered_at=as_utc(r.registered_at), revoked_at=as_utc(r.revoked_at),
-            )
-            for r in rows
-        ]
+        return Roster(officials=officials), [_info(r) for r in rows]
 
 
 def keys_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyInfo]:
@@ -92,7 +86,8 @@ def keys_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyInfo]:
         return [_info(row) for row in s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids)))]
 
 
-def _info(row: OfficialKey) -> KeyInfo:
+def _info(row: Any) -> KeyInfo:
+    """A key as the cases see it, from an ORM object or a plain row of `official_keys`."""
     return KeyInfo(
         key_id=row.key_id, official_id=row.official_id, public_key=row.public_key,
         registered_at=as_utc(row.registered_at), revoked_at=as_utc(row.revoked_at),

@@ -191,12 +191,12 @@ class RegistryStore:
                 .where(OfficialPost.jurisdiction_id.in_(jurisdiction_ids), OfficialPost.active.is_(True))
                 .order_by(OfficialPost.id)
             ).all()
-            return Roster(officials=tuple(_official(row) for row in rows))
+            return Roster(officials=tuple(official_of(row) for row in rows))
 
     def official(self, official_id: str) -> Official | None:
         with self.session() as s:
             row = s.get(OfficialPost, official_id)
-            return _official(row) if row is not None and row.active else None
+            return official_of(row) if row is not None and row.active else None
 
     # -- notices, announcements, 销号 ----------------------------------------------------------
     def post_notice(
@@ -318,7 +318,8 @@ class RegistryStore:
             ]
 
 
-def _official(row: OfficialPost) -> Official:
+def official_of(row: Any) -> Official:
+    """An official post as the cases see it, from an ORM object or a plain row of `officials`."""
     return Official(
         official_id=row.id, person_id=row.person_id, name=row.name,
         role=Role(row.role), jurisdiction_id=row.jurisdiction_id,
