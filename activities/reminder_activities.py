@@ -8,6 +8,7 @@ import structlog
 from temporalio import activity
 from temporalio.client import Client
 
+from activities.case_queries import still_awaited
 from activities.registry.outbox import add_to_outbox, parent_jurisdiction
 from activities.registry.store import RegistryStore
 from domain.messages import ReminderCommand
@@ -49,7 +50,11 @@ class ReminderActivities:
                 continue
             seen += 1
             activity.heartbeat(seen)
-            for kind in self.policy.due(stage, since, inp.now):
+            due = self.policy.due(stage, since, inp.now)
+            if due:  # Awaiting names everyone the wait began with: remind only those still needed
+                still = await still_awaited(self.client, execution.id)
+                awaiting = [key for key in awaiting if key in still]
+            for kind in due:
                 recipients = list(awaiting) if kind == "reminder" else self._escalation_recipients(list(awaiting))
                 for recipient in recipients:
                     if not add_to_outbox(self.store, execution.id, kind, recipient, stage, since, inp.now):

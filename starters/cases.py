@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_loading import load_case_facts
+from activities.case_queries import still_awaited
 from activities.registry.keys import signers_of
 from activities.registry.store import RegistryStore
 from domain.case import CaseProgress, CaseState
@@ -271,12 +272,21 @@ async def list_cases(
 
 
 async def inbox(client: Client, settings: Settings, official_id: str) -> list[dict[str, Any]]:
-    """Open cases whose Awaiting list names this official's post, oldest wait first."""
+    """Open cases that still need this official's post, oldest wait first. The Awaiting search attribute
+    names everyone a wait began with (domain/waits.py), so each case it finds is asked who it still needs."""
     post = _official(_registry(settings), official_id)
     key = f"{post.role.value}@{post.jurisdiction_id}"
     now = datetime.now(timezone.utc)
     rows = []
-    async for execution in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}'"):
+    listed = [e async for e in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}'")]
+    asking = asyncio.Semaphore(16)
+
+    async def still_awaits(case_id: str) -> bool:
+        async with asking:
+            return key in await call(case_id, still_awaited(client, case_id))
+
+    needed = await asyncio.gather(*(still_awaits(e.id) for e in listed))
+    for execution in (e for e, still in zip(listed, needed) if still):
         since = execution.typed_search_attributes.get(sa.AWAITING_SINCE)
         waited = now - since if since else None
         rows.append({

@@ -103,7 +103,7 @@ def setup(settings: Settings, as_json: bool) -> None:
 @common
 @click.option("--as", "official", required=True, help="Your official id.")
 def inbox(settings: Settings, as_json: bool, official: str) -> None:
-    """The cases waiting for you (your role in your jurisdiction), oldest first."""
+    """The cases still waiting for you (your role in your jurisdiction), the longest wait first."""
 
     async def go() -> Any:
         return await cases.inbox(await connect(settings), settings, official)
@@ -389,7 +389,8 @@ def show(settings: Settings, as_json: bool, case: str) -> None:
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
 def list_(settings: Settings, as_json: bool, exit_type: str | None, township: str | None, stage: str | None,
           status: str | None, limit: int) -> None:
-    """Cases, filtered through the server's visibility store."""
+    """Cases, filtered through the server's visibility store ("awaiting": everyone the case's current
+    step awaited when it began; `show` says who is still needed)."""
     if township is not None and not SAFE_ID.match(township):
         raise BadUsage(f"--township {township!r} is not a township id")
 

@@ -1,6 +1,7 @@
 """The determinism guard: every recorded history must replay on the current workflow code. A change
 that fails here would break cases already running; see README ("Changing a workflow safely")."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -10,12 +11,14 @@ from temporalio.worker import Replayer
 
 from workers.data_converter import DATA_CONVERTER
 from workers.sandbox import workflow_runner
+from workflows.exit_case import AWAITING_PER_WAIT
 from workflows.registry import ALL_WORKFLOWS
 
 FOLDER = Path(__file__).parent / "histories"
 WORKFLOW_IDS = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
 # before-local-activities/: cases started before the registry steps became local activities
-# (workflows/exit_case.py, LOCAL_REGISTRY); before-lean-steps/: cases started before LEAN_STEPS. They
+# (workflows/exit_case.py, LOCAL_REGISTRY); before-lean-steps/: cases started before LEAN_STEPS;
+# before-awaiting-per-wait/: cases started before AWAITING_PER_WAIT. They
 # must go on replaying as long as such a case may be open.
 HISTORIES = sorted(p for p in FOLDER.rglob("*.json") if p.name != "workflow_ids.json")
 CURRENT = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json" and not p.stem.startswith("spotcheck"))
@@ -71,3 +74,16 @@ def test_a_case_started_now_asks_for_every_patch_before_its_first_registry_step(
     markers = [e["markerRecordedEventAttributes"]["markerName"] for e in events if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"]
     first_activity = markers.index("core_local_activity")
     assert "core_patch" not in markers[first_activity:], markers
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
+def test_a_case_started_now_records_one_patch(path: Path):
+    """AWAITING_PER_WAIT implies the patches before it: a case asks for it alone (each patch is a marker
+    and a TemporalChangeVersion upsert); cases started before replay the patches they recorded."""
+    events = json.loads(path.read_text(encoding="utf-8"))["events"]
+    patches = [
+        json.loads(base64.b64decode(e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+        for e in events
+        if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED" and e["markerRecordedEventAttributes"]["markerName"] == "core_patch"
+    ]
+    assert patches == [AWAITING_PER_WAIT]

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.registry_activities import RegistryActivities
     from domain.case import Announcement, CaseProgress, CaseState, RefusedAttempt, Reminder
     from domain.case_summary import current_details
+    from domain.waits import WaitId, awaited, wait_of, within
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
         Awaiting,
@@ -61,7 +62,6 @@ with workflow.unsafe.imports_passed_through():
         apply_decision,
         check_consent,
         check_decision,
-        current_phase,
         enter_stage,
         find_official,
         reject,
@@ -81,6 +81,11 @@ LOCAL_REGISTRY = "registry-local-activities"
 # when it started the case), and a notice's first posting and its passing close read the officials of
 # the stage they begin in the same registry visit.
 LEAN_STEPS = "lean-steps"
+# Cases started from this version on publish who they await once per wait (domain/waits.py): a signature
+# that leaves others of the same phase still to sign changes no search attribute. The one patch a case
+# asks for from here on: it came after LOCAL_REGISTRY and LEAN_STEPS and implies both (a patch marker
+# costs an event and a TemporalChangeVersion upsert).
+AWAITING_PER_WAIT = "awaiting-per-wait"
 
 
 def _is_refusal(err: FailureError) -> bool:
@@ -114,7 +119,11 @@ class ExitCase:
         # what the procedure waits for; a message that satisfies it leaves the publishing to the
         # procedure, which moves on in the same workflow task (one search-attribute upsert, not two)
         self.moves_on: Callable[[], bool] | None = None
-        self.lean = False  # LEAN_STEPS, decided when the case begins (decide_case)
+        # the patches this case runs under, decided when it begins (decide_case)
+        self.local_registry = self.lean = self.per_wait = False
+        # the wait last published: its id and everyone it awaited when it began (AWAITING_PER_WAIT)
+        self.wait: WaitId | None = None
+        self.wait_awaits: list[Awaiting] = []
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -201,8 +210,14 @@ class ExitCase:
 
     @workflow.query
     def state(self) -> CaseState:
-        self.case.awaiting = self._awaiting()
+        self.case.awaiting = awaited(self.case, self.procedure)
         return self.case
+
+    @workflow.query
+    def still_awaited(self) -> list[str]:
+        """Who the case still needs ("role@jurisdiction"): the Awaiting search attribute names everyone
+        its current wait awaited when it began (domain/waits.py)."""
+        return [a.key() for a in awaited(self.case, self.procedure)]
 
     # -- the procedure -------------------------------------------------------------------------
     async def decide_case(self, inp: OpenCaseInput) -> bool:
@@ -211,13 +226,17 @@ class ExitCase:
         # patch first asked after a local activity can be recorded in a later workflow task than that
         # activity (when it outlasts the task's heartbeat), and on replay the activity resolves earlier
         # than the patch is announced, so the case would not replay (seen in the 10,000-case run).
-        with_signers = workflow.patched(LOCAL_REGISTRY)
-        self.lean = workflow.patched(LEAN_STEPS)
+        self.per_wait = workflow.patched(AWAITING_PER_WAIT)
+        if self.per_wait:
+            self.local_registry = self.lean = True
+        else:  # a case started before AWAITING_PER_WAIT: the patches its history recorded
+            self.local_registry = workflow.patched(LOCAL_REGISTRY)
+            self.lean = workflow.patched(LEAN_STEPS)
         data = await self._registry(
             RegistryActivities.load_case,
             LoadCaseInput(
                 exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation,
-                with_signers=with_signers,
+                with_signers=self.local_registry,
             ),
         )
         if data.signers is not None:
@@ -246,7 +265,7 @@ class ExitCase:
         mark = MarkExitedInput(
             unit_type=unit_type, unit_id=self.case.unit_id, case_id=self.case.case_id, year=self.case.year, at=workflow.now(),
         )
-        if workflow.patched(LOCAL_REGISTRY):
+        if self.local_registry:
             postings = [self._announcement(level, "announcement") for level in announce]
             postings += [self._announcement(level, "filing") for level in file_with]
             change = await self._registry(RegistryActivities.record_exit, RecordExitInput(announcements=postings, exit=mark))
@@ -416,7 +435,7 @@ class ExitCase:
         if any(k.key_id == key_id for k in known):
             return known
         wanted = SignerKeysInput(official_id=official_id)
-        if workflow.patched(LOCAL_REGISTRY):
+        if self.local_registry:
             return (await self._registry(RegistryActivities.signer_keys, wanted)).keys
         fresh = await workflow.execute_local_activity_method(RegistryActivities.signer_keys, wanted, **REGISTRY_LOCAL_CALL)
         return fresh.keys
@@ -425,7 +444,7 @@ class ExitCase:
         """The officials (and their keys) as the registry lists them when a stage begins."""
         assert self.case.unit_path is not None
         where = RosterInput(jurisdiction_ids=self.case.unit_path.jurisdiction_ids())
-        if not workflow.patched(LOCAL_REGISTRY):
+        if not self.local_registry:
             self.roster = await workflow.execute_activity_method(RegistryActivities.load_roster, where, **REGISTRY_CALL)
             return
         if self.signers_read_at == workflow.now():
@@ -450,7 +469,7 @@ class ExitCase:
     async def _registry(self, activity: Any, arg: Any) -> Any:
         """One registry step: a local activity first (cases started from LOCAL_REGISTRY on), then, while
         the registry keeps failing, a regular activity that operators can watch retry."""
-        if workflow.patched(LOCAL_REGISTRY):
+        if self.local_registry:
             try:
                 return await workflow.execute_local_activity_method(activity, arg, **REGISTRY_LOCAL_FIRST)
             except FailureError as err:  # a local activity's failure comes unwrapped (no ActivityError)
@@ -466,20 +485,27 @@ class ExitCase:
 
     def _publish(self) -> None:
         """Keeps `awaiting`, the search attributes and the Web UI's current details in step with the case."""
-        awaiting = self._awaiting()
-        if awaiting != self.case.awaiting or self.case.awaiting_since is None:
-            self.case.awaiting_since = workflow.now()
+        awaiting = awaited(self.case, self.procedure)
+        if self.per_wait:
+            wait = wait_of(self.case, self.procedure)
+            if wait != self.wait or not within(awaiting, self.wait_awaits) or self.case.awaiting_since is None:
+                self.wait, self.wait_awaits, self.case.awaiting_since = wait, awaiting, workflow.now()
+            published = self.wait_awaits
+        else:  # cases started before AWAITING_PER_WAIT publish every change of who is awaited
+            if awaiting != self.case.awaiting or self.case.awaiting_since is None:
+                self.case.awaiting_since = workflow.now()
+            published = awaiting
         self.case.awaiting = awaiting
         window = self.case.current_notice()
         updates = [
             sa.CASE_STAGE.value_set(self.case.stage),
             sa.CASE_STATUS.value_set(self.case.status),
-            sa.AWAITING.value_set([a.key() for a in self.case.awaiting]),
+            sa.AWAITING.value_set([a.key() for a in published]),
             sa.AWAITING_SINCE.value_set(self.case.awaiting_since),
         ]
         if window is not None:
             updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))
-        self._upsert(updates, only_changed=workflow.patched(LOCAL_REGISTRY))
+        self._upsert(updates, only_changed=self.local_registry)
         workflow.set_current_details(current_details(self.case))
 
     def _publish_unless_moving_on(self) -> None:
@@ -497,24 +523,3 @@ class ExitCase:
             updates = [u for u in updates if current.get(u.key) != u.value]
         if updates:
             workflow.upsert_search_attributes(updates)
-
-    def _awaiting(self) -> list[Awaiting]:
-        if self.case.status != "open" or not self.case.ready or self.case.pending_return:
-            return []
-        assert self.case.unit_path is not None
-        stage = self.procedure.stage(self.case.stage)
-        if stage.kind == "notice":
-            if not self.case.open_objections():
-                return []
-            assert stage.resolver_level is not None
-            where = self.case.unit_path.jurisdiction(stage.resolver_level)
-            return [Awaiting(role=role.value, jurisdiction=where) for role in stage.resolver_roles]
-        phase_no = current_phase(self.case, stage)
-        if phase_no is None:
-            return []
-        return [
-            Awaiting(role=role.value, jurisdiction=self.case.unit_path.jurisdiction(slot.level))
-            for slot in stage.phases[phase_no]
-            if slot.key not in self.case.filled
-            for role in slot.roles
-        ]

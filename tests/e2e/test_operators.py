@@ -12,6 +12,7 @@ from activities.registry.outbox import outbox
 from activities.registry.store import RegistryStore
 from tests.e2e.conftest import running_cli
 from workers.settings import PROJECT_ROOT
+from workflows import search_attributes as sa
 
 VILLAGE = "changxiao-shaping"
 
@@ -56,6 +57,16 @@ async def test_setup_inbox_reminders_and_ui_details(ops, dev_server):
     assert inbox[0]["awaiting"] == f"work_team@{VILLAGE}" and inbox[0]["waited_seconds"] >= 0
     assert ops.json("inbox", "--as", "changxiao-secretary") == []
 
+    # the work team signs a second case, whose wait goes on for the village committees: its Awaiting
+    # attribute still names the work team (domain/waits.py), but neither its inbox nor the sweep does
+    second = _open(ops, f"{VILLAGE}-h002")
+    signed = ops.run("decide", second, "approve", "--stage", "verification", "--as", f"{VILLAGE}-workteam")
+    assert signed.returncode == 0, signed.stderr
+    listed = await dev_server.client.get_workflow_handle(second).describe()
+    assert f"work_team@{VILLAGE}" in listed.typed_search_attributes.get(sa.AWAITING)
+    assert [row["case_id"] for row in ops.json("inbox", "--as", f"{VILLAGE}-workteam")] == [case]
+    assert {row["case_id"] for row in ops.json("inbox", "--as", f"{VILLAGE}-secretary")} == {case, second}
+
     # the Web UI's summary and details come from the workflow's metadata
     handle = dev_server.client.get_workflow_handle(case)
     description = await handle.describe()
@@ -69,6 +80,9 @@ async def test_setup_inbox_reminders_and_ui_details(ops, dev_server):
     sent = {(r.kind, r.recipient) for r in rows}
     assert {("reminder", f"village_secretary@{VILLAGE}"), ("reminder", f"work_team@{VILLAGE}")} <= sent
     assert ("escalation", "township_secretary@changxiao") in sent and ("escalation", "township_head@changxiao") in sent
+    later = await _wait_for(lambda: [r for r in outbox(store, second) if r.kind == "escalation"] and outbox(store, second))
+    assert ("reminder", f"village_secretary@{VILLAGE}") in {(r.kind, r.recipient) for r in later}
+    assert f"work_team@{VILLAGE}" not in {r.recipient for r in later}, "who has signed is not reminded"
     shown = await _wait_for(lambda: ops.json("show", case)["reminders"])
     assert {r["kind"] for r in shown} == {"reminder", "escalation"}
 

@@ -78,7 +78,7 @@ async def test_a_case_whose_opening_outlasts_its_workflow_task_replays(ts_env, s
         i for i, e in enumerate(history.events)
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
-    assert len(patches) == 2 and max(patches) < facts_read, "every patch is asked for before the first registry step"
+    assert len(patches) == 1 and max(patches) < facts_read, "every patch is asked for before the first registry step"
 
     replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=workflow_runner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
