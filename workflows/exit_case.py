@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.registry_activities import RegistryActivities
     from domain.case import Announcement, CaseProgress, CaseState, RefusedAttempt, Reminder
     from domain.case_summary import current_details
-    from domain.waits import WaitId, awaited, wait_of, within
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import (
         Awaiting,
@@ -67,6 +66,7 @@ with workflow.unsafe.imports_passed_through():
         reject,
         stage_complete,
     )
+    from domain.waits import WaitId, awaited, wait_of, within
     from workflows import search_attributes as sa
     from workflows.timeouts import REGISTRY_CALL, REGISTRY_LOCAL_CALL, REGISTRY_LOCAL_FIRST
 
