@@ -51,8 +51,8 @@ class ReminderActivities:
             seen += 1
             activity.heartbeat(seen)
             due = self.policy.due(stage, since, inp.now)
-            if due:  # Awaiting names everyone the wait began with: remind only those still needed
-                still = await still_awaited(self.client, execution.id)
+            if due and len(awaiting) > 1:  # Awaiting names everyone the wait began with: remind only
+                still = await still_awaited(self.client, execution.id)  # those still needed
                 awaiting = [key for key in awaiting if key in still]
             for kind in due:
                 recipients = list(awaiting) if kind == "reminder" else self._escalation_recipients(list(awaiting))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import registry as reg
+from bench.cli_latency import INBOX_CASES, measure, measure_inbox
 from bench.common import PROJECT, RESULTS, CpuMeter, peak_rss_mb, percentile, stop_on_sigterm
 from bench.drivers import QUERIES, BareDriver, Timings, TuopinDriver, run_cases
 from bench.history import summarise
@@ -43,7 +44,9 @@ class Bench:
         self.per_round = max(1, args.cases // args.rounds)
         self.run_dir = new_run_dir("tuopin-bench-")
         # tuopin households: warm-up, the rounds, and the CLI latency cases
-        self.stack = Stack(self.run_dir, households=WARMUP + self.per_round * args.rounds + args.latency_cases + 16)
+        self.stack = Stack(
+            self.run_dir, households=WARMUP + self.per_round * args.rounds + args.latency_cases + 16 + INBOX_CASES
+        )
         self.next_household = 1
         self.data: dict[str, dict[str, Any]] = {
             s: {"cases": 0, "wall_s": 0.0, "decisions": [], "opens": [], "case_ids": [], "errors": [], "cpu": {},
@@ -174,10 +177,9 @@ class Bench:
             self.data[system]["history"] = await summarise(client, self.data[system]["case_ids"])
         cli = None
         if not self.args.no_cli:
-            from bench.cli_latency import measure
-
-            print("CLI latency: `tuopin decide` as a whole process", file=sys.stderr, flush=True)
+            print("CLI latency: `tuopin decide` and `tuopin inbox` as whole processes", file=sys.stderr, flush=True)
             cli = await measure(self.stack, self.households(10), runs=20)
+            cli["inbox"] = await measure_inbox(self.stack, self.households(INBOX_CASES))
         codes = await self.stack.close()
         report = self.report(cli, codes, time.perf_counter() - t_all)
         if not self.args.keep:
@@ -323,6 +325,13 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", f"`tuopin decide` as a whole process (start, connect, update accepted, exit): "
                       f"p50 {cli['decide_p50_ms']} ms, p90 {cli['decide_p90_ms']} ms over {cli['runs']} runs; "
                       f"`tuopin --help` p50 {cli['help_p50_ms']} ms"]
+        inbox = cli.get("inbox")
+        if inbox:
+            lines += ["", f"`tuopin inbox` as a whole process, {inbox['listed']} cases listed for the official, "
+                          f"{inbox['still_awaiting']} still awaiting it (each listed case asked): p50 {inbox['inbox_p50_ms']} ms; "
+                          f"`tuopin list` of the same cases (visibility alone): p50 {inbox['list_p50_ms']} ms; "
+                          f"inbox / list = {inbox['inbox_over_list']}"
+                          + (f"; FAILURES: {inbox['failures']}" if inbox["failures"] else "")]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecution, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_loading import load_case_facts
@@ -281,11 +281,13 @@ async def inbox(client: Client, settings: Settings, official_id: str) -> list[di
     listed = [e async for e in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}'")]
     asking = asyncio.Semaphore(16)
 
-    async def still_awaits(case_id: str) -> bool:
+    async def still_awaits(execution: WorkflowExecution) -> bool:
+        if len(execution.typed_search_attributes.get(sa.AWAITING) or []) == 1:
+            return True  # a wait for this post alone: had it signed, the case would have published the next
         async with asking:
-            return key in await call(case_id, still_awaited(client, case_id))
+            return key in await call(execution.id, still_awaited(client, execution.id))
 
-    needed = await asyncio.gather(*(still_awaits(e.id) for e in listed))
+    needed = await asyncio.gather(*(still_awaits(e) for e in listed))
     for execution in (e for e, still in zip(listed, needed) if still):
         since = execution.typed_search_attributes.get(sa.AWAITING_SINCE)
         waited = now - since if since else None

@@ -93,6 +93,14 @@ async def test_setup_inbox_reminders_and_ui_details(ops, dev_server):
     await _wait_for_sweeps(dev_server.client, 2)
     assert len(outbox(store, case)) == before
 
+    # a wait for one post alone is listed as published: the village director signs the second case,
+    # whose household is then the only one awaited
+    signed = ops.run("decide", second, "approve", "--stage", "verification", "--as", f"{VILLAGE}-director")
+    assert signed.returncode == 0, signed.stderr
+    head = f"{VILLAGE}-h002-head"
+    assert [row["case_id"] for row in await _wait_for(lambda: ops.json("inbox", "--as", head))] == [second]
+    assert second not in {row["case_id"] for row in ops.json("inbox", "--as", f"{VILLAGE}-secretary")}
+
 
 async def _wait_for_sweeps(client, count: int) -> None:
     query = "WorkflowType = 'ReminderSweepWorkflow' AND ExecutionStatus = 'Completed'"
