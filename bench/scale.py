@@ -199,7 +199,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"| dev server RSS with all of them open / peak | {w.get('server_rss_mb')} / {r.get('server_peak_rss_mb')} MB |",
         f"| server DB (SQLite + WAL) with all of them open / at the end | {w.get('server_db_mb')} / {r.get('server_db_mb_at_end')} MB (peak {peak_db}) |",
         f"| windows closed and cases moved on | {c.get('closed_and_moved_on')} of {c.get('of')} |",
-        f"| seconds after the common window end until 50 / 90 / 99 / 100 % closed | "
+        "| seconds after the common window end until 50 / 90 / 99 / 100 % closed | "
         + " / ".join(str(c.get("seconds_after_window_end_until_fraction_closed", {}).get(k, "–")) for k in ("0.5", "0.9", "0.99", "1.0")) + " |",
         f"| errors | {o.get('errors')} |",
         f"| `registry reconcile` at the end ({rc.get('checked', {}).get('cases')} cases, "

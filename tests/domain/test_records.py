@@ -2,7 +2,6 @@
 public-service indicator — as models, and through `check_decision` / `apply_decision` on a key-township
 case at 县初评 (county_assessment) and a key-county case at 市初评 (city_assessment)."""
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 

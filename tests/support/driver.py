@@ -8,7 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.store import RegistryStore
 from domain.case import CaseState
-from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ResolutionCommand
 from starters import cases
 from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE
 from workers.settings import Settings

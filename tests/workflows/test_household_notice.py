@@ -4,8 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from activities.registry.schema import ObjectionContact
-from tests.support.driver import TH, TS, VD, VS, refused
-from tests.support.small_registry import TOWNSHIP
+from tests.support.driver import TS, VD, VS, refused
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

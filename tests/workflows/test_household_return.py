@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from domain.messages import CaseOutcome
-from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, refused
+from tests.support.driver import CG, TH, TS, VD, VS, WT, refused
 
 
 async def test_return_from_township_to_verification_reruns_the_notice(driver, household, small_store):

@@ -3,7 +3,7 @@
 from activities.registry.schema import Village
 from tests.support.driver import refused
 from tests.support.small_registry import OTHER_VILLAGE, VILLAGE
-from tests.support.unit_cases import CG, CH, CS, MG, TH, TS, survey
+from tests.support.unit_cases import CG, CH, CS, MG, TH, survey
 
 
 async def _approve(driver):
