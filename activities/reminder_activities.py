@@ -2,7 +2,7 @@
 second limit an escalation to the level above. Each goes to the outbox once, is logged, and is
 told to the case so `show` and the dossier list it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from temporalio import activity
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from workflows import search_attributes as sa
 
 log = structlog.get_logger(__name__)
+ASK_CASE = timedelta(seconds=30)  # the worker running this sweep answers; a slow answer fails the sweep's attempt
 
 
 class SweepInput(BaseModel):
@@ -52,7 +53,7 @@ class ReminderActivities:
             activity.heartbeat(seen)
             due = self.policy.due(stage, since, inp.now)
             if due and len(awaiting) > 1:  # Awaiting names everyone the wait began with: remind only
-                still = await still_awaited(self.client, execution.id)  # those still needed
+                still = await still_awaited(self.client, execution.id, ASK_CASE)  # those still needed
                 awaiting = [key for key in awaiting if key in still]
             for kind in due:
                 recipients = list(awaiting) if kind == "reminder" else self._escalation_recipients(list(awaiting))

@@ -34,7 +34,8 @@ from domain.records import normalize_record
 from domain.signature_rules import check_signature
 from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
-from starters.client import call
+from starters import client as client_module
+from starters.client import call, query
 from starters.errors import Refused, Unreachable, registry_call
 from starters.signer import load_private_key, sign_consent, sign_decision, sign_resolution
 from workers.policy_loader import load_policy
@@ -129,7 +130,7 @@ async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SE
     deadline = asyncio.get_running_loop().time() + timeout
     pause = 0.02
     while True:
-        state = await call(handle.id, handle.query("state", result_type=CaseState))
+        state = await query(handle, "state", CaseState)
         if state.ready or state.status != "open":
             return state
         if asyncio.get_running_loop().time() > deadline:
@@ -238,13 +239,13 @@ async def progress(client: Client, cid: str) -> CaseProgress:
     """Stage and status only: for polling."""
     if exit_type_of(cid) is None:
         raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
-    return await call(cid, client.get_workflow_handle(cid).query("progress", result_type=CaseProgress))
+    return await query(client.get_workflow_handle(cid), "progress", CaseProgress)
 
 
 async def show(client: Client, cid: str) -> CaseState:
     if exit_type_of(cid) is None:
         raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
-    return await call(cid, client.get_workflow_handle(cid).query("state", result_type=CaseState))
+    return await query(client.get_workflow_handle(cid), "state", CaseState)
 
 
 async def list_cases(
@@ -285,7 +286,7 @@ async def inbox(client: Client, settings: Settings, official_id: str) -> list[di
         if len(execution.typed_search_attributes.get(sa.AWAITING) or []) == 1:
             return True  # a wait for this post alone: had it signed, the case would have published the next
         async with asking:
-            return key in await call(execution.id, still_awaited(client, execution.id))
+            return key in await call(execution.id, still_awaited(client, execution.id, client_module.QUERY_TIMEOUT))
 
     needed = await asyncio.gather(*(still_awaits(e) for e in listed))
     for execution in (e for e, still in zip(listed, needed) if still):

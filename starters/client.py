@@ -3,9 +3,10 @@
 import functools
 import logging
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
@@ -15,6 +16,9 @@ from workers.data_converter import DATA_CONVERTER
 from workers.settings import Settings
 
 T = TypeVar("T")
+# A query is answered by a worker; with none running the server holds it for 30 s and the SDK gives up
+# with a bare "Timeout expired". The CLI gives up sooner and says what is missing.
+QUERY_TIMEOUT = timedelta(seconds=10)
 
 
 @functools.cache
@@ -52,6 +56,15 @@ async def call(case_id: str, awaitable: Awaitable[T]) -> T:
             if "completed" in exc.message or "closed" in exc.message:
                 raise Refused(f"case {case_id} is closed; nothing more can be done", kind="CaseNotOpen") from None
             raise Refused(f"no case {case_id}", kind="unknown_case") from None
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        if exc.status == RPCStatusCode.DEADLINE_EXCEEDED or (exc.status == RPCStatusCode.CANCELLED and "Timeout" in exc.message):
+            raise Unreachable(
+                f"case {case_id} did not answer in time ({exc.message}): is a `tuopin worker` running for its task queue?"
+            ) from None
+        if exc.status == RPCStatusCode.UNAVAILABLE:
             raise Unreachable(f"the Temporal server did not answer: {exc.message}") from None
         raise Refused(f"the server refused: {exc.message}") from None
+
+
+async def query(handle: WorkflowHandle, name: str, result_type: type[T]) -> T:
+    """Asks a case (or a spot check) something through its workers, within QUERY_TIMEOUT."""
+    return await call(handle.id, handle.query(name, result_type=result_type, rpc_timeout=QUERY_TIMEOUT))

@@ -34,7 +34,7 @@ from domain.spot_check import (
     resolve_entry,
     start_evidence,
 )
-from starters.client import call
+from starters.client import call, query
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
 from starters.signer import load_private_key
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
@@ -130,7 +130,7 @@ async def start_check(
     ))
     deadline = asyncio.get_running_loop().time() + DRAW_WAIT_SECONDS
     while True:
-        state = await call(cid, handle.query("state", result_type=SpotCheckState))
+        state = await query(handle, "state", SpotCheckState)
         if state.status != "drawing":
             return state
         if asyncio.get_running_loop().time() > deadline:
@@ -141,7 +141,7 @@ async def start_check(
 async def show_check(client: Client, cid: str) -> SpotCheckState:
     if not is_check_id(cid):
         raise BadUsage(f"{cid!r} is not a spot-check id (spot-check/<county>/<year>/<seed>)")
-    return await call(cid, client.get_workflow_handle(cid).query("state", result_type=SpotCheckState))
+    return await query(client.get_workflow_handle(cid), "state", SpotCheckState)
 
 
 async def record_finding(

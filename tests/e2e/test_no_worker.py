@@ -1,0 +1,30 @@
+"""A case that no worker serves: the CLI's questions to it end in time with "unreachable" (exit 3) and
+say what is missing, instead of hanging for the server's 30 s and calling it a refusal."""
+
+from datetime import timedelta
+
+import pytest
+
+from starters import cases
+from starters import client as client_module
+from starters.errors import Unreachable
+
+CASE = "household-exit/changxiao-shaping-h001/2017"
+
+
+@pytest.fixture
+async def unserved_case(dev_server):
+    handle = await dev_server.client.start_workflow("HouseholdExitWorkflow", id=CASE, task_queue="tuopin-no-worker")
+    yield handle
+    await handle.terminate("test over")
+
+
+async def test_questions_to_a_case_no_worker_serves_end_as_unreachable(dev_server, unserved_case, monkeypatch):
+    monkeypatch.setattr(client_module, "QUERY_TIMEOUT", timedelta(seconds=1))
+    for ask in (cases.show, cases.progress):
+        with pytest.raises(Unreachable, match="is a `tuopin worker` running") as info:
+            await ask(dev_server.client, CASE)
+        assert CASE in str(info.value)
+    with pytest.raises(Unreachable, match="is a `tuopin worker` running") as info:
+        await cases.wait_until_ready(unserved_case, timeout=5)
+    assert info.value.exit_code == 3
