@@ -34,8 +34,7 @@ from domain.records import normalize_record
 from domain.signature_rules import check_signature
 from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
-from starters import client as client_module
-from starters.client import call, query
+from starters.client import QUERY_TIMEOUT, call, query
 from starters.errors import Refused, Unreachable, registry_call
 from starters.signer import load_private_key, sign_consent, sign_decision, sign_resolution
 from workers.policy_loader import load_policy
@@ -286,7 +285,7 @@ async def inbox(client: Client, settings: Settings, official_id: str) -> list[di
         if len(execution.typed_search_attributes.get(sa.AWAITING) or []) == 1:
             return True  # a wait for this post alone: had it signed, the case would have published the next
         async with asking:
-            return key in await call(execution.id, still_awaited(client, execution.id, client_module.QUERY_TIMEOUT))
+            return key in await call(execution.id, still_awaited(client, execution.id, QUERY_TIMEOUT))
 
     needed = await asyncio.gather(*(still_awaits(e) for e in listed))
     for execution in (e for e, still in zip(listed, needed) if still):

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from activities.registry.schema import OfficialKey, OfficialPost
-from activities.registry.store import RegistryStore, as_utc, official_of
+from activities.registry.store import RegistryStore, active_officials, as_utc
 from domain.officials import Roster
 from domain.refusals import Refusal, UnknownOfficial
 from domain.signature_rules import KeyInfo
@@ -61,16 +61,9 @@ def keys_of(store: RegistryStore, official_id: str) -> list[KeyInfo]:
 def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roster, list[KeyInfo]]:
     """The active officials of these jurisdictions and all their keys, read in one transaction (so the
     two agree). Read as plain rows, not ORM objects: every stage of every case asks this."""
-    posts, keys = OfficialPost.__table__, OfficialKey.__table__
+    keys = OfficialKey.__table__
     with store.session() as s:
-        officials = tuple(
-            official_of(r)
-            for r in s.execute(
-                select(posts.c.id, posts.c.person_id, posts.c.name, posts.c.role, posts.c.jurisdiction_id)
-                .where(posts.c.jurisdiction_id.in_(jurisdiction_ids), posts.c.active.is_(True))
-                .order_by(posts.c.id)
-            )
-        )
+        officials = active_officials(s, jurisdiction_ids)
         if not officials:
             return Roster(), []
         rows = s.execute(
