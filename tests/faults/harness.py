@@ -365,12 +365,14 @@ class Cases:
         raise RuntimeError(f"{case_id} at {stage}, {description.status.name}; pending activities: {summary}")
 
     async def task_failures(self, case_id: str) -> list[str]:
-        """Every WorkflowTaskFailed event of the case (a task that failed is retried, maybe forever)."""
+        """Every WorkflowTaskFailed event of the case (a task that failed is retried, maybe forever), with
+        the end of the stack the SDK recorded (for a deadlock: where the workflow code was stuck)."""
         failures = []
         async for event in self.client.get_workflow_handle(case_id).fetch_history_events():
             if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 attrs = event.workflow_task_failed_event_attributes
-                failures.append(f"{attrs.cause}: {attrs.failure.message}")
+                where = attrs.failure.stack_trace.strip().splitlines()[-12:]
+                failures.append(f"event {event.event_id}, {attrs.cause}: {attrs.failure.message}" + "".join(f"\n  {line}" for line in where))
         return failures
 
 
