@@ -53,13 +53,14 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         # The worker and the CLI share the file: WAL lets readers and one writer overlap, and the
-        # busy timeout waits out a writer instead of failing.
+        # busy timeout waits out a writer instead of failing. It is set first, so that switching a new
+        # file to WAL (which needs the file to itself) waits as long as everything else does.
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
