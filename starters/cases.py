@@ -1,14 +1,22 @@
 """What the CLI does to cases, as plain async functions the tests can call too (main(client=...))."""
 
 import asyncio
+import contextlib
 import functools
 import time
 import uuid
 from pathlib import Path
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecution, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecution,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_loading import load_case_facts
@@ -43,6 +51,7 @@ from workflows import search_attributes as sa
 from workflows.registry import WORKFLOW_BY_EXIT_TYPE
 
 OPEN_WAIT_SECONDS = 20.0
+OPENED_UPDATE = "opened"  # ExitCase.opened
 
 
 def _registry(settings: Settings) -> RegistryStore:
@@ -59,7 +68,7 @@ def _store_for(url: str) -> RegistryStore:
 async def open_case(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
     designation: str | None = None, key_file: Path | None = None, simulation: Simulation | None = None,
-) -> CaseState:
+) -> CaseProgress:
     """Checks the opening against the registry exactly as the workflow will, then starts the case.
 
     A refused opening leaves nothing behind: no workflow, no registry row.
@@ -97,39 +106,67 @@ async def open_case(
         keys=[k for k in keys if k.official_id == official.official_id], signature=first.signature, now=now,
         meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
     ))
-    handle = await call(
-        cid,
-        client.start_workflow(
-            WORKFLOW_BY_EXIT_TYPE[exit_type].run,
-            inp,
-            id=cid,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=static_summary(exit_type, unit_id, year, designation),
-            static_details=static_details(exit_type),
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.EXIT_TYPE, exit_type),
-                SearchAttributePair(sa.UNIT_ID, unit_id),
-                SearchAttributePair(sa.EXIT_YEAR, year),
-                SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
-                SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
-                SearchAttributePair(sa.CASE_STATUS, "open"),
-                SearchAttributePair(sa.SIMULATION, simulation is not None),
-            ]),
-        ),
+    start = WithStartWorkflowOperation(
+        WORKFLOW_BY_EXIT_TYPE[exit_type].run,
+        inp,
+        id=cid,
+        task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        static_summary=static_summary(exit_type, unit_id, year, designation),
+        static_details=static_details(exit_type),
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(sa.EXIT_TYPE, exit_type),
+            SearchAttributePair(sa.UNIT_ID, unit_id),
+            SearchAttributePair(sa.EXIT_YEAR, year),
+            SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
+            SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
+            SearchAttributePair(sa.CASE_STATUS, "open"),
+            SearchAttributePair(sa.SIMULATION, simulation is not None),
+        ]),
     )
-    return await wait_until_ready(handle)
+    return await start_and_wait_opened(client, cid, start)
 
 
-async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseState:
-    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often. Each
-    poll reads the whole case: until the worker has opened it, that is only what the start carried
-    (the unit's facts come with the opening), and the poll that finds it open is the answer."""
+async def start_and_wait_opened(
+    client: Client, cid: str, start: WithStartWorkflowOperation, timeout: float = OPEN_WAIT_SECONDS
+) -> CaseProgress:
+    """Starts the case and, in the same request, asks it to answer once its worker has opened it (or
+    refused the opening). A case whose worker cannot answer that way (one older than the `opened`
+    update) is asked by polling instead."""
+    try:
+        opened = await call(cid, _opened(client, start, timeout))
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise Unreachable(f"case {cid} was started but no worker has opened it yet; is `tuopin worker` running?") from None
+    return opened or await wait_until_ready(client.get_workflow_handle(cid), timeout)
+
+
+async def _opened(client: Client, start: WithStartWorkflowOperation, timeout: float) -> CaseProgress | None:
+    """None when the case was started but could not answer `opened` (its worker predates it)."""
+    try:
+        return await client.execute_update_with_start_workflow(
+            OPENED_UPDATE, start_workflow_operation=start, result_type=CaseProgress, rpc_timeout=timedelta(seconds=timeout)
+        )
+    except WorkflowUpdateFailedError:
+        return None
+    except BaseException:
+        await _settle(start)
+        raise
+
+
+async def _settle(start: WithStartWorkflowOperation) -> None:
+    """The SDK keeps a failed start's error in a future of its own as well; reading it here keeps it
+    from being reported as never retrieved when the future is collected."""
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(start.workflow_handle(), 1)
+
+
+async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseProgress:
+    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often."""
     deadline = asyncio.get_running_loop().time() + timeout
     pause = 0.02
     while True:
-        state = await query(handle, "state", CaseState)
+        state = await query(handle, "progress", CaseProgress)
         if state.ready or state.status != "open":
             return state
         if asyncio.get_running_loop().time() > deadline:

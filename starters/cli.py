@@ -194,12 +194,13 @@ def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: in
           designation: str | None = None, key_file: Path | None = None) -> None:
     async def go() -> Any:
         client = await connect(settings)
-        return await cases.open_case(client, settings, exit_type, unit, year, first, designation, key_file)
+        opened = await cases.open_case(client, settings, exit_type, unit, year, first, designation, key_file)
+        if opened.status == "rejected":
+            raise Refused(f"case {opened.case_id} was refused on opening: {opened.outcome_reason}")
+        return await cases.show(client, opened.case_id) if as_json else opened
 
     state = run(go())
-    if state.status == "rejected":
-        raise Refused(f"case {state.case_id} was refused on opening: {state.outcome_reason}")
-    say(as_json, render.case_document(state), state.case_id)
+    say(as_json, render.case_document(state) if as_json else None, state.case_id)
 
 
 def _first(stage: str, official: str, meeting: str | None, note: str | None, **record: Any) -> DecisionCommand:

@@ -52,6 +52,8 @@ async def call(case_id: str, awaitable: Awaitable[T]) -> T:
     except WorkflowAlreadyStartedError:
         raise Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case") from None
     except RPCError as exc:
+        if exc.status == RPCStatusCode.ALREADY_EXISTS:  # (a start-with-update the server refused as a whole)
+            raise Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case") from None
         if exc.status == RPCStatusCode.NOT_FOUND:
             if "completed" in exc.message or "closed" in exc.message:
                 raise Refused(f"case {case_id} is closed; nothing more can be done", kind="CaseNotOpen") from None

@@ -18,8 +18,9 @@ FOLDER = Path(__file__).parent / "histories"
 WORKFLOW_IDS = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
 # before-local-activities/: cases started before the registry steps became local activities
 # (workflows/exit_case.py, LOCAL_REGISTRY); before-lean-steps/: cases started before LEAN_STEPS;
-# before-awaiting-per-wait/: cases started before AWAITING_PER_WAIT. They
-# must go on replaying as long as such a case may be open.
+# before-awaiting-per-wait/: cases started before AWAITING_PER_WAIT; before-opened-update/: cases
+# opened by a plain start and polled (no `opened` update; no patch needed, the update adds no command).
+# They must go on replaying as long as such a case may be open.
 HISTORIES = sorted(p for p in FOLDER.rglob("*.json") if p.name != "workflow_ids.json")
 CURRENT = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json" and not p.stem.startswith("spotcheck"))
 

@@ -124,6 +124,8 @@ class ExitCase:
         # the wait last published: its id and everyone it awaited when it began (AWAITING_PER_WAIT)
         self.wait: WaitId | None = None
         self.wait_awaits: list[Awaiting] = []
+        # the procedure has come to its first step that waits (for people or the notice's end)
+        self.resting = False
 
     # -- what officials and villagers send ---------------------------------------------------
     @workflow.update
@@ -200,6 +202,15 @@ class ExitCase:
         from that moment although the stage read its officials' keys when it began."""
         if self.keys is not None and key.official_id in self.keys and key.revoked_at is not None:
             self.keys[key.official_id] = [key if k.key_id == key.key_id else k for k in self.keys[key.official_id]]
+
+    @workflow.update
+    async def opened(self) -> CaseProgress:
+        """Sent with the start (update-with-start): answers once the worker has opened the case (or refused
+        the opening) and the procedure has come to its first step that waits, so `tuopin open` needs no
+        polling (a poll landing while the opening's registry step runs costs the case an extra workflow
+        task)."""
+        await workflow.wait_condition(lambda: self.resting or self.case.status != "open")
+        return self.progress()
 
     @workflow.query
     def progress(self) -> CaseProgress:
@@ -362,6 +373,7 @@ class ExitCase:
         if not (self.lean and moves_on()):
             self._publish()
         self.moves_on = moves_on
+        self.resting = self.resting or not moves_on()
         try:
             await workflow.wait_condition(moves_on, timeout=timeout)
         finally:

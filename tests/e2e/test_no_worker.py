@@ -4,6 +4,8 @@ say what is missing, instead of hanging for the server's 30 s and calling it a r
 from datetime import timedelta
 
 import pytest
+from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy
 
 from starters import cases
 from starters import client as client_module
@@ -28,3 +30,17 @@ async def test_questions_to_a_case_no_worker_serves_end_as_unreachable(dev_serve
     with pytest.raises(Unreachable, match="is a `tuopin worker` running") as info:
         await cases.wait_until_ready(unserved_case, timeout=5)
     assert info.value.exit_code == 3
+
+
+async def test_an_opening_no_worker_answers_ends_as_unreachable(dev_server):
+    """The start goes through; the answer the opening waits for never comes: exit 3 in time, and says why."""
+    case = "household-exit/changxiao-shaping-h002/2017"
+    start = WithStartWorkflowOperation("HouseholdExitWorkflow", id=case, task_queue="tuopin-no-worker",
+                                       id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+    try:
+        with pytest.raises(Unreachable, match="no worker has opened it yet") as info:
+            await cases.start_and_wait_opened(dev_server.client, case, start, timeout=3)
+        assert info.value.exit_code == 3
+        assert (await dev_server.client.get_workflow_handle(case).describe()).status == WorkflowExecutionStatus.RUNNING
+    finally:
+        await dev_server.client.get_workflow_handle(case).terminate("test over")

@@ -34,14 +34,14 @@ class CaseDriver:
         self.case_id = ""
 
     async def open(self, household: str, year: int = 2017, first: DecisionCommand | None = None) -> CaseState:
-        state = await cases.open_case(self.client, self.settings, "household", household, year, first or appraisal())
-        self.case_id = state.case_id
-        return state
+        opened = await cases.open_case(self.client, self.settings, "household", household, year, first or appraisal())
+        self.case_id = opened.case_id
+        return await self.state()
 
     async def open_unit(self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None) -> CaseState:
-        state = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
-        self.case_id = state.case_id
-        return state
+        opened = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
+        self.case_id = opened.case_id
+        return await self.state()
 
     async def state(self) -> CaseState:
         return await cases.show(self.client, self.case_id)

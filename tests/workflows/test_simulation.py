@@ -15,10 +15,11 @@ SIM_QUEUE = "tuopin-test-simulation"
 
 
 async def test_a_production_worker_refuses_a_simulated_case(driver, household):
-    state = await cases.open_case(
+    opened = await cases.open_case(
         driver.client, driver.settings, "household", household, 2017, appraisal(), simulation=Simulation(notice_seconds=60)
     )
-    assert state.status == "rejected" and "production worker" in state.outcome_reason
+    assert opened.status == "rejected" and "production worker" in opened.outcome_reason
+    state = await cases.show(driver.client, opened.case_id)
     assert state.simulation is not None and state.decisions == []
 
 
