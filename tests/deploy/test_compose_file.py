@@ -411,6 +411,7 @@ def test_temporal_server_gets_its_dynamic_config(compose, services):
     for key, values in settings.items():
         assert isinstance(values, list) and all("value" in v for v in values), key
     assert settings["limit.maxIDLength"][0]["value"] <= 255  # VARCHAR(255) ids in the SQL schemas
+    assert settings["frontend.enableExecuteMultiOperation"][0]["value"] is True  # `tuopin open`: update-with-start
 
 
 def test_registry_schema_job_creates_the_registry_tables(services, tmp_path):
