@@ -50,10 +50,10 @@ async def call(case_id: str, awaitable: Awaitable[T]) -> T:
             raise Refused(cause.message, kind=cause.type or "refused") from None
         raise Refused(f"case {case_id} refused the update: {cause}") from None
     except WorkflowAlreadyStartedError:
-        raise Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case") from None
+        raise _duplicate(case_id) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.ALREADY_EXISTS:  # (a start-with-update the server refused as a whole)
-            raise Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case") from None
+            raise _duplicate(case_id) from None
         if exc.status == RPCStatusCode.NOT_FOUND:
             if "completed" in exc.message or "closed" in exc.message:
                 raise Refused(f"case {case_id} is closed; nothing more can be done", kind="CaseNotOpen") from None
@@ -65,6 +65,10 @@ async def call(case_id: str, awaitable: Awaitable[T]) -> T:
         if exc.status == RPCStatusCode.UNAVAILABLE:
             raise Unreachable(f"the Temporal server did not answer: {exc.message}") from None
         raise Refused(f"the server refused: {exc.message}") from None
+
+
+def _duplicate(case_id: str) -> Refused:
+    return Refused(f"case {case_id} already exists: one case per unit and year", kind="duplicate_case")
 
 
 async def query(handle: WorkflowHandle, name: str, result_type: type[T]) -> T:

@@ -370,10 +370,11 @@ class ExitCase:
         """Publishes the case and waits for what lets the procedure move on. The case is published once
         per change: not here if it moves on at once (the next step publishes), and not by a message
         that lets it move on (see _publish_unless_moving_on)."""
-        if not (self.lean and moves_on()):
+        moving_on = moves_on()
+        if not (self.lean and moving_on):
             self._publish()
         self.moves_on = moves_on
-        self.resting = self.resting or not moves_on()
+        self.resting = self.resting or not moving_on
         try:
             await workflow.wait_condition(moves_on, timeout=timeout)
         finally:
