@@ -1,6 +1,9 @@
 """Drive household cases end to end, N at a time, timing every client call: tuopin through its own
 client helpers (starters.cases: open, signed decide/consent, show), the bare workflow through plain
-SDK calls. Both wait out the notice the same way: sleep the window, then ask for the stage."""
+SDK calls. Both wait out the notice the same way: sleep the window and one poll interval, then ask
+for the stage (a question sent the moment the notice's timer fires reaches the case while the
+workflow task that closes the notice runs, and costs the case one more task: a cost of the driver,
+not of the procedure)."""
 
 import asyncio
 import time
@@ -100,7 +103,7 @@ class TuopinDriver:
 
     async def case(self, household: str, t: Timings) -> None:
         cid = await self.to_notice(household, t)
-        await asyncio.sleep(self.notice_seconds)
+        await asyncio.sleep(self.notice_seconds + POLL_SECONDS)
         await self.finish(cid, t)
 
     async def finish(self, cid: str, t: Timings) -> None:
@@ -141,7 +144,7 @@ class BareDriver:
         await self.decide(cid, "verification", reg.VD, t)
         await self.decide(cid, "verification", reg.WT, t)
         await self.decide(cid, "verification", f"{household}-head", t)
-        await asyncio.sleep(self.notice_seconds)
+        await asyncio.sleep(self.notice_seconds + POLL_SECONDS)
         await wait_for(lambda: self.stage(cid), "township_review")
         await self.decide(cid, "township_review", reg.TS, t, TOWNSHIP_MEETING)
         await self.decide(cid, "township_review", reg.TH, t, TOWNSHIP_MEETING)

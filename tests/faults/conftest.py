@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.harness import Bench, start_bench, stop_bench
+from tests.faults.link import Link
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,3 +49,14 @@ async def live_worker(request: pytest.FixtureRequest) -> None:
         bench.registry.release()
         if not bench.worker.running:
             await bench.replace_worker()
+
+
+@pytest.fixture
+async def link(bench: Bench, live_worker: None) -> AsyncIterator[Link]:
+    """The bench's worker reaches the server only through a link the test can cut (a lost message
+    for certain, where a frozen server still takes in what the worker sends)."""
+    link = await bench.worker_through_link()
+    try:
+        yield link
+    finally:
+        await link.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -36,6 +35,7 @@ from starters import cases
 from starters.reconcile import reconcile_registry
 from starters.serve import SQLITE_PRAGMAS
 from starters.signer import load_private_key, sign_decision
+from tests.faults.link import Link
 from tests.support import small_registry
 from tests.support.small_registry import VILLAGE
 from tests.support.driver import CG, CH, CS, TH, TS, VD, WT, appraisal
@@ -126,18 +126,9 @@ class DevServer:
             self.proc.kill()
             self.proc.wait(timeout=30)
 
-    def freeze(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGCONT)
-
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGCONT)
         self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
@@ -402,9 +393,23 @@ class Bench:
         assert n <= self.eligible, "the bench ran out of eligible households"
         return f"{VILLAGE}-e{n:03d}"
 
-    def new_worker(self) -> WorkerProcess:
-        env = worker_env(self.server.address, self.root / "home", self.registry.url, self.task_queue)
+    def new_worker(self, address: str | None = None) -> WorkerProcess:
+        env = worker_env(address or self.server.address, self.root / "home", self.registry.url, self.task_queue)
         return WorkerProcess(env, self.root, f"worker-{next(self._workers)}")
+
+    async def worker_through_link(self) -> Link:
+        """The bench's worker stopped (as an operator stops it) and replaced by one that reaches the
+        server only through a link the test can cut (tests/faults/link.py); close the link after."""
+        link = Link(self.server.address)
+        address = await link.open()
+        await asyncio.to_thread(self.worker.stop)
+        self.worker = self.new_worker(address)
+        try:
+            await self.worker.start()
+        except BaseException:
+            await link.close()
+            raise
+        return link
 
     async def replace_worker(self) -> WorkerProcess:
         """After a kill: a new worker process on the same queue and registry."""

@@ -8,8 +8,10 @@ How the "mid-activity" moment is made, deterministically and without touching pr
    retries (workflows/timeouts.py, REGISTRY_LOCAL_FIRST);
 2. the test takes the registry's write lock and drops the trigger inside that (uncommitted)
    transaction: the next attempt of record_exit blocks in SQLite's busy wait, mid-activity;
-3. the dev server is frozen (SIGSTOP), the lock released: the attempt commits the 销号 and cannot
-   report it; the test sees the row in the registry, SIGKILLs the worker and thaws the server.
+3. the worker's link to the server is cut (tests/faults/link.py), the lock released: the attempt
+   commits the 销号 and cannot report it; the test sees the row in the registry and SIGKILLs the
+   worker. (Freezing the server instead, as this test first did, lost the report only most of the
+   time: a worker that sent it in the moment before the kill had it read by the thawed server.)
 The server learns nothing of the dead worker: it retries the attempt when its start-to-close
 timeout (60 s, workflows/timeouts.py) runs out, on the new worker; record_exit must then find the
 rows it wrote and not write them a second time.
@@ -30,7 +32,7 @@ NOTICE_SECONDS = 25  # long enough to be open when the worker dies, short enough
 pytestmark = pytest.mark.timeout(300)
 
 
-async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
+async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench, link):
     cases, registry = bench.cases, bench.registry
 
     # -- a case at its last signature, and two cases in their notice ---------------------------
@@ -71,17 +73,15 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench):
     notices_before = {c: (await cases.show(c)).current_notice() for c in c_notice}
 
     # -- the 销号 is written, never reported, and the worker dies --------------------------------
-    bench.server.freeze()
-    try:
-        registry.release(commit=True)  # the lock goes and the trigger with it
-        deadline = time.monotonic() + 10
-        while not registry.exit_rows(last):
-            assert time.monotonic() < deadline, "the blocked record_exit did not write the 销号"
-            await asyncio.sleep(0.02)
-        killed_at = datetime.now(timezone.utc)
-        bench.worker.kill()
-    finally:
-        bench.server.thaw()
+    link.cut()
+    registry.release(commit=True)  # the lock goes and the trigger with it
+    deadline = time.monotonic() + 10
+    while not registry.exit_rows(last):
+        assert time.monotonic() < deadline, "the blocked record_exit did not write the 销号"
+        await asyncio.sleep(0.02)
+    killed_at = datetime.now(timezone.utc)
+    bench.worker.kill()
+    await link.close()
 
     for case, window in notices_before.items():  # these two died in the middle of their notice
         assert window is not None and window.closed_at is None and window.closes_at > killed_at, case
