@@ -56,7 +56,11 @@ async def link(bench: Bench, live_worker: None) -> AsyncIterator[Link]:
     """The bench's worker reaches the server only through a link the test can cut (a lost message
     for certain, where a frozen server still takes in what the worker sends)."""
     link = await bench.worker_through_link()
+    linked = bench.worker
     try:
         yield link
     finally:
         await link.close()
+        if bench.worker is linked and linked.running:  # the test failed before its kill: a worker that reaches the server
+            await asyncio.to_thread(linked.stop)
+            await bench.replace_worker()

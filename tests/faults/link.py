@@ -42,7 +42,11 @@ class Link:
         await asyncio.gather(*self._pipes, return_exceptions=True)
 
     async def _connect(self, from_worker: asyncio.StreamReader, to_worker: asyncio.StreamWriter) -> None:
-        from_server, to_server = await asyncio.open_connection(*self._target)
+        try:
+            from_server, to_server = await asyncio.open_connection(*self._target)
+        except OSError:
+            to_worker.close()  # the server is down: the worker sees its connection refused, as it would directly
+            return
         self._writers += [to_worker, to_server]
         for pipe in (self._pipe(from_worker, to_server), self._pipe(from_server, to_worker)):
             task = asyncio.create_task(pipe)
