@@ -19,6 +19,7 @@ import struct
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 GO_120_MAGIC = 0xFFFFFFF1
@@ -98,23 +99,30 @@ def _where(frames: list[str]) -> str:
     for frame in reversed(frames):
         if frame.endswith("_Handler"):
             return frame.rsplit(".", 1)[-1].removeprefix("_").removesuffix("_Handler")
-        if "QueueTaskExecutor).Execute" in frame or frame.endswith("TaskExecutor).Execute"):
+        if frame.endswith("TaskExecutor).Execute"):
             return frame.rsplit("(*", 1)[-1].split(")")[0]
         if frame.startswith("runtime.gcBgMarkWorker"):
             return "garbage collector"
     return "other"
 
 
-def profile(chains: Iterable[list[int]], symbols: GoSymbols, load_address: int = LOAD_ADDRESS) -> dict[str, Counter]:
-    own, under, where = Counter(), Counter(), Counter()
-    total = 0
+@dataclass
+class Profile:
+    samples: int = 0
+    own: Counter = field(default_factory=Counter)  # samples in the function itself
+    under: Counter = field(default_factory=Counter)  # samples with the function anywhere on the stack
+    where: Counter = field(default_factory=Counter)  # samples by RPC handler or queue
+
+
+def profile(chains: Iterable[list[int]], symbols: GoSymbols, load_address: int = LOAD_ADDRESS) -> Profile:
+    result = Profile()
     for chain in chains:
         frames = [KERNEL if address >= 1 << 63 else symbols.name(address + load_address) for address in chain]
-        total += 1
-        own[frames[0]] += 1
-        under.update(set(frames))
-        where[_where(frames)] += 1
-    return {"samples": Counter(total=total), "own": own, "under": under, "where": where}
+        result.samples += 1
+        result.own[frames[0]] += 1
+        result.under.update(set(frames))
+        result.where[_where(frames)] += 1
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,10 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
     result = profile(stacks(sys.stdin), GoSymbols(args.binary))
-    total = result["samples"]["total"] or 1
-    for title, key in (("by RPC handler or queue", "where"), ("own samples", "own"), ("samples under", "under")):
-        print(f"## {title} ({total} samples)")
-        for name, count in result[key].most_common(args.top):
+    total = result.samples or 1
+    for title, counts in (("by RPC handler or queue", result.where), ("own samples", result.own),
+                          ("samples under", result.under)):
+        print(f"## {title} ({result.samples} samples)")
+        for name, count in counts.most_common(args.top):
             print(f"{100 * count / total:5.1f} %  {name}")
         print()
 

@@ -35,10 +35,10 @@ def test_perf_chains_are_counted_by_own_function_caller_and_handler(symbols: GoS
     ]).splitlines(keepends=True)
     result = profile(stacks(perf_script), symbols)
 
-    assert result["samples"]["total"] == 3
-    assert result["own"] == {"runtime.memmove": 1, KERNEL: 1, "main.main": 1}
-    assert result["under"]["runtime.memmove"] == 2 and result["under"]["runtime.goexit"] == 2
-    assert result["where"] == {"HistoryService_RespondWorkflowTaskCompleted": 1, "other": 2}
+    assert result.samples == 3
+    assert result.own == {"runtime.memmove": 1, KERNEL: 1, "main.main": 1}
+    assert result.under["runtime.memmove"] == 2 and result.under["runtime.goexit"] == 2
+    assert result.where == {"HistoryService_RespondWorkflowTaskCompleted": 1, "other": 2}
 
 
 def test_a_file_that_is_not_a_go_binary_is_refused(tmp_path: Path) -> None:

@@ -403,18 +403,18 @@ class Bench:
         link = Link(self.server.address)
         address = await link.open()
         await asyncio.to_thread(self.worker.stop)
-        self.worker = self.new_worker(address)
         try:
-            await self.worker.start()
+            await self.replace_worker(address)
         except BaseException:
             await link.close()
             raise
         return link
 
-    async def replace_worker(self) -> WorkerProcess:
-        """After a kill: a new worker process on the same queue and registry."""
+    async def replace_worker(self, address: str | None = None) -> WorkerProcess:
+        """After a kill or a stop: a new worker process on the same queue and registry (dialling
+        `address` instead of the server's, if given)."""
         assert not self.worker.running
-        self.worker = self.new_worker()
+        self.worker = self.new_worker(address)
         await self.worker.start()
         return self.worker
 

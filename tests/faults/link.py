@@ -21,7 +21,6 @@ class Link:
         self._writers: list[asyncio.StreamWriter] = []
         self._pipes: set[asyncio.Task] = set()
         self.is_cut = False
-        self.dropped = 0  # bytes read after the cut
 
     async def open(self) -> str:
         """Listens on a free local port; returns the address a worker should dial."""
@@ -56,10 +55,8 @@ class Link:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await source.read(1 << 16):
-                if self.is_cut:
-                    self.dropped += len(data)
-                    continue
-                sink.write(data)
-                await sink.drain()
+                if not self.is_cut:
+                    sink.write(data)
+                    await sink.drain()
         if not self.is_cut:  # a side that hangs up before the cut hangs up the other side too
             sink.close()

@@ -81,7 +81,6 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench, link
         await asyncio.sleep(0.02)
     killed_at = datetime.now(timezone.utc)
     bench.worker.kill()
-    await link.close()
 
     for case, window in notices_before.items():  # these two died in the middle of their notice
         assert window is not None and window.closed_at is None and window.closes_at > killed_at, case

@@ -45,7 +45,6 @@ async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_
             assert time.monotonic() < deadline, "record_exit did not write the 销号 once the lock went"
             await asyncio.sleep(0.02)
         bench.worker.kill()
-        await link.close()
     finally:
         registry.release()
 
