@@ -18,7 +18,6 @@ class LoadCaseInput(BaseModel):
     unit_id: str
     year: int
     designation: str | None = None  # a village: poor (贫困村) or hollow (空壳村)
-    with_signers: bool = False  # also the first stage's officials and their keys (one call, not two)
 
 
 class CaseData(BaseModel):
@@ -29,8 +28,8 @@ class CaseData(BaseModel):
     facts: dict[str, Any]
     unit_path: UnitPath
     policy: PolicyConfig
+    signers: "Signers"  # the first stage's officials and their keys, read in the same visit
     simulation_worker: bool = False  # the worker that read it was started with --simulation
-    signers: "Signers | None" = None
 
 
 class RosterInput(BaseModel):

@@ -1,8 +1,9 @@
-"""Activities that post and close notices (公示) and publish announcements (公告) and filings (备案)."""
+"""Activities that post and close notices (公示); announcements (公告) and filings (备案) are written
+with the exit itself (RegistryActivities.record_exit)."""
 
 from temporalio import activity
 
-from activities.models import AnnounceInput, CloseNoticeInput, PostNoticeInput, Signers
+from activities.models import CloseNoticeInput, PostNoticeInput, Signers
 from activities.registry.store import RegistryStore
 from activities.signers import read_signers
 
@@ -25,8 +26,3 @@ class NoticeActivities:
         """Closes (once) and, if asked, reads the officials of the stage that follows."""
         self.store.close_notice(inp.case_id, inp.window_no, inp.closed_at, inp.outcome)
         return read_signers(self.store, inp.next_signers) if inp.next_signers is not None else None
-
-    @activity.defn
-    def announce(self, inp: AnnounceInput) -> None:
-        self.store.announce(inp.case_id, inp.kind, inp.scope_level, inp.jurisdiction_id, inp.at, inp.body)
-        activity.logger.info("announced", extra={"case_id": inp.case_id, "kind": inp.kind})

@@ -7,7 +7,6 @@ from activities.errors import refusals_are_final
 from activities.models import (
     CaseData,
     LoadCaseInput,
-    MarkExitedInput,
     RecordExitInput,
     RosterInput,
     SignerKeys,
@@ -15,7 +14,7 @@ from activities.models import (
     SignerKeysInput,
     StatusChangeResult,
 )
-from activities.registry.exits import announce_and_mark_exited, mark_exited
+from activities.registry.exits import announce_and_mark_exited
 from activities.registry.schema import StatusChange
 from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore, as_utc
@@ -35,7 +34,7 @@ class RegistryActivities:
         facts, path = refusals_are_final(
             lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
         )
-        signers = self.load_signers(RosterInput(jurisdiction_ids=path.jurisdiction_ids())) if inp.with_signers else None
+        signers = self.load_signers(RosterInput(jurisdiction_ids=path.jurisdiction_ids()))
         return CaseData(facts=facts, unit_path=path, policy=self.policy, simulation_worker=self.simulation, signers=signers)
 
     @activity.defn
@@ -48,17 +47,8 @@ class RegistryActivities:
 
     @activity.defn
     def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:
-        """One official's keys, read fresh: for a key the case has not seen yet (and, in cases started
-        before `load_signers` existed, for every signed message)."""
+        """One official's keys, read fresh: for a key the case has not seen yet."""
         return SignerKeys(keys=keys_of(self.store, inp.official_id))
-
-    @activity.defn
-    def mark_exited(self, inp: MarkExitedInput) -> StatusChangeResult:
-        change = refusals_are_final(
-            lambda: mark_exited(self.store, inp.unit_type, inp.unit_id, inp.case_id, inp.year, inp.at)
-        )
-        activity.logger.info("unit_exited", extra={"unit_type": inp.unit_type, "unit_id": inp.unit_id, "case_id": inp.case_id})
-        return _result(change)
 
     @activity.defn
     def record_exit(self, inp: RecordExitInput) -> StatusChangeResult:

@@ -55,7 +55,8 @@ with workflow.unsafe.imports_passed_through():
         start_evidence,
         summarize,
     )
-    from workflows.timeouts import REGISTRY_CALL, REGISTRY_LOCAL_CALL, REGISTRY_RETRY
+    from workflows.registry_steps import registry_step
+    from workflows.timeouts import REGISTRY_CALL, REGISTRY_RETRY
 
 TRACES_CALL = {"start_to_close_timeout": timedelta(minutes=30), "heartbeat_timeout": timedelta(minutes=2),
                "retry_policy": REGISTRY_RETRY}
@@ -211,9 +212,7 @@ class SpotCheckWorkflow:
     ) -> None:
         """签字确认, as for the decisions of a case: the official's registered, unrevoked key, over exactly
         this content, for this check, once. A refused signature is kept (who tried what, why)."""
-        keys = await workflow.execute_local_activity_method(
-            RegistryActivities.signer_keys, SignerKeysInput(official_id=official.official_id), **REGISTRY_LOCAL_CALL
-        )
+        keys = await registry_step(RegistryActivities.signer_keys, SignerKeysInput(official_id=official.official_id))
         try:
             check_signature(
                 self.state,  # type: ignore[arg-type]  # reads case_id and used_signatures, which the check has

@@ -28,6 +28,3 @@ REGISTRY_LOCAL_FIRST = {
         non_retryable_error_types=REGISTRY_RETRY.non_retryable_error_types,
     ),
 }
-
-# Cases started before LOCAL_REGISTRY (workflows/exit_case.py) read an official's keys this way.
-REGISTRY_LOCAL_CALL = {"start_to_close_timeout": timedelta(seconds=10), "retry_policy": REGISTRY_RETRY}

@@ -13,12 +13,6 @@ from domain.refusals import UnitNotFound
 UNIT_TYPES = ("household", "village_poor", "village_hollow", "township", "county")
 
 
-def mark_exited(store: RegistryStore, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
-    """Idempotent: a second call by the same case returns the first change; another case is refused."""
-    with store.session() as s:
-        return mark_exited_in(s, unit_type, unit_id, case_id, year, at)
-
-
 def announce_and_mark_exited(
     store: RegistryStore, announcements: list[dict[str, Any]], unit_type: str, unit_id: str, case_id: str, year: int,
     at: datetime,
@@ -32,7 +26,8 @@ def announce_and_mark_exited(
 
 
 def mark_exited_in(s: Session, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
-    """mark_exited inside a transaction the caller holds (with the announcements of the same exit)."""
+    """Marks the unit exited inside a transaction the caller holds (with the announcements of the same
+    exit). Idempotent: a second call by the same case returns the first change; another case is refused."""
     if unit_type not in UNIT_TYPES:
         raise ValueError(f"unknown unit type {unit_type!r}")
     previous = s.scalar(select(StatusChange).where(

@@ -225,10 +225,6 @@ class RegistryStore:
         with self.session() as s:
             return list(s.scalars(select(NoticePosting).where(NoticePosting.case_id == case_id).order_by(NoticePosting.id)))
 
-    def announce(self, case_id: str, kind: str, scope_level: str, jurisdiction_id: str, at: datetime, body: str) -> None:
-        with self.session() as s:
-            announce_in(s, case_id, kind, scope_level, jurisdiction_id, at, body)
-
     def announcements(self, case_id: str) -> list[AnnouncementPosting]:
         with self.session() as s:
             return list(s.scalars(

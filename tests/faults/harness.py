@@ -233,7 +233,7 @@ class RegistryFile:
 
     def hold_exits(self, case_id: str) -> str:
         """A trigger that refuses this case's 销号 row (as a registry in maintenance would): the
-        mark_exited activity fails and retries. Returns the trigger's name."""
+        record_exit step fails and retries. Returns the trigger's name."""
         name = "fault_hold_exit_" + "".join(ch if ch.isalnum() else "_" for ch in case_id)
         quoted = case_id.replace("'", "''")
         con = self.connect()

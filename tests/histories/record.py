@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.histories.record
 
 Run it when a workflow change is meant to alter histories AND no case started under the old code
-is still running anywhere (otherwise patch the workflow with `workflow.patched()`; see README, and
-keep the old histories in a folder of their own, as before-local-activities/).
+is still running anywhere (otherwise patch the workflow with `workflow.patched()` and keep the old
+histories in a folder of their own: docs/deployment.md, "Changing workflow code").
 It drives each exit type through a representative path on the time-skipping server with the small
 test registry, and writes one JSON history per scenario beside this file.
 """
