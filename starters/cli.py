@@ -15,7 +15,7 @@ from starters import render
 from starters.cli_options import common, run, say
 from starters.client import connect
 from starters.errors import CliError
-from workers.logging_config import configure_logging
+from observability.logging_config import configure_logging
 from workers.settings import DEFAULT_TASK_QUEUE, Settings
 
 
