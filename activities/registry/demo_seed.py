@@ -98,6 +98,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore
 from domain import indicators as ind
+from domain.county import COUNTY_ID
 from domain.poverty_line import PovertyLineTable
 from domain.roles import Role
 
@@ -108,7 +109,7 @@ INCOME_YEARS = (2015, 2016, 2017, 2018)
 SHARED_POST_VILLAGE = "changxiao-hepai"  # 一肩挑: secretary and director are one person
 
 _REPO_DATA = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_DATA_DIR = _REPO_DATA / "qingliu"
+DEFAULT_DATA_DIR = _REPO_DATA / COUNTY_ID
 
 # Household sizes 1..6, typical 3–4 (mean ≈ 3.25 persons).
 _SIZE_WEIGHTS = {1: 10, 2: 18, 3: 30, 4: 26, 5: 11, 6: 5}
@@ -230,8 +231,8 @@ class _Counters:
 
 def _resolve_data_dir(data_dir: Path | None) -> Path:
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    if not (data_dir / "geography.json").exists() and (data_dir / "qingliu" / "geography.json").exists():
-        data_dir = data_dir / "qingliu"  # given the repository's data/ directory
+    if not (data_dir / "geography.json").exists() and (data_dir / COUNTY_ID / "geography.json").exists():
+        data_dir = data_dir / COUNTY_ID  # given the repository's data/ directory
     if not (data_dir / "geography.json").exists():
         raise FileNotFoundError(f"no geography.json under {data_dir}")
     return data_dir
