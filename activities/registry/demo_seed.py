@@ -127,9 +127,8 @@ STATISTICS_SOURCE = "synthetic demo figure; not from a statistical yearbook"
 VILLAGE_STAT_YEARS = (2016, 2017, 2018)
 GROWTH_YEARS = (2017, 2018, 2019)
 SERVICE_YEARS = (2017, 2018, 2019)
-# Attachment 3 (key townships) and the county's exit year (general requirements: 2019).
+# Attachment 3 (key townships).
 KEY_TOWNSHIP_EXIT_YEARS = {"linshe": 2018, "litian": 2018, "laifang": 2019}
-KEY_COUNTY_EXIT_YEAR = 2019
 
 # 农民人均可支配收入 averages (yuan): the county ("qingliu") and the province ("fujian").
 COUNTY_INCOME = {2016: Decimal(11900), 2017: Decimal(12910), 2018: Decimal(14000)}
