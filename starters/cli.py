@@ -1,4 +1,5 @@
-"""`tuopin`: the command line officials, operators and outside checks use (SPEC.md's contract).
+"""`tuopin`: the command line officials, operators and outside checks use (its contract: README.md,
+"The command line").
 
 Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or registry unreachable.
 """
@@ -44,8 +45,9 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console entry point. Ends with os._exit: once the command's work is done and flushed, the
-    Temporal SDK's native threads can abort a normal interpreter shutdown (DESIGN.md; seen here)."""
+    """Console entry point. Ends with os._exit once the command's output and logs are flushed: the
+    Temporal SDK's native threads can abort a normal interpreter shutdown (`Fatal Python error:
+    PyGILState_Release`, exit 134), which would turn a finished command into a failed one."""
     code = 0
     try:
         cli.main(prog_name="tuopin")

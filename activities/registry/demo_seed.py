@@ -21,7 +21,7 @@ and Y-1 (1.08–1.6 × the line) with all four 两不愁三保障 flags true; ab
 the line in Y, or in Y-1, or exactly equal to the line of Y (equal is not above), or one guarantee
 flag false. Nothing but the data itself says which household is which.
 
-Officials: every role of SPEC.md. Per village ``<village_id>-secretary`` / ``-director`` /
+Officials: every role of ``domain/roles.py``. Per village ``<village_id>-secretary`` / ``-director`` /
 ``-workteam``; per township ``<township>-secretary`` / ``-head``; ``qingliu-group``,
 ``qingliu-secretary``, ``qingliu-head``; ``sanming-group``, ``sanming-secretary``,
 ``sanming-mayor``; ``fujian-group``; per household ``<household_id>-head`` (role household_head,
