@@ -106,28 +106,24 @@ def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-@open_.command("township")
-@common
-@signing
-@click.argument("township", callback=unit_id_argument)
-@_application_options
-def open_township(settings: Settings, as_json: bool, township: str, year: int, official: str, meeting: str,
-                  applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
-    """乡申请: the township government applies for the key township's exit."""
-    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
-    _open(settings, as_json, "township", township, year, first, key_file=key_file)
+def _application_command(exit_type: str, doc: str) -> click.Command:
+    """`open township` and `open county`: the unit applies for its own exit, with the same record."""
+
+    @open_.command(exit_type, help=doc)
+    @common
+    @signing
+    @click.argument("unit", metavar=exit_type.upper(), callback=unit_id_argument)
+    @_application_options
+    def open_applicant(settings: Settings, as_json: bool, unit: str, year: int, official: str, meeting: str,
+                       applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
+        first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
+        _open(settings, as_json, exit_type, unit, year, first, key_file=key_file)
+
+    return open_applicant
 
 
-@open_.command("county")
-@common
-@signing
-@click.argument("county", callback=unit_id_argument)
-@_application_options
-def open_county(settings: Settings, as_json: bool, county: str, year: int, official: str, meeting: str,
-                applied_on: Any, document: str, summary: str, note: str | None, key_file: Path | None) -> None:
-    """县申请: the county leading group applies for the key county's exit."""
-    first = _first("application", official, meeting, note, held_on=applied_on, document_ref=document, summary=summary)
-    _open(settings, as_json, "county", county, year, first, key_file=key_file)
+open_township = _application_command("township", "乡申请: the township government applies for the key township's exit.")
+open_county = _application_command("county", "县申请: the county leading group applies for the key county's exit.")
 
 
 @click.command()
