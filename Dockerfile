@@ -22,8 +22,9 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
 COPY starters ./starters
+COPY observability ./observability
 RUN pip install ".[postgres]" \
- && rm -rf build ./*.egg-info domain workflows activities workers starters
+ && rm -rf build ./*.egg-info domain workflows activities workers starters observability
 
 # The policy configuration and the demo registry's inputs. An installed package does not carry
 # data/, so TUOPIN_DATA_DIR points the worker at this copy.

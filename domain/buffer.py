@@ -3,13 +3,13 @@
 (摘帽不摘政策). Pure: "today" is always a parameter."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from domain.county import TIME_ZONE
+
 # 至2020年: the end of the 脱贫攻坚期. Configuration may lengthen the buffer, never shorten it.
 POLICY_BUFFER_END = date(2020, 12, 31)
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class BufferRule(BaseModel):
@@ -32,7 +32,7 @@ def local_date(value: datetime | date | None) -> date | None:
     """The Qingliu calendar day of an instant (the registry stores UTC)."""
     if value is None or not isinstance(value, datetime):
         return value
-    return value.astimezone(LOCAL).date() if value.tzinfo else value.date()
+    return value.astimezone(TIME_ZONE).date() if value.tzinfo else value.date()
 
 
 def in_buffer(status: str | None, exited_on: date | None, today: date, rule: BufferRule) -> bool:

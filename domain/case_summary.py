@@ -1,14 +1,12 @@
 """What an operator reads in the Web UI: a one-line static summary at start and the current details
 (Markdown) kept up to date. Ids, roles and dates only: no personal data."""
 
-from zoneinfo import ZoneInfo
-
 from domain.case import CaseState
+from domain.county import TIME_ZONE, TIME_ZONE_NAME
 from domain.procedures import PROCEDURES
 from domain.roles import ROLE_TITLE_ZH, Role
 
 _TYPE_ZH = {"household": "贫困户退出", "village": "贫困村退出", "township": "重点乡退出", "county": "重点县退出"}
-_LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def static_summary(exit_type: str, unit_id: str, year: int, designation: str | None = None) -> str:
@@ -32,18 +30,18 @@ def current_details(case: CaseState) -> str:
         return "\n\n".join(lines)
     if case.awaiting:
         who = ", ".join(f"{ROLE_TITLE_ZH[Role(a.role)]} `{a.role}@{a.jurisdiction}`" for a in case.awaiting)
-        since = case.awaiting_since.astimezone(_LOCAL).strftime("%Y-%m-%d %H:%M") if case.awaiting_since else "?"
+        since = case.awaiting_since.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if case.awaiting_since else "?"
         lines.append(f"**Waiting for:** {who} (since {since})")
     window = case.current_notice()
     if window is not None:
-        closes = window.closes_at.astimezone(_LOCAL).strftime("%Y-%m-%d %H:%M")
+        closes = window.closes_at.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M")
         open_objections = case.open_objections()
         if open_objections:
             lines.append(f"**Notice #{window.window_no}:** suspended by {len(open_objections)} open objection(s); "
-                         f"would have closed {closes} (Asia/Shanghai)")
+                         f"would have closed {closes} ({TIME_ZONE_NAME})")
             lines.extend(f"- objection `{o.objection_id}`: {o.reason}" for o in open_objections)
         else:
-            lines.append(f"**Notice #{window.window_no}:** open until {closes} (Asia/Shanghai)")
+            lines.append(f"**Notice #{window.window_no}:** open until {closes} ({TIME_ZONE_NAME})")
     if case.reminders:
         last = case.reminders[-1]
         lines.append(f"**Reminders:** {len(case.reminders)}; last {last.kind} to `{last.recipient}` on {last.at.date()}")

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.county import TIME_ZONE_NAME
+
 MINIMUM_NOTICE_DAYS = 7  # 公示不少于7天: the policy's floor, not a default
 
 
@@ -13,7 +15,7 @@ class NoticeRule(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     days: Annotated[int, Field(ge=MINIMUM_NOTICE_DAYS, le=90)] = MINIMUM_NOTICE_DAYS
-    timezone: str = "Asia/Shanghai"
+    timezone: str = TIME_ZONE_NAME
 
     @field_validator("timezone")
     @classmethod

@@ -3,12 +3,13 @@
 from zoneinfo import ZoneInfo
 
 from domain.case import CaseState, NoticeWindow
+from domain.county import TIME_ZONE
 
 _UNIT_WORD = {"household": "贫困户", "village": "贫困村", "township": "重点乡", "county": "重点县"}
 
 
 def notice_body(case: CaseState, window: NoticeWindow) -> str:
-    zone = ZoneInfo(case.notice_rule.timezone if case.notice_rule else "Asia/Shanghai")
+    zone = ZoneInfo(case.notice_rule.timezone) if case.notice_rule else TIME_ZONE
     opened = window.opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     closes = window.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     return (

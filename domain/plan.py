@@ -40,7 +40,6 @@ MEASURE_TABLE: dict[str, str] = {
     "hollow_villages": "attachment2",
     "key_townships": "attachment3",
 }
-KIND_MEASURE: dict[str, str] = {"poor": "poor_villages", "hollow": "hollow_villages"}
 UNIT_TYPE_KIND: dict[str, str] = {"village_poor": "poor", "village_hollow": "hollow"}
 
 Count = Annotated[int, Field(ge=0)]

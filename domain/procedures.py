@@ -1,4 +1,5 @@
-"""The step tables of the four exit procedures (SPEC.md "Stages and who acts").
+"""The step tables of the four exit procedures, 清委办〔2017〕25号 三(一)–三(四): who signs each step, in
+which order, at which level (docs/policy-trace.md, section 1, maps each step to its clause).
 
 Each stage is a sequence of phases; a phase is a set of sign-off slots that may be filled in any
 order, and the next phase opens only when every slot of the one before is filled. A notice stage

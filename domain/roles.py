@@ -1,4 +1,5 @@
-"""Roles of SPEC.md and the administrative level each one acts at."""
+"""The roles that act in 清委办〔2017〕25号's procedures (三(一)–三(四)) and the administrative level each
+one acts at."""
 
 from enum import StrEnum
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from domain.case import CaseState, DecisionRecord
+from domain.county import TIME_ZONE
 from domain.messages import ConsentCommand, DecisionCommand, signer_fields
 from domain.officials import Official, Roster
 from domain.procedures import Procedure, Slot, Stage
@@ -168,7 +169,8 @@ def _check_record(case: CaseState, slot: Slot, record: dict | None, now: datetim
     if isinstance(parsed, IndicatorFindings):
         _check_findings(case, parsed)
     held_on = getattr(parsed, "held_on", None)
-    today = now.astimezone(ZoneInfo(case.notice_rule.timezone if case.notice_rule else "Asia/Shanghai")).date()
+    zone = ZoneInfo(case.notice_rule.timezone) if case.notice_rule else TIME_ZONE
+    today = now.astimezone(zone).date()
     if held_on is not None and held_on > today:
         raise InvalidRecord(f"the meeting cannot be held in the future ({held_on}; today is {today} locally)")
     return parsed.model_dump(mode="json")

@@ -162,7 +162,7 @@ async def _settle(start: WithStartWorkflowOperation) -> None:
 
 
 async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SECONDS) -> CaseProgress:
-    """Asks soon (a worker opens a case within tens of milliseconds), then less and less often."""
+    """Asks soon (a running worker opens a case in its first workflow task), then less and less often."""
     deadline = asyncio.get_running_loop().time() + timeout
     pause = 0.02
     while True:

@@ -6,12 +6,11 @@ import hashlib
 from datetime import datetime
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from domain.county import TIME_ZONE, TIME_ZONE_NAME
 from domain.procedures import PROCEDURES
 from domain.roles import ROLE_TITLE_ZH, Role
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 SUPERSEDED = ' class="superseded"'
 
 CSS = """
@@ -67,7 +66,7 @@ def when(value: Any) -> str:
     if not value:
         return "—"
     try:
-        return datetime.fromisoformat(str(value)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        return datetime.fromisoformat(str(value)).astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return str(value)
 
@@ -110,7 +109,7 @@ def render_html(doc: dict[str, Any]) -> str:
         _registry(doc),
         _refused(doc),
         _chain(doc),
-        f'<footer>Dossier format {e(doc.get("format"))}; generated {e(when(doc.get("generated_at")))} (Asia/Shanghai). '
+        f'<footer>Dossier format {e(doc.get("format"))}; generated {e(when(doc.get("generated_at")))} ({TIME_ZONE_NAME}). '
         "Times are Beijing time. Check the JSON form with <code>tuopin dossier verify FILE</code>; its head must be "
         f'<span class="mono">{e(doc.get("head"))}</span>.</footer>',
         "</body>", "</html>",

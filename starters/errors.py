@@ -1,4 +1,4 @@
-"""One exception hierarchy for the CLI; each class carries its exit code (SPEC.md)."""
+"""One exception hierarchy for the CLI; each class carries its exit code (README.md, "The command line")."""
 
 from collections.abc import Callable
 from typing import TypeVar

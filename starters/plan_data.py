@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from domain.county import COUNTY_ID
 from domain.plan import (
     HouseholdTarget,
     KeyTownshipTarget,
@@ -89,7 +90,7 @@ def load_reference(qingliu_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _reference_dir(data_dir: Path, directory: Path) -> Path | None:
-    for candidate in (data_dir / "qingliu", directory.parent / "qingliu"):
+    for candidate in (data_dir / COUNTY_ID, directory.parent / COUNTY_ID):
         if (candidate / "geography.json").exists():
             return candidate
     return None

@@ -3,14 +3,12 @@
 import json
 import unicodedata
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from domain.case import CaseState
+from domain.county import TIME_ZONE, TIME_ZONE_NAME
 from domain.procedures import PROCEDURES
-
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 def emit_json(data: Any) -> None:
@@ -33,7 +31,7 @@ def case_document(state: CaseState) -> dict[str, Any]:
 
 
 def _local(value: Any) -> str:
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else "-"
+    return value.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 def case_text(state: CaseState) -> str:
@@ -53,7 +51,7 @@ def case_text(state: CaseState) -> str:
         waiting = ", ".join(f"{a.role}@{a.jurisdiction}" for a in state.awaiting)
         window = state.current_notice()
         if not waiting and window is not None:
-            waiting = f"the notice window to close at {_local(window.closes_at)} (Asia/Shanghai)"
+            waiting = f"the notice window to close at {_local(window.closes_at)} ({TIME_ZONE_NAME})"
         lines.append(f"awaiting  {waiting or '-'}")
     for window in state.notices:
         status = "open" if window.closed_at is None else f"closed {_local(window.closed_at)} ({window.outcome})"

@@ -22,7 +22,9 @@ from workflows import search_attributes as sa
 
 log = structlog.get_logger(__name__)
 
-# WAL measured 2.2× the default journal on this kind of machine (DESIGN.md).
+# The embedded server's SQLite file in WAL mode: readers do not wait for the writer, and a commit
+# does not sync the file each time (a power cut may lose the last commits, never corrupt the file).
+# Why it is the default: docs/performance.md, "The embedded server's database".
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 

@@ -1,5 +1,5 @@
 """`tuopin setup`: what a Temporal server needs before tuopin runs on it, idempotently: the search
-attributes and the daily reminder Schedule (08:00 Asia/Shanghai)."""
+attributes and the daily reminder Schedule (08:00 in the county's time zone, domain/county.py)."""
 
 from temporalio.client import (
     Client,
@@ -15,6 +15,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from domain.county import TIME_ZONE_NAME
 from starters.search_attribute_setup import register_search_attributes
 from workers.settings import Settings
 from workflows.reminder_sweep import SCHEDULE_ID, ReminderSweepWorkflow
@@ -29,7 +30,7 @@ def reminder_schedule(settings: Settings) -> Schedule:
         ),
         spec=ScheduleSpec(
             calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(REMINDER_HOUR)], minute=[ScheduleRange(0)], second=[ScheduleRange(0)])],
-            time_zone_name="Asia/Shanghai",
+            time_zone_name=TIME_ZONE_NAME,
         ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )

@@ -16,7 +16,7 @@ from activities.registry import reentries
 from activities.registry import supervision as registry
 from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore
-from domain.buffer import LOCAL
+from domain.county import TIME_ZONE
 from domain.officials import Official
 from domain.reentry import STAGE, NewHousehold, ReentryRecord, ReentryRefused, SignedSubject, evidence, signed_subject
 from domain.signature_rules import check_signature
@@ -66,7 +66,7 @@ def supervision_policy(settings: Settings) -> Any:
 
 
 def today_local() -> date:
-    return datetime.now(LOCAL).date()
+    return datetime.now(TIME_ZONE).date()
 
 
 def official_of(store: RegistryStore, official_id: str) -> Official:

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from activities.registry import supervision as registry
+from domain.county import TIME_ZONE_NAME
 from domain.reentry import GUARANTEES, NewHousehold, ReentryRecord
 from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
@@ -223,7 +224,7 @@ def enroll(settings: Settings, as_json: bool, household: str, village: str, memb
 
 
 # -- listings: the buffer period (摘帽不摘政策) and the households' flags ----------------------------
-_TODAY = click.option("--today", type=_DATE, help="The day to judge the buffer period on [default: today, Asia/Shanghai].")
+_TODAY = click.option("--today", type=_DATE, help=f"The day to judge the buffer period on [default: today, {TIME_ZONE_NAME}].")
 
 
 def _day(value: Any) -> date:

@@ -1,4 +1,4 @@
-"""The daily reminder sweep, started by the `tuopin-reminders` Schedule (Asia/Shanghai)."""
+"""The daily reminder sweep, started by the `tuopin-reminders` Schedule (in the county's time zone)."""
 
 from datetime import timedelta
 

@@ -21,7 +21,7 @@ and Y-1 (1.08–1.6 × the line) with all four 两不愁三保障 flags true; ab
 the line in Y, or in Y-1, or exactly equal to the line of Y (equal is not above), or one guarantee
 flag false. Nothing but the data itself says which household is which.
 
-Officials: every role of SPEC.md. Per village ``<village_id>-secretary`` / ``-director`` /
+Officials: every role of ``domain/roles.py``. Per village ``<village_id>-secretary`` / ``-director`` /
 ``-workteam``; per township ``<township>-secretary`` / ``-head``; ``qingliu-group``,
 ``qingliu-secretary``, ``qingliu-head``; ``sanming-group``, ``sanming-secretary``,
 ``sanming-mayor``; ``fujian-group``; per household ``<household_id>-head`` (role household_head,
@@ -98,6 +98,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore
 from domain import indicators as ind
+from domain.county import COUNTY_ID
 from domain.poverty_line import PovertyLineTable
 from domain.roles import Role
 
@@ -108,7 +109,7 @@ INCOME_YEARS = (2015, 2016, 2017, 2018)
 SHARED_POST_VILLAGE = "changxiao-hepai"  # 一肩挑: secretary and director are one person
 
 _REPO_DATA = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_DATA_DIR = _REPO_DATA / "qingliu"
+DEFAULT_DATA_DIR = _REPO_DATA / COUNTY_ID
 
 # Household sizes 1..6, typical 3–4 (mean ≈ 3.25 persons).
 _SIZE_WEIGHTS = {1: 10, 2: 18, 3: 30, 4: 26, 5: 11, 6: 5}
@@ -126,9 +127,8 @@ STATISTICS_SOURCE = "synthetic demo figure; not from a statistical yearbook"
 VILLAGE_STAT_YEARS = (2016, 2017, 2018)
 GROWTH_YEARS = (2017, 2018, 2019)
 SERVICE_YEARS = (2017, 2018, 2019)
-# Attachment 3 (key townships) and the county's exit year (general requirements: 2019).
+# Attachment 3 (key townships).
 KEY_TOWNSHIP_EXIT_YEARS = {"linshe": 2018, "litian": 2018, "laifang": 2019}
-KEY_COUNTY_EXIT_YEAR = 2019
 
 # 农民人均可支配收入 averages (yuan): the county ("qingliu") and the province ("fujian").
 COUNTY_INCOME = {2016: Decimal(11900), 2017: Decimal(12910), 2018: Decimal(14000)}
@@ -230,8 +230,8 @@ class _Counters:
 
 def _resolve_data_dir(data_dir: Path | None) -> Path:
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    if not (data_dir / "geography.json").exists() and (data_dir / "qingliu" / "geography.json").exists():
-        data_dir = data_dir / "qingliu"  # given the repository's data/ directory
+    if not (data_dir / "geography.json").exists() and (data_dir / COUNTY_ID / "geography.json").exists():
+        data_dir = data_dir / COUNTY_ID  # given the repository's data/ directory
     if not (data_dir / "geography.json").exists():
         raise FileNotFoundError(f"no geography.json under {data_dir}")
     return data_dir

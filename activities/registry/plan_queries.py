@@ -67,26 +67,6 @@ def require_tables(store: RegistryStore) -> None:
         )
 
 
-def household_exit_tallies(store: RegistryStore) -> list[HouseholdExitTally]:
-    with store.session() as s:
-        return _household_tallies(s)
-
-
-def unit_exits(store: RegistryStore) -> list[UnitExit]:
-    with store.session() as s:
-        return _unit_exits(s)
-
-
-def village_refs(store: RegistryStore) -> list[VillageRef]:
-    with store.session() as s:
-        return _villages(s)
-
-
-def township_refs(store: RegistryStore) -> list[TownshipRef]:
-    with store.session() as s:
-        return _townships(s)
-
-
 def _household_tallies(s: Session) -> list[HouseholdExitTally]:
     changes: dict[str, list[StatusChange]] = defaultdict(list)
     for row in s.scalars(select(StatusChange).where(StatusChange.unit_type == "household").order_by(StatusChange.id)):

@@ -148,14 +148,6 @@ def _record(row: Reentry, status: str) -> ReentryRecord:
     )
 
 
-def list_reentries(store: RegistryStore, household_id: str | None = None) -> list[ReentryRecord]:
-    with store.session() as s:
-        query = select(Reentry, Household.status).join(Household, Household.id == Reentry.household_id).order_by(Reentry.id)
-        if household_id:
-            query = query.where(Reentry.household_id == household_id)
-        return [_record(row, status) for row, status in s.execute(query)]
-
-
 def household_village(store: RegistryStore, household_id: str) -> tuple[str, str, str | None]:
     """(village, status, current exit case) of a household, for the CLI to sign against."""
     with store.session() as s:

@@ -116,10 +116,6 @@ class RegistryStore:
             row = s.get(RegistryMeta, key)
             return row.value if row else None
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.session() as s:
-            s.merge(RegistryMeta(key=key, value=value))
-
     # -- units --------------------------------------------------------------------------------
     def village_path(self, s: Session, village_id: str) -> UnitPath:
         village = s.get(Village, village_id)

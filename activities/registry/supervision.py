@@ -32,8 +32,6 @@ from domain.refusals import UnitNotFound
 from domain.signing import Signature
 from domain.spot_check import ExitedUnit, Signer
 
-VILLAGE_DESIGNATIONS = (("village_poor", "poor"), ("village_hollow", "hollow"))
-
 
 # -- the exits a check samples ------------------------------------------------------------------
 def exits_of_year(store: RegistryStore, county_id: str, year: int) -> list[ExitedUnit]:

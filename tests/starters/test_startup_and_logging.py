@@ -10,7 +10,7 @@ from pathlib import Path
 
 import structlog
 
-from workers.logging_config import configure_logging
+from observability.logging_config import configure_logging
 from workers.settings import PROJECT_ROOT
 
 TUOPIN = str(Path(sys.executable).parent / "tuopin")
