@@ -131,6 +131,11 @@ class CaseState(BaseModel):
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
     used_signatures: list[str] = Field(default_factory=list)  # sha256 of each accepted signature
 
+    @property
+    def subject_id(self) -> str:
+        """What the case's signatures are bound to (domain.signature_rules.SignatureLedger): the case id."""
+        return self.case_id
+
     def current_notice(self) -> NoticeWindow | None:
         if self.notices and self.notices[-1].closed_at is None:
             return self.notices[-1]

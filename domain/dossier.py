@@ -22,10 +22,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.case import CaseState
+from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.officials import Official
 from domain.procedures import PROCEDURES
-from domain.roles import Level
+from domain.roles import Level, Role
 from domain.signature_rules import KeyInfo
-from domain.signing import Signature, digest, key_id, signed_fields, verify
+from domain.signing import Signature, SignedMessage, digest, key_id, verify
 
 FORMAT = "tuopin-dossier/1"
 ZERO_HASH = "0" * 64
@@ -87,26 +89,46 @@ def entry_hash(entry: dict[str, Any]) -> str:
 
 
 # -- the signed content, rebuilt from an entry's data -------------------------------------------------
+# The entry's data gives back the message the official signed and their post; the message model says
+# what it signed, as it did for the signer and the workflow. The message is rebuilt without validation:
+# whether its content matches the signature is for the signature check to say.
+def _post(official_id: str, person_id: str | None, name: str | None, role: str, jurisdiction_id: str) -> Official:
+    return Official.model_construct(
+        official_id=official_id, person_id=person_id or "", name=name or "", role=Role(role),
+        jurisdiction_id=jurisdiction_id,
+    )
+
+
+def _content(message: SignedMessage, case_id: str, stage: str, official: Official, signature: dict[str, Any]) -> dict[str, Any]:
+    return message.signed_content(
+        subject_id=case_id, stage=stage, official=official, signed_at=datetime.fromisoformat(signature["signed_at"]),
+    )
+
+
 def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """What a decision's (or consent's) signature covers, as the workflow rebuilt it on acceptance."""
-    return signed_fields(
-        kind="consent" if data["outcome"] == "consent" else "decision", case_id=case_id, stage=data["stage"],
-        outcome=data["outcome"], official_id=data["official_id"], role=data["role"],
-        jurisdiction_id=data["jurisdiction_id"], signed_at=datetime.fromisoformat(data["signature"]["signed_at"]),
-        meeting_ref=data.get("meeting_ref"), note=data.get("note"), to_stage=data.get("to_stage"),
-        evidence=data.get("record"),
-    )
+    message: SignedMessage
+    if data["outcome"] == "consent":
+        message = ConsentCommand.model_construct(official_id=data["official_id"], note=data.get("note"))
+    else:
+        message = DecisionCommand.model_construct(
+            stage=data["stage"], outcome=data["outcome"], official_id=data["official_id"],
+            meeting_ref=data.get("meeting_ref"), note=data.get("note"), to_stage=data.get("to_stage"),
+            record=data.get("record"),
+        )
+    official = _post(data["official_id"], data.get("person_id"), data.get("name"), data["role"], data["jurisdiction_id"])
+    return _content(message, case_id, data["stage"], official, data["signature"])
 
 
 def resolution_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    """What an objection's resolution signature covers: the finding is the note."""
-    return signed_fields(
-        kind="resolution", case_id=case_id, stage=data["resolution_stage"],
-        outcome=RESOLUTION_OUTCOME[data["status"]], official_id=data["resolved_by"], role=data["resolver_role"],
-        jurisdiction_id=data["resolver_jurisdiction_id"],
-        signed_at=datetime.fromisoformat(data["resolution_signature"]["signed_at"]), note=data.get("finding"),
-        objection_id=data["objection_id"],
+    """What an objection's resolution signature covers, as the workflow rebuilt it on acceptance."""
+    message = ResolutionCommand.model_construct(
+        objection_id=data["objection_id"], outcome=RESOLUTION_OUTCOME[data["status"]], official_id=data["resolved_by"],
+        finding=data.get("finding"),
     )
+    official = _post(data["resolved_by"], data.get("resolver_person_id"), None, data["resolver_role"],
+                     data["resolver_jurisdiction_id"])
+    return _content(message, case_id, data["resolution_stage"], official, data["resolution_signature"])
 
 
 # -- building ------------------------------------------------------------------------------------------

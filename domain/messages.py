@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.officials import Official
-from domain.signing import Signature
+from domain.signing import SignedMessage, SignedTerms
 from domain.simulation import Simulation
 
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
@@ -16,8 +16,10 @@ Ref = Annotated[str, Field(min_length=1, max_length=200)]
 Outcome = Literal["approve", "return", "reject"]
 
 
-class DecisionCommand(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class DecisionCommand(SignedMessage):
+    """A decision at a stage: its outcome, meeting, note, return target and record are signed."""
+
+    signed_kind = "decision"
 
     stage: Id
     outcome: Outcome
@@ -26,7 +28,10 @@ class DecisionCommand(BaseModel):
     note: Text | None = None
     to_stage: Id | None = None
     record: dict[str, Any] | None = None
-    signature: Signature | None = None
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome=self.outcome, meeting_ref=self.meeting_ref, note=self.note, to_stage=self.to_stage,
+                           evidence=self.record)
 
     @model_validator(mode="after")
     def _reasons(self) -> "DecisionCommand":
@@ -39,12 +44,16 @@ class DecisionCommand(BaseModel):
         return self
 
 
-class ConsentCommand(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ConsentCommand(SignedMessage):
+    """The household's acknowledgement; signed for the stage the case is at."""
+
+    signed_kind = "consent"
 
     official_id: Id
     note: Text | None = None
-    signature: Signature | None = None
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome="consent", note=self.note)
 
 
 class ObjectionCommand(BaseModel):
@@ -57,14 +66,18 @@ class ObjectionCommand(BaseModel):
     contact_ref: Id
 
 
-class ResolutionCommand(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ResolutionCommand(SignedMessage):
+    """An objection resolved: the objection, the outcome and the finding (signed as the note)."""
+
+    signed_kind = "resolution"
 
     objection_id: Id
     outcome: Literal["uphold", "dismiss"]
     official_id: Id
     finding: Text
-    signature: Signature | None = None
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome=self.outcome, note=self.finding, objection_id=self.objection_id)
 
 
 class CaseAck(BaseModel):

@@ -7,7 +7,7 @@ village_director of the household's village) record it and sign it, as they reco
 proposes a household for exit. Each re-entry is signed (Ed25519, like decisions) over the household,
 the kind, the reason and the SHA-256 of the evidence file; a signature counts once.
 
-Pure: ids, who may sign, and what the signature covers.
+Pure: ids, who may sign, and what the signature covers (ReentryCommand).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.officials import Official
 from domain.refusals import Refusal, WrongJurisdiction, WrongRole
 from domain.roles import Role
+from domain.signing import SignedMessage, SignedTerms
 
 ReentryKind = Literal["return", "new"]
 RECORDER_ROLES = (Role.village_secretary, Role.village_director)
@@ -46,13 +47,6 @@ def signed_subject(household_id: str, kind: ReentryKind, previous_case_id: str |
     if kind == "return":
         return f"reentry/{household_id}/{previous_case_id}"
     return enroll_id(household_id)
-
-
-class SignedSubject(BaseModel):
-    """The two attributes domain.signature_rules.check_signature reads from a case."""
-
-    case_id: str
-    used_signatures: list[str] = Field(default_factory=list)
 
 
 class NewHousehold(BaseModel):
@@ -83,6 +77,32 @@ def evidence(household_id: str, kind: ReentryKind, evidence_sha256: str, previou
     if new is not None:
         doc["household"] = new.model_dump(mode="json")
     return doc
+
+
+class ReentryCommand(SignedMessage):
+    """A return to poverty or an enrolment as its recorder signs it, for the subject ``signed_subject``
+    names and the stage ``STAGE``: the kind, the reason and the digest of ``evidence``. The registry
+    rebuilds it from its own rows (the household's current exit case) to check the signature."""
+
+    signed_kind = "reentry"
+
+    household_id: str
+    kind: ReentryKind
+    reason: str
+    evidence_sha256: str
+    previous_case_id: str | None = None
+    household: NewHousehold | None = None  # an enrolment's data
+    official_id: str
+
+    @property
+    def subject_id(self) -> str:
+        return signed_subject(self.household_id, self.kind, self.previous_case_id)
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(
+            outcome=self.kind, note=self.reason,
+            evidence=evidence(self.household_id, self.kind, self.evidence_sha256, self.previous_case_id, self.household),
+        )
 
 
 def check_recorder(official: Official, village_id: str) -> None:

@@ -31,13 +31,16 @@ from domain.case import CaseState, RefusedAttempt
 from domain.officials import Official, Roster
 from domain.refusals import Refusal, SamePerson, UnknownOfficial, WrongRole
 from domain.roles import Role
-from domain.signing import Signature
+from domain.signing import Signature, SignedMessage, SignedTerms
 
 CHECK_PREFIX = "spot-check"
 DEFAULT_REMIND_AFTER_DAYS = 30
 # One finding is one Temporal update, and an execution takes at most 2,000: a larger sample is refused
 # (split the county's check by percent, or run several seeds).
 MAX_SAMPLE = 1500
+# The stages a check's signatures are made for: its start and each finding.
+START_STAGE = "start"
+FINDING_STAGE = "finding"
 
 Verdict = Literal["confirmed", "false_exit"]
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
@@ -145,8 +148,10 @@ def draw_sample(exits: list[ExitedUnit], percent: float, seed: int) -> list[Exit
 
 
 # -- the check --------------------------------------------------------------------------------
-class SpotCheckInput(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class SpotCheckInput(SignedMessage):
+    """Starts a check, signed by its initiator over the county, year, percent, seed and reminder period."""
+
+    signed_kind = "spotcheck_start"
 
     county_id: Id
     year: Annotated[int, Field(ge=2014, le=2100)]
@@ -154,11 +159,13 @@ class SpotCheckInput(BaseModel):
     seed: Annotated[int, Field(ge=0, lt=2**63)]
     initiator_id: Id
     remind_after_days: Annotated[int, Field(ge=1, le=366)] = DEFAULT_REMIND_AFTER_DAYS
-    signature: Signature | None = None
 
     @property
     def check_id(self) -> str:
         return check_id(self.county_id, self.year, self.seed)
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome="start", evidence=start_evidence(self))
 
 
 def start_evidence(inp: SpotCheckInput) -> dict[str, Any]:
@@ -167,7 +174,7 @@ def start_evidence(inp: SpotCheckInput) -> dict[str, Any]:
             "remind_after_days": inp.remind_after_days}
 
 
-def finding_evidence(unit_type: str, unit_id: str) -> dict[str, str]:
+def finding_evidence(unit_type: str | None, unit_id: str) -> dict[str, str | None]:
     """A finding's signature covers the unit, so it cannot be replayed onto another unit of the check."""
     return {"unit_type": unit_type, "unit_id": unit_id}
 
@@ -253,8 +260,8 @@ class SpotCheckState(BaseModel):
     completed_at: datetime | None = None
 
     @property
-    def case_id(self) -> str:
-        """domain.signature_rules.check_signature reads ``case_id`` and ``used_signatures``."""
+    def subject_id(self) -> str:
+        """What the check's signatures are bound to (domain.signature_rules.SignatureLedger): its id."""
         return self.check_id
 
     def outstanding(self) -> list[SampleEntry]:
@@ -311,17 +318,20 @@ def assign_verifiers(
     return entries
 
 
-class FindingCommand(BaseModel):
-    """`tuopin spotcheck finding CHECK UNIT confirmed|false-exit --as OFFICIAL --note T`."""
+class FindingCommand(SignedMessage):
+    """`tuopin spotcheck finding CHECK UNIT confirmed|false-exit --as OFFICIAL --note T`: signed over the
+    verdict, the note and the unit, so it cannot be replayed onto another unit of the check."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    signed_kind = "spotcheck_finding"
 
     unit_id: Id
     unit_type: Literal["household", "village_poor", "village_hollow", "township"] | None = None
     verdict: Verdict
     official_id: Id
     note: Text
-    signature: Signature | None = None
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome=self.verdict, note=self.note, evidence=finding_evidence(self.unit_type, self.unit_id))
 
 
 class FindingAck(BaseModel):

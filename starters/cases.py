@@ -39,12 +39,12 @@ from domain.messages import (
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.records import normalize_record
-from domain.signature_rules import check_signature
+from domain.signature_rules import check_signed
 from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
 from starters.client import QUERY_TIMEOUT, call, query
 from starters.errors import Refused, Unreachable, registry_call
-from starters.signer import load_private_key, sign_consent, sign_decision, sign_resolution
+from starters.signer import load_private_key, sign
 from workers.policy_loader import load_policy
 from workers.settings import Settings
 from workflows import search_attributes as sa
@@ -97,14 +97,13 @@ async def open_case(
     enter_stage(trial, procedure.stages[0].id)
     now = datetime.now(timezone.utc)
     registry_call(lambda: check_decision(trial, procedure, roster, first, now))
-    if first.signature is None:
-        first = sign_decision(load_private_key(settings, first.official_id, key_file), cid, _official(store, first.official_id), first)
-        inp = inp.model_copy(update={"first_decision": first})
     official = _official(store, first.official_id)
-    registry_call(lambda: check_signature(
-        trial, kind="decision", stage=first.stage, outcome=first.outcome, official=official,
-        keys=[k for k in keys if k.official_id == official.official_id], signature=first.signature, now=now,
-        meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
+    if first.signature is None:
+        first = sign(load_private_key(settings, first.official_id, key_file), cid, first.stage, official, first)
+        inp = inp.model_copy(update={"first_decision": first})
+    registry_call(lambda: check_signed(
+        trial, first, stage=first.stage, official=official,
+        keys=[k for k in keys if k.official_id == official.official_id], now=now,
     ))
     start = WithStartWorkflowOperation(
         WORKFLOW_BY_EXIT_TYPE[exit_type].run,
@@ -225,7 +224,7 @@ async def decide(client: Client, settings: Settings, cid: str, cmd: DecisionComm
     cmd = _normalized(exit_type_of(cid), cmd)
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
-        cmd = sign_decision(load_private_key(settings, cmd.official_id, key_file), cid, official, cmd)
+        cmd = sign(load_private_key(settings, cmd.official_id, key_file), cid, cmd.stage, official, cmd)
     return await _update(client, cid, "decide", cmd)
 
 
@@ -233,7 +232,7 @@ async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentComm
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
         key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign_consent(key, cid, await _stage_of(client, cid, "consent"), official, cmd)
+        cmd = sign(key, cid, await _stage_of(client, cid, "consent"), official, cmd)
     return await _update(client, cid, "consent", cmd)
 
 
@@ -257,7 +256,7 @@ async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionC
     if cmd.signature is None:
         official = _official(_registry(settings), cmd.official_id)
         key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign_resolution(key, cid, await _stage_of(client, cid, "resolution"), official, cmd)
+        cmd = sign(key, cid, await _stage_of(client, cid, "resolution"), official, cmd)
     return await _update(client, cid, "resolve", cmd)
 
 

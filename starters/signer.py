@@ -5,13 +5,13 @@ import os
 import stat
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
 from domain.officials import Official
-from domain.signing import Signature, key_id, public_key_text, sign, signed_fields
+from domain.signing import Signature, SignedMessage, key_id, public_key_text, sign_content
 from starters.errors import BadUsage, Refused
 from workers.settings import Settings
 
@@ -63,37 +63,19 @@ def _parsed_key(path: Path, inode: int, mtime_ns: int, size: int) -> Ed25519Priv
     return key
 
 
-def _signature(key: Ed25519PrivateKey, case_id: str, stage: str, fields: dict) -> Signature:
-    return Signature(
-        key_id=key_id(public_key_text(key.public_key())), signed_at=datetime.fromisoformat(fields["signed_at"]),
-        case_id=case_id, stage=stage, value=sign(key, fields),
+M = TypeVar("M", bound=SignedMessage)
+
+
+def sign(
+    key: Ed25519PrivateKey, subject_id: str, stage: str, official: Official, message: M, *,
+    signed_at: datetime | None = None,
+) -> M:
+    """The message with the official's signature over what it says it signs (``signed_content``), for
+    this subject (a case, a spot check, a household's re-entry) and stage, made now unless told when."""
+    at = signed_at or datetime.now(timezone.utc)
+    content = message.signed_content(subject_id=subject_id, stage=stage, official=official, signed_at=at)
+    signature = Signature(
+        key_id=key_id(public_key_text(key.public_key())), signed_at=at, case_id=subject_id, stage=stage,
+        value=sign_content(key, content),
     )
-
-
-def sign_decision(key: Ed25519PrivateKey, case_id: str, official: Official, cmd: DecisionCommand) -> DecisionCommand:
-    fields = signed_fields(
-        kind="decision", case_id=case_id, stage=cmd.stage, outcome=cmd.outcome, official_id=official.official_id,
-        role=official.role.value, jurisdiction_id=official.jurisdiction_id, signed_at=datetime.now(timezone.utc),
-        meeting_ref=cmd.meeting_ref, note=cmd.note, to_stage=cmd.to_stage, evidence=cmd.record,
-    )
-    return cmd.model_copy(update={"signature": _signature(key, case_id, cmd.stage, fields)})
-
-
-def sign_consent(key: Ed25519PrivateKey, case_id: str, stage: str, official: Official, cmd: ConsentCommand) -> ConsentCommand:
-    fields = signed_fields(
-        kind="consent", case_id=case_id, stage=stage, outcome="consent", official_id=official.official_id,
-        role=official.role.value, jurisdiction_id=official.jurisdiction_id, signed_at=datetime.now(timezone.utc),
-        note=cmd.note,
-    )
-    return cmd.model_copy(update={"signature": _signature(key, case_id, stage, fields)})
-
-
-def sign_resolution(
-    key: Ed25519PrivateKey, case_id: str, stage: str, official: Official, cmd: ResolutionCommand
-) -> ResolutionCommand:
-    fields = signed_fields(
-        kind="resolution", case_id=case_id, stage=stage, outcome=cmd.outcome, official_id=official.official_id,
-        role=official.role.value, jurisdiction_id=official.jurisdiction_id, signed_at=datetime.now(timezone.utc),
-        note=cmd.finding, objection_id=cmd.objection_id,
-    )
-    return cmd.model_copy(update={"signature": _signature(key, case_id, stage, fields)})
+    return message.model_copy(update={"signature": signature})

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from temporalio.client import Client
@@ -18,10 +18,12 @@ from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore
 from domain.county import TIME_ZONE
 from domain.officials import Official
-from domain.reentry import STAGE, NewHousehold, ReentryRecord, ReentryRefused, SignedSubject, evidence, signed_subject
-from domain.signature_rules import check_signature
-from domain.signing import Signature, key_id, public_key_text, sign, signed_fields
+from domain.reentry import STAGE, NewHousehold, ReentryCommand, ReentryRecord, ReentryRefused
+from domain.signature_rules import Ledger, check_signed
+from domain.signing import SignedMessage
 from domain.spot_check import (
+    FINDING_STAGE,
+    START_STAGE,
     FindingAck,
     FindingCommand,
     SpotCheckInput,
@@ -29,14 +31,12 @@ from domain.spot_check import (
     check_id as make_check_id,
     check_initiator,
     check_sample_size,
-    finding_evidence,
     is_check_id,
     resolve_entry,
-    start_evidence,
 )
 from starters.client import call, query
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
-from starters.signer import load_private_key
+from starters.signer import load_private_key, sign
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
 from workers.settings import Settings
 from workflows.spot_check import SpotCheckWorkflow
@@ -76,21 +76,12 @@ def official_of(store: RegistryStore, official_id: str) -> Official:
     return official
 
 
-def sign_message(
-    settings: Settings, official: Official, key_file: Path | None, *, kind: str, subject: str, stage: str,
-    outcome: str, note: str | None = None, proof: Any = None,
-) -> Signature:
-    """The official signs: the same fields the checker rebuilds (domain.signing.signed_fields)."""
-    key = load_private_key(settings, official.official_id, key_file)
-    fields = signed_fields(
-        kind=kind, case_id=subject, stage=stage, outcome=outcome, official_id=official.official_id,
-        role=official.role.value, jurisdiction_id=official.jurisdiction_id, signed_at=datetime.now(timezone.utc),
-        note=note, evidence=proof,
-    )
-    return Signature(
-        key_id=key_id(public_key_text(key.public_key())), signed_at=datetime.fromisoformat(fields["signed_at"]),
-        case_id=subject, stage=stage, value=sign(key, fields),
-    )
+M = TypeVar("M", bound=SignedMessage)
+
+
+def signed_as(settings: Settings, official: Official, key_file: Path | None, subject_id: str, stage: str, message: M) -> M:
+    """The message signed with the official's key (starters.signer.sign)."""
+    return sign(load_private_key(settings, official.official_id, key_file), subject_id, stage, official, message)
 
 
 # -- spot checks ----------------------------------------------------------------------------------
@@ -114,15 +105,11 @@ async def start_check(
         raise Refused(f"no exits of {inp.year} are recorded in county {inp.county_id}: nothing to check", kind="NoExits")
     registry_call(lambda: check_sample_size(len(exits), inp.percent))
     cid = make_check_id(inp.county_id, inp.year, inp.seed)
-    proof = start_evidence(inp)
-    signature = sign_message(settings, official, key_file, kind="spotcheck_start", subject=cid, stage="start",
-                             outcome="start", proof=proof)
-    registry_call(lambda: check_signature(
-        SignedSubject(case_id=cid),  # type: ignore[arg-type]
-        kind="spotcheck_start", stage="start", outcome="start", official=official,
-        keys=keys_of(store, official.official_id), signature=signature, now=datetime.now(timezone.utc), evidence=proof,
+    inp = signed_as(settings, official, key_file, cid, START_STAGE, inp)
+    registry_call(lambda: check_signed(
+        Ledger(subject_id=cid), inp, stage=START_STAGE, official=official, keys=keys_of(store, official.official_id),
+        now=datetime.now(timezone.utc),
     ))
-    inp = inp.model_copy(update={"signature": signature})
     handle = await call(cid, client.start_workflow(
         SpotCheckWorkflow.run, inp, id=cid, task_queue=settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
@@ -154,11 +141,7 @@ async def record_finding(
     official = official_of(store_of(settings), official_id)
     cmd = valid(FindingCommand, unit_id=unit_id, unit_type=entry.unit_type, verdict=verdict,
                 official_id=official_id, note=note)
-    signature = sign_message(
-        settings, official, key_file, kind="spotcheck_finding", subject=cid, stage="finding", outcome=verdict,
-        note=note, proof=finding_evidence(entry.unit_type, entry.unit_id),
-    )
-    return await send_finding(client, cid, cmd.model_copy(update={"signature": signature}))
+    return await send_finding(client, cid, signed_as(settings, official, key_file, cid, FINDING_STAGE, cmd))
 
 
 async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> FindingAck:
@@ -189,10 +172,9 @@ def reenter(
         )
     digest = _evidence_digest(evidence_file)
     official = official_of(store, official_id)
-    signature = sign_message(
-        settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "return", previous),
-        stage=STAGE, outcome="return", note=reason, proof=evidence(household_id, "return", digest, previous),
-    )
+    cmd = ReentryCommand(household_id=household_id, kind="return", reason=reason, evidence_sha256=digest,
+                         previous_case_id=previous, official_id=official_id)
+    signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
     return registry_call(lambda: reentries.record_return(
         store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))
@@ -212,10 +194,9 @@ def enroll(
     store = store_of(settings)
     digest = _evidence_digest(evidence_file)
     official = official_of(store, official_id)
-    signature = sign_message(
-        settings, official, key_file, kind="reentry", subject=signed_subject(household_id, "new", None),
-        stage=STAGE, outcome="new", note=reason, proof=evidence(household_id, "new", digest, None, new),
-    )
+    cmd = ReentryCommand(household_id=household_id, kind="new", reason=reason, evidence_sha256=digest, household=new,
+                         official_id=official_id)
+    signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
     return registry_call(lambda: reentries.enroll_household(
         store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc)
     ))

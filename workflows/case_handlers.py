@@ -7,14 +7,12 @@ Queries read the case and never change it.
 """
 
 from collections.abc import Callable
-from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
-    from domain.case import CaseProgress, CaseState, RefusedAttempt, Reminder
+    from domain.case import CaseProgress, CaseState, Reminder
     from domain.case_summary import current_details
     from domain.messages import (
         CaseAck,
@@ -26,10 +24,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection
     from domain.procedures import Procedure
-    from domain.signature_rules import KeyInfo, SignatureRefused, check_signature, signature_digest
-    from domain.signing import Signature
+    from domain.signature_rules import KeyInfo
+    from domain.signing import SignedMessage
     from domain.signoff_rules import apply_consent, apply_decision, check_consent, check_decision, find_official
     from domain.waits import awaited
+    from workflows.signatures import verify_signed
     from workflows.stage_officials import StageOfficials
 
 
@@ -48,10 +47,7 @@ class CaseHandlers:
     # -- updates -------------------------------------------------------------------------------
     @workflow.update
     async def decide(self, cmd: DecisionCommand) -> CaseAck:
-        await self.verify_signature(
-            "decision", cmd.stage, cmd.outcome, cmd.official_id, cmd.signature,
-            meeting_ref=cmd.meeting_ref, note=cmd.note, to_stage=cmd.to_stage, evidence=cmd.record,
-        )
+        await self.verify_signature(cmd, cmd.stage, cmd.official_id)
         decision = refusals_are_final(
             lambda: apply_decision(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
         )
@@ -65,7 +61,7 @@ class CaseHandlers:
 
     @workflow.update
     async def consent(self, cmd: ConsentCommand) -> CaseAck:
-        await self.verify_signature("consent", self.case.stage, "consent", cmd.official_id, cmd.signature, note=cmd.note)
+        await self.verify_signature(cmd, self.case.stage, cmd.official_id)
         decision = refusals_are_final(
             lambda: apply_consent(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
         )
@@ -89,10 +85,7 @@ class CaseHandlers:
 
     @workflow.update
     async def resolve(self, cmd: ResolutionCommand) -> CaseAck:
-        await self.verify_signature(
-            "resolution", self.case.stage, cmd.outcome, cmd.official_id, cmd.signature,
-            note=cmd.finding, objection_id=cmd.objection_id,
-        )
+        await self.verify_signature(cmd, self.case.stage, cmd.official_id)
         objection = refusals_are_final(
             lambda: apply_resolution(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
         )
@@ -155,29 +148,11 @@ class CaseHandlers:
         return [a.key() for a in awaited(self.case, self.procedure)]
 
     # -- shared by the handlers and the opening ------------------------------------------------
-    async def verify_signature(
-        self, kind: str, stage: str, outcome: str, official_id: str, signature: Signature | None, **content: Any
-    ) -> None:
+    async def verify_signature(self, message: SignedMessage, stage: str, official_id: str) -> None:
         """签字确认: the signature must verify against the official's registered, unrevoked key. A refused
         signature is kept in the case's audit trail (who tried what, why) and changes nothing else."""
         official = refusals_are_final(lambda: find_official(self.case, self.officials.roster, official_id))
-        keys = await self.officials.keys_of(official_id, signature.key_id if signature else None)
-        try:
-            check_signature(
-                self.case, kind=kind, stage=stage, outcome=outcome, official=official, keys=keys,
-                signature=signature, now=workflow.now(), **content,
-            )
-        except SignatureRefused as exc:
-            self.case.refused_attempts.append(
-                RefusedAttempt(
-                    at=workflow.now(), kind=kind, stage=stage, outcome=outcome, official_id=official_id,
-                    key_id=signature.key_id if signature else None, reason=str(exc),
-                )
-            )
-            workflow.logger.warning("signature_refused", extra={"official_id": official_id, "kind": kind})
-            raise ApplicationError(str(exc), type=SignatureRefused.__name__, non_retryable=True) from None
-        assert signature is not None
-        self.case.used_signatures.append(signature_digest(signature))
+        await verify_signed(self.case, message, stage=stage, official=official, keys_of=self.officials.keys_of)
 
     def _publish_unless_moving_on(self) -> None:
         """A message that lets the procedure move on leaves the publishing to the procedure, which

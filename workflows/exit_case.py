@@ -86,10 +86,7 @@ class ExitCase(CaseHandlers):
         self.case.ready = True
         first = inp.first_decision
         try:
-            await self.verify_signature(
-                "decision", first.stage, first.outcome, first.official_id, first.signature,
-                meeting_ref=first.meeting_ref, note=first.note, to_stage=first.to_stage, evidence=first.record,
-            )
+            await self.verify_signature(first, first.stage, first.official_id)
             apply_decision(self.case, self.procedure, self.officials.roster, first, workflow.now())
         except (Refusal, ApplicationError) as exc:
             reject(self.case, f"the opening record was refused: {exc}", workflow.now())

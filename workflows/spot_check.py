@@ -13,7 +13,6 @@ Workflow id: ``spot-check/<county>/<year>/<seed>`` (domain.spot_check.check_id).
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -31,12 +30,12 @@ with workflow.unsafe.imports_passed_through():
         RemindInput,
         SupervisionActivities,
     )
-    from domain.case import RefusedAttempt
-    from domain.officials import Official, Roster
+    from domain.officials import Roster
     from domain.refusals import Refusal
-    from domain.signature_rules import SignatureRefused, check_signature, signature_digest
-    from domain.signing import Signature
+    from domain.signature_rules import KeyInfo
     from domain.spot_check import (
+        FINDING_STAGE,
+        START_STAGE,
         CheckReminder,
         CheckSummary,
         ExitTrace,
@@ -50,12 +49,11 @@ with workflow.unsafe.imports_passed_through():
         check_initiator,
         check_sample_size,
         draw_sample,
-        finding_evidence,
         reminder_recipients,
-        start_evidence,
         summarize,
     )
     from workflows.registry_steps import registry_step
+    from workflows.signatures import verify_signed
     from workflows.timeouts import REGISTRY_CALL, REGISTRY_RETRY
 
 TRACES_CALL = {"start_to_close_timeout": timedelta(minutes=30), "heartbeat_timeout": timedelta(minutes=2),
@@ -81,9 +79,7 @@ class SpotCheckWorkflow:
         )
         try:
             initiator = check_initiator(self.roster, inp)
-            await self._verify(
-                "spotcheck_start", "start", "start", initiator, inp.signature, evidence=start_evidence(inp)
-            )
+            await verify_signed(self.state, inp, stage=START_STAGE, official=initiator, keys_of=self._keys_of)
         except (Refusal, ApplicationError) as exc:
             return self._refuse(f"the check was refused on starting: {exc}")
         exits = await workflow.execute_activity_method(
@@ -160,10 +156,7 @@ class SpotCheckWorkflow:
         # the signature check and the registry.
         self.state.in_flight.append(entry.key)
         try:
-            await self._verify(
-                "spotcheck_finding", "finding", cmd.verdict, official, cmd.signature, note=cmd.note,
-                evidence=finding_evidence(entry.unit_type, entry.unit_id),
-            )
+            await verify_signed(self.state, cmd, stage=FINDING_STAGE, official=official, keys_of=self._keys_of)
             try:
                 result = await workflow.execute_activity_method(
                     SupervisionActivities.record_finding,
@@ -207,27 +200,9 @@ class SpotCheckWorkflow:
         return summarize(self.state)
 
     # -- helpers ----------------------------------------------------------------------------------
-    async def _verify(
-        self, kind: str, stage: str, outcome: str, official: Official, signature: Signature | None, **content: Any
-    ) -> None:
-        """签字确认, as for the decisions of a case: the official's registered, unrevoked key, over exactly
-        this content, for this check, once. A refused signature is kept (who tried what, why)."""
-        keys = await registry_step(RegistryActivities.signer_keys, SignerKeysInput(official_id=official.official_id))
-        try:
-            check_signature(
-                self.state,  # type: ignore[arg-type]  # reads case_id and used_signatures, which the check has
-                kind=kind, stage=stage, outcome=outcome, official=official, keys=keys.keys, signature=signature,
-                now=workflow.now(), **content,
-            )
-        except SignatureRefused as exc:
-            self.state.refused_attempts.append(RefusedAttempt(
-                at=workflow.now(), kind=kind, stage=stage, outcome=outcome, official_id=official.official_id,
-                key_id=signature.key_id if signature else None, reason=str(exc),
-            ))
-            workflow.logger.warning("signature_refused", extra={"official_id": official.official_id, "kind": kind})
-            raise ApplicationError(str(exc), type=SignatureRefused.__name__, non_retryable=True) from None
-        assert signature is not None
-        self.state.used_signatures.append(signature_digest(signature))
+    async def _keys_of(self, official_id: str, key_id: str | None) -> list[KeyInfo]:
+        """The official's registered keys, read from the registry for each signed message."""
+        return (await registry_step(RegistryActivities.signer_keys, SignerKeysInput(official_id=official_id))).keys
 
     def _refuse(self, reason: str) -> CheckSummary:
         self.state.status = "refused"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,19 +18,16 @@ from domain.officials import Official
 from domain.reentry import (
     STAGE,
     NewHousehold,
-    ReentryKind,
+    ReentryCommand,
     ReentryRecord,
     ReentryRefused,
-    SignedSubject,
     check_recorder,
     enroll_id,
-    evidence,
     reentry_id,
-    signed_subject,
 )
 from domain.refusals import UnitNotFound, UnknownOfficial
 from domain.roles import Role
-from domain.signature_rules import check_signature, signature_digest
+from domain.signature_rules import Ledger, check_signed, signature_digest
 from domain.signing import Signature
 
 
@@ -46,16 +42,13 @@ def _official(store: RegistryStore, official_id: str) -> Official:
     return official
 
 
-def _verify(
-    store: RegistryStore, s: Session, official: Official, subject: str, kind: ReentryKind, reason: str,
-    proof: dict[str, Any], signature: Signature | None, at: datetime,
-) -> Signature:
-    check_signature(
-        SignedSubject(case_id=subject),  # type: ignore[arg-type]  # reads case_id and used_signatures only
-        kind="reentry", stage=STAGE, outcome=kind, official=official, keys=keys_of(store, official.official_id),
-        signature=signature, now=at, note=reason, evidence=proof,
+def _verify(store: RegistryStore, s: Session, official: Official, cmd: ReentryCommand, at: datetime) -> Signature:
+    """The signature over the re-entry as the registry rebuilt it; a signature the registry recorded
+    before is refused (the registry's rows are this subject's used signatures)."""
+    signature = check_signed(
+        Ledger(subject_id=cmd.subject_id), cmd, stage=STAGE, official=official,
+        keys=keys_of(store, official.official_id), now=at,
     )
-    assert signature is not None
     if s.scalar(select(Reentry.id).where(Reentry.signature_sha256 == signature_digest(signature))) is not None:
         raise ReentryRefused(f"this signed re-entry of {official.official_id} was already recorded; a message counts once")
     return signature
@@ -77,9 +70,9 @@ def record_return(
         previous = household.exited_case_id
         official = _official(store, official_id)
         check_recorder(official, household.village_id)
-        proof = evidence(household_id, "return", evidence_sha256, previous)
-        signature = _verify(store, s, official, signed_subject(household_id, "return", previous), "return", reason,
-                            proof, signature, at)
+        cmd = ReentryCommand(household_id=household_id, kind="return", reason=reason, evidence_sha256=evidence_sha256,
+                             previous_case_id=previous, official_id=official_id, signature=signature)
+        signature = _verify(store, s, official, cmd, at)
         seq = 1 + (s.scalar(select(func.count()).select_from(Reentry).where(
             Reentry.household_id == household_id, Reentry.kind == "return")) or 0)
         rid = reentry_id(household_id, seq)
@@ -106,9 +99,9 @@ def enroll_household(
             raise UnitNotFound(f"no village {new.village_id!r} in the registry")
         official = _official(store, official_id)
         check_recorder(official, new.village_id)
-        proof = evidence(household_id, "new", evidence_sha256, None, new)
-        signature = _verify(store, s, official, signed_subject(household_id, "new", None), "new", reason, proof,
-                            signature, at)
+        cmd = ReentryCommand(household_id=household_id, kind="new", reason=reason, evidence_sha256=evidence_sha256,
+                             household=new, official_id=official_id, signature=signature)
+        signature = _verify(store, s, official, cmd, at)
         s.add(Household(id=household_id, village_id=new.village_id, head_name=new.head_name, members=new.members,
                         status="poor", synthetic=False, **guarantees))
         s.flush()

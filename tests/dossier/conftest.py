@@ -1,5 +1,5 @@
 """Dossier tests: a household case built by the real domain functions with real Ed25519 signatures
-(checked by the workflow's own check_signature before each is applied), and the time-skipping
+(checked by the workflows' own check_signed before each is applied), and the time-skipping
 server's `driver` fixture of the workflow tests."""
 
 from datetime import datetime, timedelta, timezone
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.case import Announcement, CaseState, RefusedAttempt
+from domain.case import Announcement, CaseState
 from domain.criteria.evaluate import evaluate_case
 from domain.criteria.household import Guarantees, HouseholdFacts
 from domain.dossier import RegistryExtras
@@ -16,10 +16,10 @@ from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, R
 from domain.notice_rules import apply_resolution, close_window, lodge_objection, open_window
 from domain.officials import Roster
 from domain.procedures import HOUSEHOLD
-from domain.signature_rules import KeyInfo, SignatureRefused, check_signature, signature_digest
-from domain.signing import key_id, public_key_text
+from domain.signature_rules import KeyInfo, SignatureRefused, check_signed, record_accepted, record_refused
+from domain.signing import SignedMessage, key_id, public_key_text
 from domain.signoff_rules import apply_consent, apply_decision, enter_stage
-from starters.signer import sign_consent, sign_decision, sign_resolution
+from starters.signer import sign
 from tests.domain.conftest import (
     APPRAISAL_RECORD, APPRAISAL_REF, COUNTY_GROUP_REF, COUNTY_REF, HEAD, HOUSEHOLD_ID, TOWNSHIP, TOWNSHIP_REF,
     VILLAGE, build_roster, local, new_case,
@@ -55,42 +55,37 @@ class SignedCase:
                                              registered_at=REGISTERED)
         return self.private[official_id]
 
-    def _check(self, kind: str, stage: str, outcome: str, official_id: str, signature: Any, now: datetime, **content: Any) -> None:
-        self.key(official_id)
-        check_signature(self.case, kind=kind, stage=stage, outcome=outcome, official=self.roster.find(official_id),
-                        keys=[self.keys[official_id]], signature=signature, now=now, **content)
-        self.case.used_signatures.append(signature_digest(signature))
+    def _signed(self, official_id: str, stage: str, message: SignedMessage, now: datetime) -> Any:
+        """Signed by the official's key, then checked and recorded as the workflow does."""
+        official = self.roster.find(official_id)
+        message = sign(self.key(official_id), self.case.case_id, stage, official, message)
+        record_accepted(self.case, check_signed(self.case, message, stage=stage, official=official,
+                                                keys=[self.keys[official_id]], now=now))
+        return message
 
     def decide(self, stage: str, official_id: str, now: datetime, outcome: str = "approve", **fields: Any) -> None:
-        cmd = sign_decision(self.key(official_id), self.case.case_id, self.roster.find(official_id),
-                            DecisionCommand(stage=stage, outcome=outcome, official_id=official_id, **fields))
-        self._check("decision", stage, outcome, official_id, cmd.signature, now, meeting_ref=cmd.meeting_ref,
-                    note=cmd.note, to_stage=cmd.to_stage, evidence=cmd.record)
+        cmd = self._signed(official_id, stage, DecisionCommand(stage=stage, outcome=outcome, official_id=official_id,
+                                                               **fields), now)
         apply_decision(self.case, HOUSEHOLD, self.roster, cmd, now)
 
     def consent(self, now: datetime) -> None:
-        cmd = sign_consent(self.key(HEAD), self.case.case_id, self.case.stage, self.roster.find(HEAD),
-                           ConsentCommand(official_id=HEAD, note="本户同意退出"))
-        self._check("consent", self.case.stage, "consent", HEAD, cmd.signature, now, note=cmd.note)
+        cmd = self._signed(HEAD, self.case.stage, ConsentCommand(official_id=HEAD, note="本户同意退出"), now)
         apply_consent(self.case, HOUSEHOLD, self.roster, cmd, now)
 
     def resolve(self, objection_id: str, official_id: str, finding: str, now: datetime) -> None:
-        cmd = sign_resolution(self.key(official_id), self.case.case_id, self.case.stage, self.roster.find(official_id),
-                              ResolutionCommand(objection_id=objection_id, outcome="dismiss", official_id=official_id,
-                                                finding=finding))
-        self._check("resolution", self.case.stage, "dismiss", official_id, cmd.signature, now, note=finding,
-                    objection_id=objection_id)
+        cmd = self._signed(official_id, self.case.stage, ResolutionCommand(
+            objection_id=objection_id, outcome="dismiss", official_id=official_id, finding=finding), now)
         apply_resolution(self.case, HOUSEHOLD, self.roster, cmd, now)
 
     def refused_forgery(self, stage: str, official_id: str, now: datetime) -> None:
         """A decision signed with a key nobody registered: refused, kept as an attempt, nothing else changes."""
-        cmd = sign_decision(Ed25519PrivateKey.generate(), self.case.case_id, self.roster.find(official_id),
-                            DecisionCommand(stage=stage, outcome="approve", official_id=official_id))
+        official = self.roster.find(official_id)
+        self.key(official_id)
+        cmd = sign(Ed25519PrivateKey.generate(), self.case.case_id, stage, official,
+                   DecisionCommand(stage=stage, outcome="approve", official_id=official_id))
         with pytest.raises(SignatureRefused) as refused:
-            self._check("decision", stage, "approve", official_id, cmd.signature, now)
-        self.case.refused_attempts.append(RefusedAttempt(
-            at=now, kind="decision", stage=stage, outcome="approve", official_id=official_id,
-            key_id=cmd.signature.key_id, reason=str(refused.value)))
+            check_signed(self.case, cmd, stage=stage, official=official, keys=[self.keys[official_id]], now=now)
+        record_refused(self.case, cmd, stage=stage, official_id=official_id, reason=str(refused.value), at=now)
 
     def notice(self, opened: datetime) -> Any:
         window = open_window(self.case, HOUSEHOLD.stage("notice"), opened)

@@ -15,13 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from domain.case import CaseState
 from domain.dossier import FORMAT, ZERO_HASH, Problem, build_dossier, entry_hash, signature_count, verify_dossier
 from domain.procedures import VILLAGE as VILLAGE_PROCEDURE
-from domain.signature_rules import KeyInfo, check_signature
+from domain.signature_rules import KeyInfo, check_signed
 from domain.signing import key_id, public_key_text
 from domain.signoff_rules import apply_decision, enter_stage
 from domain.simulation import Simulation
 from starters.dossier_commands import dossier, trace, trace_rows
 from starters.dossier_html import render_html
-from starters.signer import sign_decision
+from starters.signer import sign
 from tests.domain.conftest import UNIT_PATH, VILLAGE, build_roster, local
 from tests.support.unit_cases import TS, survey
 
@@ -341,10 +341,9 @@ def test_a_survey_signed_as_the_cli_sends_it_verifies_from_the_case_state():
     from starters.cases import _normalized
 
     # departments typed as one string: the CLI normalises the record as the case will store it, then signs
-    cmd = sign_decision(key, case.case_id, official, _normalized("village", survey()))
+    cmd = sign(key, case.case_id, "survey", official, _normalized("village", survey()))
     assert isinstance(cmd.record["departments"], list)
     now = local(2018, 9, 12)
-    check_signature(case, kind="decision", stage="survey", outcome="approve", official=official, keys=[info],
-                    signature=cmd.signature, now=now, meeting_ref=cmd.meeting_ref, evidence=cmd.record)  # accepted
+    check_signed(case, cmd, stage="survey", official=official, keys=[info], now=now)  # accepted
     apply_decision(case, VILLAGE_PROCEDURE, roster, cmd, now)
     assert verify_dossier(build_dossier(case, None, [info], now)) == []

@@ -13,14 +13,14 @@ from domain.dossier import signature_count, signer_key_ids, verify_dossier
 from domain.messages import DecisionCommand
 from starters.dossier_commands import dossier, export_dossier, trace, trace_rows
 from starters.dossier_html import render_html
-from starters.signer import sign_decision
+from starters.signer import sign
 from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, refused
 
 
 async def _exited_case(driver, household: str):
     await driver.open(household)
-    forged = sign_decision(Ed25519PrivateKey.generate(), driver.case_id, driver.store.official(VD),
-                           DecisionCommand(stage="verification", outcome="approve", official_id=VD))
+    forged = sign(Ed25519PrivateKey.generate(), driver.case_id, "verification", driver.store.official(VD),
+                  DecisionCommand(stage="verification", outcome="approve", official_id=VD))
     assert "SignatureRefused" in await refused(driver.raw_update("decide", forged))
     await driver.verify(household)
     assert (await driver.object(reason="有务工收入未计入")).objection_id == "O1"

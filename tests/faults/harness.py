@@ -34,7 +34,7 @@ from domain.simulation import Simulation
 from starters import cases
 from starters.reconcile import reconcile_registry
 from starters.serve import SQLITE_PRAGMAS
-from starters.signer import load_private_key, sign_decision
+from starters.signer import load_private_key, sign
 from tests.faults.link import Link
 from tests.support import small_registry
 from tests.support.small_registry import VILLAGE
@@ -292,7 +292,7 @@ class Cases:
         finally:
             store.engine.dispose()
         assert post is not None, official
-        return sign_decision(load_private_key(self.settings, official), case_id, post, cmd)
+        return sign(load_private_key(self.settings, official), case_id, stage, post, cmd)
 
     async def send(self, case_id: str, cmd: DecisionCommand) -> CaseAck:
         return await cases.decide(self.client, self.settings, case_id, cmd)

@@ -14,7 +14,7 @@ from activities.registry import reentries
 from activities.registry import supervision as registry
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.schema import Household, HouseholdIncome, OfficialPost, Reentry, StatusChange
-from domain.reentry import evidence, signed_subject
+from domain.reentry import ReentryCommand
 from domain.signature_rules import SignatureRefused
 from starters import supervision
 from starters.errors import Refused
@@ -59,10 +59,9 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
     # a signature over another reason does not verify
     official = supervision.official_of(sv_store, VS)
     previous = f"household-exit/{HH}/2017"
-    forged = supervision.sign_message(
-        settings, official, None, kind="reentry", subject=signed_subject(HH, "return", previous), stage="reentry",
-        outcome="return", note="因学返贫", proof=evidence(HH, "return", digest, previous),
-    )
+    other_reason = ReentryCommand(household_id=HH, kind="return", reason="因学返贫", evidence_sha256=digest,
+                                  previous_case_id=previous, official_id=VS)
+    forged = supervision.signed_as(settings, official, None, other_reason.subject_id, "reentry", other_reason).signature
     with pytest.raises(SignatureRefused, match="does not match"):
         reentries.record_return(sv_store, HH, "因病返贫", digest, VS, forged, AT)
     with sv_store.session() as s:
@@ -102,10 +101,10 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
     assert [c[2] for c in _statuses(sv_store, HH)] == ["exited", "poor", "exited"]
     assert _tally(sv_store, 2019) == persons_2019 + 3 and _tally(sv_store, 2017) == persons_2017
     # the old signed return is bound to the 2017 exit: replayed now, it does not verify
-    saved_signature = supervision.sign_message(
-        settings, official, None, kind="reentry", subject=signed_subject(HH, "return", previous), stage="reentry",
-        outcome="return", note="因病返贫", proof=evidence(HH, "return", digest, previous),
-    )
+    old_return = ReentryCommand(household_id=HH, kind="return", reason="因病返贫", evidence_sha256=digest,
+                                previous_case_id=previous, official_id=VS)
+    saved_signature = supervision.signed_as(settings, official, None, old_return.subject_id, "reentry",
+                                            old_return).signature
     with pytest.raises(SignatureRefused):
         reentries.record_return(sv_store, HH, "因病返贫", digest, VS, saved_signature, AT)
     listing = {r["household_id"]: r for r in registry.households_supervised(

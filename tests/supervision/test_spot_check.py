@@ -88,12 +88,10 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
         "UnknownOfficial", "WrongRole", "SamePerson", "NotInSample", "NotInSample"], reasons
     # a signature over another note, and one for another unit, do not verify
     official = supervision.official_of(sv_store, INSPECTOR)
-    other_note = supervision.sign_message(settings, official, None, kind="spotcheck_finding", subject=cid,
-                                          stage="finding", outcome="false_exit", note="另一个结论",
-                                          proof={"unit_type": "household", "unit_id": FALSE})
-    other_unit = supervision.sign_message(settings, official, None, kind="spotcheck_finding", subject=cid,
-                                          stage="finding", outcome="false_exit", note=NOTE,
-                                          proof={"unit_type": "household", "unit_id": CONFIRMED})
+    other_note = supervision.signed_as(settings, official, None, cid, "finding", FindingCommand(
+        unit_id=FALSE, unit_type="household", verdict="false_exit", official_id=INSPECTOR, note="另一个结论")).signature
+    other_unit = supervision.signed_as(settings, official, None, cid, "finding", FindingCommand(
+        unit_id=CONFIRMED, unit_type="household", verdict="false_exit", official_id=INSPECTOR, note=NOTE)).signature
     for signature in (other_note, other_unit, None):
         reason = await refused(supervision.send_finding(client, cid, FindingCommand(
             unit_id=FALSE, unit_type="household", verdict="false_exit", official_id=INSPECTOR, note=NOTE,

@@ -6,13 +6,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from activities.registry.keys import keys_of, register_key, revoke_key
 from domain.messages import DecisionCommand
-from starters.signer import load_private_key, sign_decision
+from starters.signer import load_private_key, sign
 from tests.support.driver import TH, TS, VD, WT, refused
 
 
 def _signed(driver, official: str, cmd: DecisionCommand, key=None, case_id: str | None = None) -> DecisionCommand:
     key = key or load_private_key(driver.settings, official)
-    return sign_decision(key, case_id or driver.case_id, driver.store.official(official), cmd)
+    return sign(key, case_id or driver.case_id, cmd.stage, driver.store.official(official), cmd)
 
 
 def _approve(official: str, stage: str = "verification", **kw) -> DecisionCommand:

@@ -22,7 +22,7 @@ from activities.registry.store import RegistryStore
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.messages import OpenCaseInput
-from starters.signer import load_private_key, sign_decision
+from starters.signer import load_private_key, sign
 from tests.support.driver import VS, appraisal
 from workers.data_converter import DATA_CONVERTER
 from workers.sandbox import workflow_runner
@@ -47,7 +47,8 @@ async def test_a_case_whose_opening_outlasts_its_workflow_task_replays(ts_env, s
     slow = SlowRegistry(small_store.engine)
     settings = Settings(registry_url=str(small_store.engine.url), task_queue=queue, keys_dir=small_keys)
     case_id = make_case_id("household", household, 2017, None)
-    first = sign_decision(load_private_key(settings, VS), case_id, small_store.official(VS), appraisal())
+    first = appraisal()
+    first = sign(load_private_key(settings, VS), case_id, first.stage, small_store.official(VS), first)
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(ts_env.client, slow, policy, queue, executor):
             handle = await ts_env.client.start_workflow(
