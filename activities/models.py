@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.officials import Roster
 from domain.policy import PolicyConfig
-from domain.signature_rules import KeyInfo
+from domain.certificates import KeyRevocation
 from domain.units import UnitPath
 
 
@@ -40,14 +40,15 @@ class RosterInput(BaseModel):
 
 
 class Signers(BaseModel):
-    """A stage's roster with every listed official's registered keys, read in one go: the update
-    handlers then verify signatures without a registry read each (a key revoked mid-stage reaches
-    the case as a `key_revoked` signal; a key registered mid-stage is read when first used)."""
+    """A stage's roster with the revocations of its officials' keys, and the administrator's root the
+    worker pins. A signed message carries its key's certificate, so the case needs no key from the
+    registry; a key revoked mid-stage reaches the case as a `key_revoked` update."""
 
     model_config = ConfigDict(frozen=True)
 
     roster: Roster
-    keys: list[KeyInfo] = []
+    revocations: list[KeyRevocation] = []
+    trust_root: str
     digest: str = ""
     # nothing changed since the case last read them (digest == known): roster and keys are left out,
     # so a case's history holds its officials once, not once a stage
@@ -118,18 +119,6 @@ class StatusChangeResult(BaseModel):
     from_status: str
     to_status: str
     at: datetime
-
-
-class SignerKeysInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    official_id: str
-
-
-class SignerKeys(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    keys: list[KeyInfo]
 
 
 CaseData.model_rebuild()

@@ -9,8 +9,9 @@ from activities.signers import read_signers
 
 
 class NoticeActivities:
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, trust_root: str) -> None:
         self.store = store
+        self.trust_root = trust_root
 
     @activity.defn
     def post_notice(self, inp: PostNoticeInput) -> Signers | None:
@@ -19,10 +20,10 @@ class NoticeActivities:
             inp.case_id, inp.window_no, inp.scope_level, inp.jurisdiction_id, inp.opened_at, inp.closes_at, inp.body
         )
         activity.logger.info("notice_posted", extra={"case_id": inp.case_id, "window_no": inp.window_no})
-        return read_signers(self.store, inp.signers) if inp.signers is not None else None
+        return read_signers(self.store, inp.signers, self.trust_root) if inp.signers is not None else None
 
     @activity.defn
     def close_notice(self, inp: CloseNoticeInput) -> Signers | None:
         """Closes (once) and, if asked, reads the officials of the stage that follows."""
         self.store.close_notice(inp.case_id, inp.window_no, inp.closed_at, inp.outcome)
-        return read_signers(self.store, inp.next_signers) if inp.next_signers is not None else None
+        return read_signers(self.store, inp.next_signers, self.trust_root) if inp.next_signers is not None else None

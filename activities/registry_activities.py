@@ -9,24 +9,21 @@ from activities.models import (
     LoadCaseInput,
     RecordExitInput,
     RosterInput,
-    SignerKeys,
     Signers,
-    SignerKeysInput,
     StatusChangeResult,
 )
 from activities.registry.exits import announce_and_mark_exited
 from activities.registry.schema import StatusChange
-from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore, as_utc
 from activities.signers import read_signers
-from domain.officials import Roster
 from domain.policy import PolicyConfig
 
 
 class RegistryActivities:
-    def __init__(self, store: RegistryStore, policy: PolicyConfig, simulation: bool = False) -> None:
+    def __init__(self, store: RegistryStore, policy: PolicyConfig, trust_root: str, simulation: bool = False) -> None:
         self.store = store
         self.policy = policy
+        self.trust_root = trust_root  # the administrator's root, from the worker's configuration
         self.simulation = simulation
 
     @activity.defn
@@ -38,17 +35,8 @@ class RegistryActivities:
         return CaseData(facts=facts, unit_path=path, policy=self.policy, simulation_worker=self.simulation, signers=signers)
 
     @activity.defn
-    def load_roster(self, inp: RosterInput) -> Roster:
-        return self.store.roster(inp.jurisdiction_ids)
-
-    @activity.defn
     def load_signers(self, inp: RosterInput) -> Signers:
-        return read_signers(self.store, inp)
-
-    @activity.defn
-    def signer_keys(self, inp: SignerKeysInput) -> SignerKeys:
-        """One official's keys, read fresh: for a key the case has not seen yet."""
-        return SignerKeys(keys=keys_of(self.store, inp.official_id))
+        return read_signers(self.store, inp, self.trust_root)
 
     @activity.defn
     def record_exit(self, inp: RecordExitInput) -> StatusChangeResult:

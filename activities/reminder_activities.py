@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 
 from activities.case_queries import still_awaited
 from activities.registry.outbox import add_to_outbox, parent_jurisdiction
@@ -61,14 +61,20 @@ class ReminderActivities:
                     if not add_to_outbox(self.store, execution.id, kind, recipient, stage, since, inp.now):
                         continue
                     log.info("reminder_queued", case_id=execution.id, kind=kind, recipient=recipient, stage=stage)
-                    await self.client.get_workflow_handle(execution.id).signal(
-                        "record_reminder", ReminderCommand(kind=kind, recipient=recipient, stage=stage, waiting_since=since)
-                    )
+                    await self._tell_case(execution.id, ReminderCommand(
+                        kind=kind, recipient=recipient, stage=stage, waiting_since=since))
                     if kind == "reminder":
                         reminders += 1
                     else:
                         escalations += 1
         return SweepResult(cases_seen=seen, reminders=reminders, escalations=escalations)
+
+    async def _tell_case(self, case_id: str, cmd: ReminderCommand) -> None:
+        """The case records the reminder; one whose wait has ended, or that it holds already, it refuses."""
+        try:
+            await self.client.get_workflow_handle(case_id).execute_update("record_reminder", cmd)
+        except WorkflowUpdateFailedError as exc:
+            log.info("reminder_not_recorded", case_id=case_id, reason=str(exc.cause))
 
     def _escalation_recipients(self, awaiting: list[str]) -> list[str]:
         recipients: list[str] = []

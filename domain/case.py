@@ -117,6 +117,9 @@ class CaseState(BaseModel):
     notice_rule: NoticeRule | None = None
     simulation: Simulation | None = None  # a load-test case: its notice may be shorter than 7 days
     stage_pass: dict[str, int] = Field(default_factory=dict)
+    pass_id: str | None = None  # the current pass of the current stage: what a signature binds
+    trust_root: str | None = None  # the administrator's root the worker pins, taken at opening
+    revoked_keys: dict[str, datetime] = Field(default_factory=dict)  # key id -> revoked at, from signed revocations
     filled: dict[str, int] = Field(default_factory=dict)  # slot key -> decision seq, current pass
     meeting_refs: dict[str, str] = Field(default_factory=dict)  # "phase index" -> meeting ref
     pending_return: str | None = None
@@ -129,7 +132,7 @@ class CaseState(BaseModel):
     awaiting_since: datetime | None = None
     reminders: list[Reminder] = Field(default_factory=list)
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
-    used_signatures: list[str] = Field(default_factory=list)  # sha256 of each accepted signature
+    used_signatures: list[str] = Field(default_factory=list)  # sha256 of the bytes of each accepted signature
 
     @property
     def subject_id(self) -> str:
@@ -158,3 +161,4 @@ class CaseProgress(BaseModel):
     status: str
     ready: bool
     outcome_reason: str | None = None
+    pass_id: str | None = None  # what a signature for the current stage must name

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.refusals import Refusal
-from domain.signing import canonical, key_id, public_key_text
+from domain.canonical import canonical, key_id, public_key_text
 
 B64 = Annotated[str, Field(min_length=4, max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
 KeyId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]

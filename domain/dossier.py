@@ -3,16 +3,17 @@
 The dossier is an ordered list of entries (the opening with its frozen facts and criteria, every
 decision, notice window, objection, refused attempt, announcement, the registry change and the
 close), ordered by time. Each entry is chained to the one before by SHA-256 over its canonical
-JSON, so one changed byte breaks its own hash. Every signature in it is checked against the public
-keys embedded in the document (and, when given, against the registry's): the signed content is
-rebuilt from the entry's own data, exactly as the workflow rebuilt it when it accepted the message.
+JSON, so one changed byte breaks its own hash. Every signature carries its key's certificate, which
+is checked against the administrator's root key the verifier supplies (never against keys the file
+brings alone), with the revocations the file embeds (each also signed by the root) and, when given,
+the registry's: the signed content is rebuilt from the entry's own data, exactly as the workflow
+rebuilt it when it accepted the message.
 
 A chain proves the entries were not changed *relative to its head*: whoever rewrites the whole chain
 consistently can add or drop unsigned entries. Compare the head with one kept elsewhere (the printed
 dossier shows it) to rule that out; signed content cannot be forged without the officials' keys.
 """
 
-import binascii
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
@@ -26,8 +27,8 @@ from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.roles import Level, Role
-from domain.signature_rules import KeyInfo
-from domain.signing import Signature, SignedMessage, digest, key_id, verify
+from domain.certificates import CertificateRefused, KeyRevocation, check_certificate, check_revocation
+from domain.signing import Signature, SignedMessage, digest, verify
 
 FORMAT = "tuopin-dossier/1"
 ZERO_HASH = "0" * 64
@@ -101,7 +102,8 @@ def _post(official_id: str, person_id: str | None, name: str | None, role: str, 
 
 def _content(message: SignedMessage, case_id: str, stage: str, official: Official, signature: dict[str, Any]) -> dict[str, Any]:
     return message.signed_content(
-        subject_id=case_id, stage=stage, official=official, signed_at=datetime.fromisoformat(signature["signed_at"]),
+        subject_id=case_id, stage=stage, pass_id=signature["pass_id"], official=official,
+        key=signature["certificate"]["statement"]["key_id"], signed_at=datetime.fromisoformat(signature["signed_at"]),
     )
 
 
@@ -195,7 +197,9 @@ def _drafts(case: CaseState, extras: RegistryExtras) -> list[tuple[datetime, str
     return drafts
 
 
-def build_dossier(case: CaseState, extras: RegistryExtras | None, keys: Iterable[KeyInfo], generated_at: datetime) -> dict[str, Any]:
+def build_dossier(
+    case: CaseState, extras: RegistryExtras | None, revocations: Iterable[KeyRevocation], generated_at: datetime
+) -> dict[str, Any]:
     drafts = _drafts(case, extras or RegistryExtras())
     order = sorted(range(len(drafts)), key=lambda i: (_instant(drafts[i][0]), i))  # stable for equal times
     entries: list[dict[str, Any]] = []
@@ -206,14 +210,10 @@ def build_dossier(case: CaseState, extras: RegistryExtras | None, keys: Iterable
         entry["hash"] = prev = entry_hash(entry)
         entries.append(entry)
     used = _used_key_ids(entries)
-    embedded = {
-        k.key_id: {"official_id": k.official_id, "public_key": k.public_key,
-                   "registered_at": utc_text(k.registered_at), "revoked_at": utc_text(k.revoked_at)}
-        for k in keys if k.key_id in used
-    }
+    embedded = {r.key_id: r.model_dump(mode="json") for r in revocations if r.key_id in used}
     return {
         "format": FORMAT, "case_id": case.case_id, "generated_at": utc_text(generated_at), "entries": entries,
-        "keys": dict(sorted(embedded.items())), "head": prev,
+        "revocations": dict(sorted(embedded.items())), "head": prev,
     }
 
 
@@ -227,8 +227,13 @@ def _signatures(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return [sig] if isinstance(sig, dict) else []
 
 
+def _key_of(signature: dict[str, Any]) -> Any:
+    """The key id a signature's certificate names (None if it is not there)."""
+    return ((signature.get("certificate") or {}).get("statement") or {}).get("key_id")
+
+
 def _used_key_ids(entries: list[dict[str, Any]]) -> set[str]:
-    used = {s.get("key_id") for e in entries for s in _signatures(e)}
+    used = {_key_of(s) for e in entries for s in _signatures(e)}
     used |= {e["data"].get("key_id") for e in entries if e["kind"] == "refused_attempt"}
     return {k for k in used if k}
 
@@ -246,15 +251,16 @@ def signature_count(doc: dict[str, Any]) -> int:
 
 def signer_key_ids(doc: dict[str, Any]) -> list[str]:
     """Every key id a dossier's signatures name (to ask the registry about)."""
-    ids = {s.get("key_id") for e in doc.get("entries", []) if isinstance(e, dict) for s in _signatures(e)}
-    return sorted({str(k) for k in ids if k} | set(doc.get("keys") or {}))
+    ids = {_key_of(s) for e in doc.get("entries", []) if isinstance(e, dict) for s in _signatures(e)}
+    return sorted({str(k) for k in ids if k} | set(doc.get("revocations") or {}))
 
 
 # -- verifying -------------------------------------------------------------------------------------------
-def verify_dossier(doc: Any, registry_keys: dict[str, Any] | None = None) -> list[Problem]:
-    """Every hash, the chain, the head, the entries' order, and every signature (against the embedded
-    keys; with `registry_keys` {key_id: KeyInfo}, also that each embedded key is the registry's and was
-    not revoked when the signature was made or accepted). An empty list: the dossier is intact."""
+def verify_dossier(doc: Any, root: str, registry_revocations: Iterable[KeyRevocation] | None = None) -> list[Problem]:
+    """Every hash, the chain, the head, the entries' order, and every signature: its key certified by
+    `root` (the administrator's root public key, which the verifier obtained elsewhere), not revoked
+    when the signature was made or accepted (by the revocations the file embeds and, when given, the
+    registry's; each must be signed by `root`), and its content. An empty list: the dossier is intact."""
     problems: list[Problem] = []
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         return [Problem(seq=None, kind=None, message="not a tuopin dossier (no list of entries)")]
@@ -292,10 +298,10 @@ def verify_dossier(doc: Any, registry_keys: dict[str, Any] | None = None) -> lis
                                 message=f"the dossier's head {doc.get('head')!r} is not the last entry's hash"))
     problems += _check_structure(doc, entries)
     case_id = _case_id(entries)
-    keys, registry = _keys(doc, problems), _registry(registry_keys)
+    revoked = _revocations(doc, root, registry_revocations, problems)
     for position, entry in enumerate(entries, 1):
         if isinstance(entry, dict) and entry.get("kind") in ("decision", "objection"):
-            problems += _check_entry_signature(entry, position, case_id, keys, registry)
+            problems += _check_entry_signature(entry, position, case_id, root, revoked)
     return problems
 
 
@@ -331,24 +337,32 @@ def _check_structure(doc: dict[str, Any], entries: list[Any]) -> list[Problem]:
     return problems
 
 
-def _keys(doc: dict[str, Any], problems: list[Problem]) -> dict[str, KeyInfo]:
-    keys: dict[str, KeyInfo] = {}
-    for kid, raw in (doc.get("keys") or {}).items():
+def _revocations(
+    doc: dict[str, Any], root: str, registry: Iterable[KeyRevocation] | None, problems: list[Problem]
+) -> dict[str, tuple[datetime, str]]:
+    """Key id -> (revoked at, where it was found), from every revocation the root signed."""
+    found: list[tuple[KeyRevocation, str]] = []
+    for kid, raw in (doc.get("revocations") or {}).items():
         try:
-            keys[kid] = KeyInfo(key_id=kid, **raw)
+            found.append((KeyRevocation.model_validate(raw), "embedded"))
         except (TypeError, ValidationError):
-            problems.append(Problem(seq=None, kind=None, message=f"embedded key {kid} is malformed"))
-    return keys
-
-
-def _registry(registry_keys: dict[str, Any] | None) -> dict[str, KeyInfo] | None:
-    if registry_keys is None:
-        return None
-    return {kid: k if isinstance(k, KeyInfo) else KeyInfo.model_validate(k) for kid, k in registry_keys.items()}
+            problems.append(Problem(seq=None, kind=None, message=f"embedded revocation of {kid} is malformed"))
+    found += [(r, "registry") for r in registry or ()]
+    revoked: dict[str, tuple[datetime, str]] = {}
+    for revocation, source in found:
+        try:
+            check_revocation(revocation, root)
+        except CertificateRefused as exc:
+            problems.append(Problem(seq=None, kind=None, message=f"{source} revocation of {revocation.key_id}: {exc}"))
+            continue
+        at = _instant(revocation.statement.revoked_at)
+        if revocation.key_id not in revoked or at < revoked[revocation.key_id][0]:
+            revoked[revocation.key_id] = (at, source)
+    return revoked
 
 
 def _check_entry_signature(
-    entry: dict[str, Any], position: int, case_id: str | None, keys: dict[str, KeyInfo], registry: dict[str, KeyInfo] | None
+    entry: dict[str, Any], position: int, case_id: str | None, root: str, revoked: dict[str, tuple[datetime, str]]
 ) -> list[Problem]:
     kind, data = entry["kind"], entry.get("data") or {}
     out: list[Problem] = []
@@ -379,33 +393,19 @@ def _check_entry_signature(
         say(f"the signature was made for case {sig.case_id!r}, not {case_id!r}")
     if sig.stage != expected["stage"]:
         say(f"the signature was made for stage {sig.stage!r}, not {expected['stage']!r}")
-    key = keys.get(sig.key_id)
-    if key is None:
-        say(f"key {sig.key_id} of {signer} is not among the dossier's keys")
+    cert = sig.certificate.statement
+    try:
+        check_certificate(sig.certificate, root)
+    except CertificateRefused as exc:
+        say(f"the key of {signer} is not certified by the given root: {exc}")
         return out
-    if key.official_id != signer:
-        say(f"key {sig.key_id} belongs to {key.official_id}, but the {what} is by {signer}")
-    if _fingerprint(key.public_key) != sig.key_id:
-        say(f"the embedded public key of {sig.key_id} does not have that fingerprint: the key was replaced")
-    for source, info in (("embedded", key), ("registry", (registry or {}).get(sig.key_id))):
-        revoked = _instant(info.revoked_at) if info is not None and info.revoked_at is not None else None
-        if revoked is not None and (revoked <= _instant(sig.signed_at) or revoked <= _instant(accepted_at)):
-            say(f"key {sig.key_id} was revoked at {revoked.isoformat()} ({source}), before it signed "
+    if cert.official_id != signer:
+        say(f"key {sig.key_id} is certified for {cert.official_id}, but the {what} is by {signer}")
+    if sig.key_id in revoked:
+        at, source = revoked[sig.key_id]
+        if at <= _instant(sig.signed_at) or at <= _instant(accepted_at):
+            say(f"key {sig.key_id} was revoked at {at.isoformat()} ({source}), before it signed "
                 f"at {sig.signed_at.isoformat()} / was accepted at {accepted_at.isoformat()}")
-    if registry is not None:
-        known = registry.get(sig.key_id)
-        if known is None:
-            say(f"key {sig.key_id} of {signer} is not in the registry")
-        elif (known.official_id, known.public_key) != (key.official_id, key.public_key):
-            say(f"the embedded key {sig.key_id} is not the registry's (official or public key differ)")
-    if not verify(key.public_key, expected, sig.value):
+    if not verify(cert.public_key, expected, sig.value):
         say(f"the signature of {signer} does not verify over this {what}'s content with key {sig.key_id}")
     return out
-
-
-def _fingerprint(public_key: str) -> str | None:
-    try:
-        return key_id(public_key)
-    except (binascii.Error, ValueError):
-        return None
-

@@ -25,6 +25,8 @@ from domain.signing import SignedMessage, SignedTerms
 ReentryKind = Literal["return", "new"]
 RECORDER_ROLES = (Role.village_secretary, Role.village_director)
 STAGE = "reentry"
+# A re-entry is signed once, not in passes of a stage.
+REENTRY_PASS = "reentry"
 GUARANTEES = ("food_and_clothing", "compulsory_education", "basic_medical_care", "safe_housing")
 
 

@@ -10,48 +10,42 @@ message replayed onto another case or stage no longer verifies.
 """
 
 import base64
-import hashlib
-import json
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.canonical import canonical, digest, key_id, public_key_text
+from domain.certificates import KeyCertificate
 from domain.officials import Official
 
+__all__ = [  # canonical, digest, key_id and public_key_text are re-exported: signing code finds them here
+    "OPENING_PASS", "Signature", "SignedMessage", "SignedTerms", "canonical", "digest", "key_id", "public_key_text",
+    "sign_content", "signed_content", "verify",
+]
 
-def canonical(payload: Any) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
-
-
-def digest(payload: Any) -> str:
-    return hashlib.sha256(canonical(payload)).hexdigest()
-
-
-def public_key_text(key: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
-
-
-def key_id(public_key_b64: str) -> str:
-    """A short fingerprint of a public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()[:16]
+# The first pass of a case's first stage: its record is signed before the case exists. Every later
+# pass of a stage gets a fresh id from the case when it begins (shown by `tuopin show --json`).
+OPENING_PASS = "opening"
 
 
 class Signature(BaseModel):
-    """What a signer attaches: which key, when, for which case and stage, and the signature itself."""
+    """What a signer attaches: the certificate of the key that signed, when, for which case, stage and
+    pass of that stage, and the signature itself (base64 of the 64 raw bytes, one spelling only)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    key_id: str = Field(min_length=16, max_length=16, pattern=r"^[0-9a-f]{16}$")
+    certificate: KeyCertificate
     signed_at: datetime
-    case_id: str = Field(min_length=1, max_length=200)  # the signer's claim, checked against the case
+    case_id: str = Field(min_length=1, max_length=200)  # the signer's claim, checked against the subject
     stage: str = Field(min_length=1, max_length=64)
-    value: str = Field(min_length=1, max_length=200)  # base64 Ed25519 signature
+    pass_id: str = Field(min_length=1, max_length=64)
+    value: Annotated[str, Field(min_length=88, max_length=88, pattern=r"^[A-Za-z0-9+/]{86}==$")]
+
+    @property
+    def key_id(self) -> str:
+        return self.certificate.key_id
 
 
 class SignedTerms(BaseModel):
@@ -68,14 +62,18 @@ class SignedTerms(BaseModel):
 
 
 def signed_content(
-    *, kind: str, subject_id: str, stage: str, official: Official, signed_at: datetime, terms: SignedTerms
+    *, kind: str, subject_id: str, stage: str, pass_id: str, official: Official, key: str, signed_at: datetime,
+    terms: SignedTerms,
 ) -> dict[str, Any]:
-    """The content a signature covers: the subject, the stage, the outcome, the official with their post
-    (role and jurisdiction), the time, the meeting ref, the note and the digest of any evidence."""
+    """The content a signature covers: the subject, the stage and the pass of it, the outcome, the
+    official with their post (role and jurisdiction), the signing key's id, the time, the meeting ref,
+    the note and the digest of any evidence."""
     return {
         "kind": kind,
         "case_id": subject_id,
         "stage": stage,
+        "pass_id": pass_id,
+        "key_id": key,
         "outcome": terms.outcome,
         "official_id": official.official_id,
         "role": official.role.value,
@@ -102,10 +100,12 @@ class SignedMessage(BaseModel):
     def signed_terms(self) -> SignedTerms:
         raise NotImplementedError(f"{type(self).__name__} does not say what it signs")
 
-    def signed_content(self, *, subject_id: str, stage: str, official: Official, signed_at: datetime) -> dict[str, Any]:
+    def signed_content(
+        self, *, subject_id: str, stage: str, pass_id: str, official: Official, key: str, signed_at: datetime
+    ) -> dict[str, Any]:
         return signed_content(
-            kind=self.signed_kind, subject_id=subject_id, stage=stage, official=official, signed_at=signed_at,
-            terms=self.signed_terms(),
+            kind=self.signed_kind, subject_id=subject_id, stage=stage, pass_id=pass_id, official=official, key=key,
+            signed_at=signed_at, terms=self.signed_terms(),
         )
 
 
@@ -114,9 +114,13 @@ def sign_content(private_key: Ed25519PrivateKey, content: dict[str, Any]) -> str
 
 
 def verify(public_key_b64: str, content: dict[str, Any], signature_b64: str) -> bool:
+    """Whether the signature verifies; both base64 values are read one way only (domain.certificates)."""
+    from cryptography.exceptions import InvalidSignature
+
+    from domain.certificates import CertificateRefused, public_key_of, strict_b64
+
     try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True))
-        key.verify(base64.b64decode(signature_b64, validate=True), canonical(content))
+        public_key_of(public_key_b64).verify(strict_b64(signature_b64, 64), canonical(content))
         return True
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, CertificateRefused, ValueError):
         return False

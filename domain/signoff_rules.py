@@ -312,9 +312,13 @@ def reject(case: CaseState, reason: str, now: datetime) -> None:
     case.closed_at = now
 
 
-def enter_stage(case: CaseState, stage_id: str) -> None:
+def enter_stage(case: CaseState, stage_id: str, pass_id: str | None = None) -> None:
+    """Begins a pass of the stage: its signatures so far are superseded, and signatures for it must
+    name `pass_id` (the workflow issues a fresh value, so none can be made for a pass beforehand;
+    pure callers get "<stage>#<pass number>")."""
     case.stage = stage_id
     case.stage_pass[stage_id] = case.stage_pass.get(stage_id, 0) + 1
+    case.pass_id = pass_id or f"{stage_id}#{case.stage_pass[stage_id]}"
     case.filled = {}
     case.meeting_refs = {k: v for k, v in case.meeting_refs.items() if not k.startswith(f"{stage_id}/")}
     case.pending_return = None

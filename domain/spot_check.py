@@ -41,6 +41,8 @@ MAX_SAMPLE = 1500
 # The stages a check's signatures are made for: its start and each finding.
 START_STAGE = "start"
 FINDING_STAGE = "finding"
+# A check has no stages that run again: its signatures all name this one pass.
+CHECK_PASS = "check"
 
 Verdict = Literal["confirmed", "false_exit"]
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
@@ -256,6 +258,8 @@ class SpotCheckState(BaseModel):
     reminders: list[CheckReminder] = Field(default_factory=list)
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
     used_signatures: list[str] = Field(default_factory=list)
+    trust_root: str | None = None  # the administrator's root the worker pins
+    revoked_keys: dict[str, datetime] = Field(default_factory=dict)
     in_flight: list[str] = Field(default_factory=list)  # units whose finding is being recorded
     completed_at: datetime | None = None
 

@@ -39,12 +39,12 @@ from domain.messages import (
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.records import normalize_record
-from domain.signature_rules import check_signed
+from domain.signing import OPENING_PASS
 from domain.simulation import Simulation
 from domain.signoff_rules import check_decision, enter_stage
 from starters.client import QUERY_TIMEOUT, call, query
 from starters.errors import Refused, Unreachable, registry_call
-from starters.signer import load_private_key, sign
+from starters.signer import sign_as
 from workers.policy_loader import load_policy
 from workers.settings import Settings
 from workflows import search_attributes as sa
@@ -86,7 +86,7 @@ async def open_case(
             f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
             kind="CriteriaNotMet",
         )
-    roster, keys = registry_call(lambda: signers_of(store, path.jurisdiction_ids()))
+    roster, _ = registry_call(lambda: signers_of(store, path.jurisdiction_ids()))
     procedure = PROCEDURES[exit_type]
     cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
     trial = CaseState(
@@ -94,17 +94,12 @@ async def open_case(
         stage=procedure.stages[0].id, opened_by=first.official_id, opened_at=datetime.now(timezone.utc),
         unit_path=path, facts=facts, notice_rule=policy.notice, ready=True,
     )
-    enter_stage(trial, procedure.stages[0].id)
+    enter_stage(trial, procedure.stages[0].id, OPENING_PASS)
     now = datetime.now(timezone.utc)
     registry_call(lambda: check_decision(trial, procedure, roster, first, now))
-    official = _official(store, first.official_id)
     if first.signature is None:
-        first = sign(load_private_key(settings, first.official_id, key_file), cid, first.stage, official, first)
+        first = sign_as(settings, first.official_id, key_file, cid, first.stage, OPENING_PASS, first)
         inp = inp.model_copy(update={"first_decision": first})
-    registry_call(lambda: check_signed(
-        trial, first, stage=first.stage, official=official,
-        keys=[k for k in keys if k.official_id == official.official_id], now=now,
-    ))
     start = WithStartWorkflowOperation(
         WORKFLOW_BY_EXIT_TYPE[exit_type].run,
         inp,
@@ -223,16 +218,14 @@ def _normalized(exit_type: str | None, cmd: DecisionCommand) -> DecisionCommand:
 async def decide(client: Client, settings: Settings, cid: str, cmd: DecisionCommand, key_file: Path | None = None) -> CaseAck:
     cmd = _normalized(exit_type_of(cid), cmd)
     if cmd.signature is None:
-        official = _official(_registry(settings), cmd.official_id)
-        cmd = sign(load_private_key(settings, cmd.official_id, key_file), cid, cmd.stage, official, cmd)
+        cmd = sign_as(settings, cmd.official_id, key_file, cid, cmd.stage, (await progress(client, cid)).pass_id or "", cmd)
     return await _update(client, cid, "decide", cmd)
 
 
 async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentCommand, key_file: Path | None = None) -> CaseAck:
     if cmd.signature is None:
-        official = _official(_registry(settings), cmd.official_id)
-        key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign(key, cid, await _stage_of(client, cid, "consent"), official, cmd)
+        now = await progress(client, cid)
+        cmd = sign_as(settings, cmd.official_id, key_file, cid, now.stage, now.pass_id or "", cmd)
     return await _update(client, cid, "consent", cmd)
 
 
@@ -254,20 +247,9 @@ async def lodge_objection(client: Client, settings: Settings, cid: str, name: st
 
 async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionCommand, key_file: Path | None = None) -> CaseAck:
     if cmd.signature is None:
-        official = _official(_registry(settings), cmd.official_id)
-        key = load_private_key(settings, cmd.official_id, key_file)
-        cmd = sign(key, cid, await _stage_of(client, cid, "resolution"), official, cmd)
+        now = await progress(client, cid)
+        cmd = sign_as(settings, cmd.official_id, key_file, cid, now.stage, now.pass_id or "", cmd)
     return await _update(client, cid, "resolve", cmd)
-
-
-async def _stage_of(client: Client, cid: str, kind: str) -> str:
-    """The stage a consent or resolution is signed for: the procedure's only such stage, else the
-    stage the case is at (one query). A signature for the wrong stage is refused by the case."""
-    procedure = PROCEDURES.get(exit_type_of(cid) or "")
-    stages = procedure.stages_accepting(kind) if procedure is not None else []
-    if len(stages) == 1:
-        return stages[0]
-    return (await progress(client, cid)).stage
 
 
 async def progress(client: Client, cid: str) -> CaseProgress:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.registry.keys import keys_by_id
+from activities.registry.keys import revocations_by_id
 from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError, as_utc
 from domain.case import CaseState
 from domain.case_ids import exit_type_of
@@ -32,7 +32,9 @@ from domain.dossier import (
     verify_dossier,
 )
 from domain.roles import ROLE_LEVEL, Role
-from domain.signature_rules import KeyInfo
+from domain.canonical import key_id
+from domain.certificates import CertificateRefused, KeyRevocation, strict_b64
+from workers.trust import ROOT_FILE
 from starters import cases, render
 from starters.cli_options import SAFE_ID, common, run, say
 from starters.client import connect
@@ -70,13 +72,14 @@ def _row(row: Any, *fields: str) -> dict[str, Any]:
     return {f: as_utc(getattr(row, f)) if isinstance(getattr(row, f), datetime) else getattr(row, f) for f in fields}
 
 
-def registry_extras(store: RegistryStore, state: CaseState) -> tuple[RegistryExtras, list[KeyInfo]]:
-    """The case's notice postings (with their bodies), announcements, registry rows and signers' keys."""
+def registry_extras(store: RegistryStore, state: CaseState) -> tuple[RegistryExtras, list[KeyRevocation]]:
+    """The case's notice postings (with their bodies), announcements, registry rows and the revocations
+    of its signers' keys."""
     ids = {d.signature.key_id for d in state.decisions if d.signature}
     ids |= {o.resolution_signature.key_id for o in state.objections if o.resolution_signature}
     ids |= {a.key_id for a in state.refused_attempts if a.key_id}
 
-    def read() -> tuple[RegistryExtras, list[KeyInfo]]:
+    def read() -> tuple[RegistryExtras, list[KeyRevocation]]:
         extras = RegistryExtras(
             notices=[_row(p, "window_no", "scope_level", "jurisdiction_id", "opened_at", "closes_at", "closed_at",
                           "outcome", "body") for p in store.notices(state.case_id)],
@@ -85,7 +88,7 @@ def registry_extras(store: RegistryStore, state: CaseState) -> tuple[RegistryExt
             status_changes=[_row(c, "case_id", "unit_type", "unit_id", "year", "from_status", "to_status", "at")
                             for c in store.status_changes(state.unit_id) if c.case_id == state.case_id],
         )
-        return extras, keys_by_id(store, sorted(ids)) if ids else []
+        return extras, revocations_by_id(store, sorted(ids)) if ids else []
 
     return _guard(read)
 
@@ -119,10 +122,11 @@ def dossier() -> None:
     tuopin dossier CASE [--format json|html] [--out FILE]
         export the case (short for `tuopin dossier export CASE ...`): JSON by default,
         or one printable A4 HTML page; to stdout unless --out is given
-    tuopin dossier verify FILE [--registry-url URL] [--offline]
+    tuopin dossier verify FILE [--root ROOT.pub] [--registry-url URL] [--offline]
         check a JSON dossier without the Temporal server: every entry's hash, the chain,
-        the head, and every signature against the embedded keys, and against the
-        registry's keys when the registry is reachable (never with --offline)
+        the head, and every signature, its key certified by the administrator's root
+        (never a key the file brings alone), not revoked (the file's and, unless
+        --offline, the registry's revocations)
     """
 
 
@@ -150,31 +154,49 @@ def export(settings: Settings, as_json: bool, case: str, fmt: str, out: Path | N
     say(as_json, summary, f"wrote {out}: {summary['entries']} entries, {summary['signatures']} signatures, head {doc['head']}")
 
 
-def registry_keys_for(settings: Settings, key_ids: list[str]) -> tuple[dict[str, KeyInfo] | None, str]:
-    """The registry's record of these keys, or None (and why) when the registry cannot be reached."""
+def registry_revocations_for(settings: Settings, key_ids: list[str]) -> tuple[list[KeyRevocation] | None, str]:
+    """The registry's revocations of these keys, or None (and why) when the registry cannot be reached."""
     try:
         store = open_registry(settings)
-        keys = _guard(lambda: keys_by_id(store, key_ids))
+        found = _guard(lambda: revocations_by_id(store, key_ids))
     except (Unreachable, BadUsage) as exc:
-        return None, f"the registry was not consulted ({exc.format_message()}); signatures checked against the embedded keys"
-    return {k.key_id: k for k in keys}, "signatures checked against the embedded keys and the registry's keys"
+        return None, f"the registry was not consulted ({exc.format_message()})"
+    return found, "the registry's revocations consulted"
+
+
+def root_key(settings: Settings, root_file: Path | None) -> tuple[str, str]:
+    """The administrator's root public key to check certificates against, and where it came from."""
+    path = root_file or settings.trust_dir / ROOT_FILE
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        strict_b64(text, 32)
+    except FileNotFoundError:
+        raise BadUsage(f"no root key at {path}: pass --root ROOT.pub (the administrator's public key, obtained from them)") from None
+    except (UnicodeDecodeError, CertificateRefused) as exc:
+        raise BadUsage(f"{path} is not a base64 Ed25519 public key: {exc}") from None
+    return text, f"certificates checked against the root {key_id(text)} from {path}"
 
 
 @dossier.command("verify")
 @common
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--offline", is_flag=True, help="Do not consult the registry; check against the embedded keys only.")
-def verify(settings: Settings, as_json: bool, file: Path, offline: bool) -> None:
+@click.option("--root", "root_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The administrator's root public key (base64), obtained from the administrator, not from the "
+                   "dossier [default: the trust folder's admin-root.pub].")
+@click.option("--offline", is_flag=True, help="Do not consult the registry's revocations.")
+def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None, offline: bool) -> None:
     """Verify a JSON dossier FILE (no Temporal server needed). Exit 0 when intact, 1 naming every problem."""
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refused(f"{file} is not a readable dossier (JSON): {exc}", kind="DossierUnreadable") from None
-    registry: dict[str, KeyInfo] | None = None
-    keys_note = "signatures checked against the embedded keys only (--offline)"
+    root, root_note = root_key(settings, root_file)
+    registry: list[KeyRevocation] | None = None
+    registry_note = "the registry was not consulted (--offline)"
     if not offline:
-        registry, keys_note = registry_keys_for(settings, signer_key_ids(doc) if isinstance(doc, dict) else [])
-    problems = verify_dossier(doc, registry)
+        registry, registry_note = registry_revocations_for(settings, signer_key_ids(doc) if isinstance(doc, dict) else [])
+    keys_note = f"{root_note}; {registry_note}"
+    problems = verify_dossier(doc, root, registry)
     if problems:
         if as_json:
             render.emit_json({"ok": False, "file": str(file), "problems": [p.model_dump() for p in problems],

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from activities.registry.keys import keys_of, register_key
+from activities.registry.keys import keys_of
 from domain.signing import key_id, public_key_text
 from starters import render
 from starters.errors import registry_call
@@ -53,7 +53,9 @@ def keys_new(official: str, folder: Path | None, force: bool, home: str, registr
     if as_json:
         render.emit_json(doc)
     else:
-        click.echo(f"private key  {path} (mode 0600)\nkey id       {doc['key_id']}\npublic key   {public}")
+        click.echo(f"private key  {path} (mode 0600)\nkey id       {doc['key_id']}\npublic key   {public}\n"
+               f"Give the public key to the key administrator; save the certificate they return as "
+               f"{path.with_name(official + '.cert.json')}")
 
 
 @click.group()
@@ -61,19 +63,42 @@ def officials() -> None:
     """Administer officials' public keys in the registry."""
 
 
+_ADMIN_KEY = click.option(
+    "--admin-key", "admin_key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The administrator's root private key [default: the demo's, in the trust folder].",
+)
+
+
 @officials.command("register")
 @click.option("--as", "official", required=True, help="The official whose key this is.")
 @click.option("--public-key", required=True, help="The base64 public key `tuopin keys new` printed.")
 @click.option("--by", "admin", required=True, help="The administrator registering it (kept in the registry).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the certificate to FILE (give it to the official: <official>.cert.json beside their key).")
+@_ADMIN_KEY
 @_registry_options
-def officials_register(official: str, public_key: str, admin: str, home: str, registry_url: str | None, as_json: bool) -> None:
-    """Register an official's public key; signatures made with it are accepted from now on."""
-    store = _store(_settings(home, registry_url))
-    info = registry_call(lambda: register_key(store, official, public_key.strip(), admin, datetime.now(timezone.utc)))
+def officials_register(official: str, public_key: str, admin: str, out: Path | None, admin_key_file: Path | None,
+                       home: str, registry_url: str | None, as_json: bool) -> None:
+    """Certify an official's public key with the administrator's root key and keep the certificate in
+    the registry; cases accept signatures made with it from now on."""
+    from domain.certificates import CertificateRefused, strict_b64
+    from starters.errors import Refused
+    from starters.trust_setup import admin_key, certify
+
+    settings = _settings(home, registry_url)
+    try:
+        strict_b64(public_key.strip(), 32)
+    except CertificateRefused as exc:
+        raise Refused(f"--public-key is not a base64 Ed25519 public key: {exc}", kind="KeyRefused") from None
+    root = admin_key(settings.trust_dir, admin_key_file)
+    store = _store(settings)
+    cert = registry_call(lambda: certify(store, root, official, public_key.strip(), admin))
+    if out is not None:
+        out.write_text(cert.model_dump_json() + "\n", encoding="utf-8")
     if as_json:
-        render.emit_json(info.model_dump(mode="json"))
+        render.emit_json(cert.model_dump(mode="json"))
     else:
-        click.echo(f"registered key {info.key_id} for {info.official_id}")
+        click.echo(f"certified key {cert.key_id} for {cert.official_id}" + (f"; certificate in {out}" if out else ""))
 
 
 @officials.command("revoke")
@@ -83,22 +108,47 @@ def officials_register(official: str, public_key: str, admin: str, home: str, re
 @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
               help="The Temporal server whose open cases are told of the revocation.")
 @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True)
+@_ADMIN_KEY
 @_registry_options
 def officials_revoke(
-    key_id: str, admin: str, reason: str, address: str, namespace: str, home: str, registry_url: str | None, as_json: bool
+    key_id: str, admin: str, reason: str, address: str, namespace: str, admin_key_file: Path | None, home: str,
+    registry_url: str | None, as_json: bool,
 ) -> None:
-    """Revoke a key: signatures made with it are refused from now on, in open cases too (they are
-    told at once). Running it again for a revoked key tells the open cases again."""
+    """Revoke a key with a revocation signed by the administrator's root: signatures made with it are
+    refused from now on, in open cases too (they are told at once). Running it again for a revoked key
+    tells the open cases again."""
     import asyncio
 
     from starters.key_revocation import revoke
+    from starters.trust_setup import admin_key
 
     settings = Settings.from_env(home=home, registry_url=registry_url, address=address, namespace=namespace)
-    info, told = asyncio.run(revoke(settings, _store(settings), key_id, admin, reason))
+    root = admin_key(settings.trust_dir, admin_key_file)
+    revocation, told = asyncio.run(revoke(settings, _store(settings), root, key_id, admin, reason))
+    st = revocation.statement
     if as_json:
-        render.emit_json({**info.model_dump(mode="json"), "open_cases_told": told})
+        render.emit_json({**revocation.model_dump(mode="json"), "open_cases_told": told})
     else:
-        click.echo(f"revoked key {info.key_id} of {info.official_id} at {info.revoked_at}; {told} open case(s) told")
+        click.echo(f"revoked key {st.key_id} of {st.official_id} at {st.revoked_at}; {told} open case(s) told")
+
+
+@officials.command("root")
+@click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def officials_root(home: str, as_json: bool) -> None:
+    """Print the administrator's root public key the workers pin (give it to auditors: `dossier verify --root`)."""
+    from workers.trust import TrustConfigError, read_root
+    from starters.errors import BadUsage
+
+    settings = Settings.from_env(home=home)
+    try:
+        root = read_root(settings.trust_dir)
+    except TrustConfigError as exc:
+        raise BadUsage(str(exc)) from None
+    if as_json:
+        render.emit_json({"root_public_key": root, "key_id": key_id(root)})
+    else:
+        click.echo(f"{root}\nkey id {key_id(root)}")
 
 
 @officials.command("keys")
@@ -107,8 +157,9 @@ def officials_revoke(
 def officials_keys(official: str, home: str, registry_url: str | None, as_json: bool) -> None:
     """An official's registered keys."""
     store = _store(_settings(home, registry_url))
-    rows = [k.model_dump(mode="json") for k in registry_call(lambda: keys_of(store, official))]
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in registry_call(lambda: keys_of(store, official))]
     if as_json:
         render.emit_json(rows)
     else:
-        click.echo(render.table_text(rows, ["key_id", "registered_at", "revoked_at", "public_key"]))
+        click.echo(render.table_text(rows, ["key_id", "registered_at", "revoked_at", "certified", "public_key"]))

@@ -40,12 +40,15 @@ def _with_incidence(store: RegistryStore, what: str, year: int, **filters: Any) 
 def seed(settings: Settings) -> dict[str, Any]:
     from activities.registry.demo_seed import seed_demo
 
+    from domain.county import COUNTY_ID
     from starters.demo_keys import create_demo_keys
+    from starters.trust_setup import admin_key, ensure_trust
 
     store = _store(settings)
     try:
         summary = seed_demo(store, settings.data_dir).model_dump()
-        summary["keys_created"] = create_demo_keys(store, settings.home / "keys")
+        summary["trust_created"] = ensure_trust(settings.trust_dir, COUNTY_ID)
+        summary["keys_created"] = create_demo_keys(store, settings.home / "keys", admin_key(settings.trust_dir))
     except RegistryUnavailable as exc:
         raise Unreachable(str(exc)) from None
     return summary

@@ -17,6 +17,7 @@ from starters.setup import ensure_setup
 from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import PolicyConfigError, load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import Settings
+from workers.trust import TrustConfigError, load_trust
 from workers.worker import run_worker
 from workflows import search_attributes as sa
 
@@ -58,6 +59,13 @@ def _check_policy(settings: Settings) -> None:
         raise Refused(f"refusing to start: {exc}", kind="PolicyConfigError") from None
 
 
+def _check_trust(settings: Settings) -> None:
+    try:
+        load_trust(settings.trust_dir)
+    except TrustConfigError as exc:
+        raise Refused(f"refusing to start: {exc}", kind="TrustConfigError") from None
+
+
 async def serve(settings: Settings) -> None:
     _check_policy(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -93,6 +101,7 @@ async def serve(settings: Settings) -> None:
 
 async def worker_until_signalled(settings: Settings) -> None:
     _check_policy(settings)
+    _check_trust(settings)
     if settings.simulation and (settings.registry == settings.production_registry):
         raise Refused("refusing to start: a simulation worker never uses the production registry", kind="SimulationFence")
     client = await connect(settings)

@@ -1,6 +1,7 @@
 """The official's side of 签字确认: private keys on disk (0600, like ssh) and signing messages."""
 
 import functools
+from contextvars import ContextVar
 import os
 import stat
 from datetime import datetime, timezone
@@ -10,8 +11,10 @@ from typing import TypeVar
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain.certificates import KeyCertificate
 from domain.officials import Official
-from domain.signing import Signature, SignedMessage, key_id, public_key_text, sign_content
+from domain.roles import Role
+from domain.signing import Signature, SignedMessage, public_key_text, sign_content
 from starters.errors import BadUsage, Refused
 from workers.settings import Settings
 
@@ -65,17 +68,76 @@ def _parsed_key(path: Path, inode: int, mtime_ns: int, size: int) -> Ed25519Priv
 
 M = TypeVar("M", bound=SignedMessage)
 
+# The time a signature says it was made: the wall clock, unless the process drives cases on a server
+# whose clock is not (the time-skipping test server, a demo server whose clock is advanced): such a
+# driver sets this to the server's time around its calls. A case refuses a signature made far from
+# its own clock (domain.signature_rules.SIGNED_WITHIN).
+SIGNING_TIME: ContextVar[datetime | None] = ContextVar("SIGNING_TIME", default=None)
+
+
+def signing_now() -> datetime:
+    return SIGNING_TIME.get() or datetime.now(timezone.utc)
+
+
+def certificate_path(key_file: Path) -> Path:
+    """An official's certificate lies beside the private key: `<official>.cert.json`."""
+    return key_file.with_name(key_file.name.removesuffix(".pem") + ".cert.json")
+
+
+def load_certificate(settings: Settings, official_id: str, key_file: Path | None = None) -> KeyCertificate:
+    """The certificate the key administrator issued for the official's key (`tuopin officials register`
+    prints it; keep it beside the private key)."""
+    path = key_file or key_path(settings, official_id)
+    if path is None:
+        raise BadUsage(f"no private key for {official_id}; create one with `tuopin keys new --as {official_id}`")
+    cert_file = certificate_path(path)
+    try:
+        cert = KeyCertificate.model_validate_json(cert_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadUsage(
+            f"no certificate for {official_id} at {cert_file}: the key administrator issues it when registering "
+            f"your public key (`tuopin officials register`); save it there"
+        ) from None
+    except ValueError as exc:
+        raise BadUsage(f"{cert_file} is not a key certificate: {str(exc).splitlines()[0]}") from None
+    if cert.official_id != official_id:
+        raise BadUsage(f"{cert_file} certifies a key of {cert.official_id}, not of {official_id}")
+    return cert
+
+
+def certified_official(cert: KeyCertificate) -> Official:
+    """The post as the certificate names it: what the signer signs as (the case compares it with its roster)."""
+    st = cert.statement
+    return Official(official_id=st.official_id, person_id=st.person_id, name=st.official_id, role=Role(st.role),
+                    jurisdiction_id=st.jurisdiction_id)
+
 
 def sign(
-    key: Ed25519PrivateKey, subject_id: str, stage: str, official: Official, message: M, *,
+    key: Ed25519PrivateKey, certificate: KeyCertificate, subject_id: str, stage: str, pass_id: str, message: M, *,
     signed_at: datetime | None = None,
 ) -> M:
     """The message with the official's signature over what it says it signs (``signed_content``), for
-    this subject (a case, a spot check, a household's re-entry) and stage, made now unless told when."""
-    at = signed_at or datetime.now(timezone.utc)
-    content = message.signed_content(subject_id=subject_id, stage=stage, official=official, signed_at=at)
+    this subject (a case, a spot check, a household's re-entry), stage and pass of it, made now unless
+    told when. The certificate travels with the signature: the case needs no registry to check it."""
+    if certificate.statement.public_key != public_key_text(key.public_key()):
+        raise BadUsage(f"the certificate of {certificate.official_id} is for another key than the one given")
+    at = signed_at or signing_now()
+    content = message.signed_content(
+        subject_id=subject_id, stage=stage, pass_id=pass_id, official=certified_official(certificate),
+        key=certificate.key_id, signed_at=at,
+    )
     signature = Signature(
-        key_id=key_id(public_key_text(key.public_key())), signed_at=at, case_id=subject_id, stage=stage,
+        certificate=certificate, signed_at=at, case_id=subject_id, stage=stage, pass_id=pass_id,
         value=sign_content(key, content),
     )
     return message.model_copy(update={"signature": signature})
+
+
+def sign_as(
+    settings: Settings, official_id: str, key_file: Path | None, subject_id: str, stage: str, pass_id: str, message: M,
+) -> M:
+    """Signs with the official's own key and certificate, found as `load_private_key` finds them."""
+    return sign(
+        load_private_key(settings, official_id, key_file), load_certificate(settings, official_id, key_file),
+        subject_id, stage, pass_id, message,
+    )

@@ -14,14 +14,14 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.registry import reentries
 from activities.registry import supervision as registry
-from activities.registry.keys import keys_of
 from activities.registry.store import RegistryStore
 from domain.county import TIME_ZONE
 from domain.officials import Official
-from domain.reentry import STAGE, NewHousehold, ReentryCommand, ReentryRecord, ReentryRefused
+from domain.reentry import REENTRY_PASS, STAGE, NewHousehold, ReentryCommand, ReentryRecord, ReentryRefused
 from domain.signature_rules import Ledger, check_signed
 from domain.signing import SignedMessage
 from domain.spot_check import (
+    CHECK_PASS,
     FINDING_STAGE,
     START_STAGE,
     FindingAck,
@@ -36,9 +36,10 @@ from domain.spot_check import (
 )
 from starters.client import call, query
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
-from starters.signer import load_private_key, sign
+from starters.signer import sign_as, signing_now
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
 from workers.settings import Settings
+from workers.trust import TrustConfigError, read_root
 from workflows.spot_check import SpotCheckWorkflow
 
 DRAW_WAIT_SECONDS = 30.0
@@ -79,9 +80,19 @@ def official_of(store: RegistryStore, official_id: str) -> Official:
 M = TypeVar("M", bound=SignedMessage)
 
 
+def pinned_root(settings: Settings) -> str:
+    """The administrator's root the registry-side checks trust (the trust folder's, as the workers')."""
+    try:
+        return read_root(settings.trust_dir)
+    except TrustConfigError as exc:
+        raise BadUsage(str(exc)) from None
+
+
 def signed_as(settings: Settings, official: Official, key_file: Path | None, subject_id: str, stage: str, message: M) -> M:
-    """The message signed with the official's key (starters.signer.sign)."""
-    return sign(load_private_key(settings, official.official_id, key_file), subject_id, stage, official, message)
+    """The message signed with the official's key and certificate (starters.signer.sign_as); the
+    checks and re-entries have one pass."""
+    pass_id = REENTRY_PASS if stage == STAGE else CHECK_PASS
+    return sign_as(settings, official.official_id, key_file, subject_id, stage, pass_id, message)
 
 
 # -- spot checks ----------------------------------------------------------------------------------
@@ -107,8 +118,8 @@ async def start_check(
     cid = make_check_id(inp.county_id, inp.year, inp.seed)
     inp = signed_as(settings, official, key_file, cid, START_STAGE, inp)
     registry_call(lambda: check_signed(
-        Ledger(subject_id=cid), inp, stage=START_STAGE, official=official, keys=keys_of(store, official.official_id),
-        now=datetime.now(timezone.utc),
+        Ledger(subject_id=cid, trust_root=pinned_root(settings)), inp, stage=START_STAGE, pass_id=CHECK_PASS,
+        official=official, now=signing_now(),
     ))
     handle = await call(cid, client.start_workflow(
         SpotCheckWorkflow.run, inp, id=cid, task_queue=settings.task_queue,
@@ -176,7 +187,8 @@ def reenter(
                          previous_case_id=previous, official_id=official_id)
     signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
     return registry_call(lambda: reentries.record_return(
-        store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc)
+        store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc),
+        trust_root=pinned_root(settings),
     ))
 
 
@@ -198,5 +210,6 @@ def enroll(
                          official_id=official_id)
     signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
     return registry_call(lambda: reentries.enroll_household(
-        store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc)
+        store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc),
+        trust_root=pinned_root(settings),
     ))

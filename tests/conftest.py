@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from activities.registry.store import RegistryStore
 from starters.search_attribute_setup import register_search_attributes
+from starters.signer import SIGNING_TIME
 from tests.support import small_registry
 from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import load_policy
@@ -52,9 +53,9 @@ def small_store(tmp_path_factory: pytest.TempPathFactory, small_keys: Path) -> R
 
 
 @pytest.fixture(scope="session")
-async def ts_worker(ts_env: WorkflowEnvironment, small_store: RegistryStore, policy) -> AsyncIterator[Worker]:
+async def ts_worker(ts_env: WorkflowEnvironment, small_store: RegistryStore, small_keys: Path, policy) -> AsyncIterator[Worker]:
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(ts_env.client, small_store, policy, TASK_QUEUE, executor)
+        worker = build_worker(ts_env.client, small_store, policy, TASK_QUEUE, executor, trust=small_registry.trust(small_keys))
         async with worker:
             yield worker
 
@@ -71,3 +72,12 @@ def household() -> Iterator[str]:
 @pytest.fixture
 def second_household() -> Iterator[str]:
     yield f"{small_registry.VILLAGE}-e{next(_eligible):03d}"
+
+
+@pytest.fixture(autouse=True)
+def _signatures_at_the_wall_clock() -> Iterator[None]:
+    """A test that drives the time-skipping server signs at its time (CaseDriver.signing_at_server_time);
+    the next test starts from the wall clock again."""
+    SIGNING_TIME.set(None)
+    yield
+    SIGNING_TIME.set(None)

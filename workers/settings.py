@@ -23,6 +23,7 @@ class Settings(BaseModel):
     data_dir: Path = PROJECT_ROOT / "data"
     ui_port: int = 8233
     keys_dir: Path | None = None  # where officials' private keys are looked for first
+    trust: Path | None = None  # the trust folder (workers/trust.py) [default: <home>/trust]
     simulation: bool = False  # a load-test worker: see domain/simulation.py
     log_format: Literal["auto", "json", "console"] = "auto"
 
@@ -38,6 +39,7 @@ class Settings(BaseModel):
             "data_dir": env.get("TUOPIN_DATA_DIR"),
             "log_format": env.get("TUOPIN_LOG_FORMAT"),
             "keys_dir": env.get("TUOPIN_KEYS_DIR"),
+            "trust": env.get("TUOPIN_TRUST_DIR"),
         }
         values.update(overrides)
         return cls(**{k: v for k, v in values.items() if v is not None})
@@ -46,6 +48,10 @@ class Settings(BaseModel):
         """Private keys: TUOPIN_KEYS_DIR, then the user's config folder, then the demo keys under home."""
         config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "tuopin" / "keys"
         return [d for d in (self.keys_dir, config, self.home / "keys") if d is not None]
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.trust or self.home / "trust"
 
     @property
     def registry(self) -> str:

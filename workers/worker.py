@@ -18,6 +18,7 @@ from workers import payload_passes
 from workers.sandbox import workflow_runner
 from workers.policy_loader import load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import DEFAULT_TASK_QUEUE, PROJECT_ROOT, Settings
+from workers.trust import WorkerTrust, load_trust
 from workflows.registry import ALL_WORKFLOWS
 
 WORKFLOWS = ALL_WORKFLOWS
@@ -28,10 +29,10 @@ log = structlog.get_logger(__name__)
 
 def build_worker(
     client: Client, store: RegistryStore, policy: PolicyConfig, task_queue: str, executor: ThreadPoolExecutor,
-    reminder_policy: ReminderPolicy | None = None, simulation: bool = False,
+    reminder_policy: ReminderPolicy | None = None, simulation: bool = False, *, trust: WorkerTrust,
 ) -> Worker:
-    registry = RegistryActivities(store, policy, simulation=simulation)
-    notices = NoticeActivities(store)
+    registry = RegistryActivities(store, policy, trust.root_public_key, simulation=simulation)
+    notices = NoticeActivities(store, trust.root_public_key)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     supervision = SupervisionActivities(client, store)
     payload_passes.install()
@@ -41,9 +42,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[
             registry.load_case,
-            registry.load_roster,
             registry.load_signers,
-            registry.signer_keys,
             registry.record_exit,
             notices.post_notice,
             notices.close_notice,
@@ -74,12 +73,15 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
     policy = load_policy(settings.data_dir)
     reminder_policy = load_reminder_policy(settings.data_dir)
     load_supervision_policy(settings.data_dir)  # refuse a buffer shorter than the policy's
+    trust = load_trust(settings.trust_dir)  # refuse to start without a pinned root
     store = RegistryStore.from_url(settings.registry)
     store.create_schema()
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, store, policy, settings.task_queue, executor, reminder_policy, settings.simulation)
+        worker = build_worker(
+            client, store, policy, settings.task_queue, executor, reminder_policy, settings.simulation, trust=trust
+        )
         async with worker:
             log.info("worker_started", task_queue=settings.task_queue, namespace=settings.namespace,
-                     simulation=settings.simulation)
+                     simulation=settings.simulation, admin_root=trust.root_public_key)
             await stop.wait()
         log.info("worker_stopped", task_queue=settings.task_queue)

@@ -1,19 +1,21 @@
 """What officials, villagers and the operators' tools send to a case, and what they may ask it.
 
-Each update's validator and its handler call the same domain rule (domain/signoff_rules.py,
-domain/notice_rules.py), so a refused message is never written to history and changes nothing. A
-signed message is verified against the official's registered key before anything is recorded.
-Queries read the case and never change it.
+Every update has a validator that runs the same pure checks as its handler (the signature against
+the case's pinned root, the stage, its pass and the clock; then the domain rule of
+domain/signoff_rules.py or domain/notice_rules.py), so a refused message never reaches history and
+changes nothing: a flood of junk costs the case no events. Queries read the case and never change it.
 """
 
 from collections.abc import Callable
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
     from domain.case import CaseProgress, CaseState, Reminder
     from domain.case_summary import current_details
+    from domain.certificates import CertificateRefused, KeyRevocation, check_revocation
     from domain.messages import (
         CaseAck,
         ConsentCommand,
@@ -23,13 +25,17 @@ with workflow.unsafe.imports_passed_through():
         ResolutionCommand,
     )
     from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection
+    from domain.officials import Official
     from domain.procedures import Procedure
-    from domain.signature_rules import KeyInfo
+    from domain.signature_rules import accept_revocation
     from domain.signing import SignedMessage
     from domain.signoff_rules import apply_consent, apply_decision, check_consent, check_decision, find_official
     from domain.waits import awaited
-    from workflows.signatures import verify_signed
+    from workflows.signatures import refuse_unsigned, verify_signed
     from workflows.stage_officials import StageOfficials
+
+# `opened` answers `tuopin open`; more than a few askers is not a client retrying but a flood.
+OPENED_ASKS = 5
 
 
 class CaseHandlers:
@@ -40,14 +46,15 @@ class CaseHandlers:
     officials: StageOfficials
     moves_on: Callable[[], bool] | None  # what the procedure waits for now, if it waits
     resting: bool  # the procedure has come to its first step that waits
+    opened_asks: int
 
     def publish(self) -> None:
         raise NotImplementedError
 
-    # -- updates -------------------------------------------------------------------------------
+    # -- signed updates --------------------------------------------------------------------------
     @workflow.update
-    async def decide(self, cmd: DecisionCommand) -> CaseAck:
-        await self.verify_signature(cmd, cmd.stage, cmd.official_id)
+    def decide(self, cmd: DecisionCommand) -> CaseAck:
+        self.verify_signature(cmd, cmd.stage, cmd.official_id)
         decision = refusals_are_final(
             lambda: apply_decision(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
         )
@@ -58,10 +65,11 @@ class CaseHandlers:
     @decide.validator
     def _validate_decide(self, cmd: DecisionCommand) -> None:
         refusals_are_final(lambda: check_decision(self.case, self.procedure, self.officials.roster, cmd, workflow.now()))
+        self._validate_signed(cmd, cmd.stage, cmd.official_id)
 
     @workflow.update
-    async def consent(self, cmd: ConsentCommand) -> CaseAck:
-        await self.verify_signature(cmd, self.case.stage, cmd.official_id)
+    def consent(self, cmd: ConsentCommand) -> CaseAck:
+        self.verify_signature(cmd, self.case.stage, cmd.official_id)
         decision = refusals_are_final(
             lambda: apply_consent(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
         )
@@ -71,7 +79,24 @@ class CaseHandlers:
     @consent.validator
     def _validate_consent(self, cmd: ConsentCommand) -> None:
         refusals_are_final(lambda: check_consent(self.case, self.procedure, self.officials.roster, cmd))
+        self._validate_signed(cmd, self.case.stage, cmd.official_id)
 
+    @workflow.update
+    def resolve(self, cmd: ResolutionCommand) -> CaseAck:
+        self.verify_signature(cmd, self.case.stage, cmd.official_id)
+        objection = refusals_are_final(
+            lambda: apply_resolution(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
+        )
+        workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
+        self._publish_unless_moving_on()
+        return self._ack(objection_id=objection.objection_id)
+
+    @resolve.validator
+    def _validate_resolve(self, cmd: ResolutionCommand) -> None:
+        refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.officials.roster, cmd))
+        self._validate_signed(cmd, self.case.stage, cmd.official_id)
+
+    # -- unsigned updates --------------------------------------------------------------------------
     @workflow.update
     def object(self, cmd: ObjectionCommand) -> CaseAck:
         objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now()))
@@ -84,56 +109,63 @@ class CaseHandlers:
         refusals_are_final(lambda: check_objection(self.case, cmd, workflow.now()))
 
     @workflow.update
-    async def resolve(self, cmd: ResolutionCommand) -> CaseAck:
-        await self.verify_signature(cmd, self.case.stage, cmd.official_id)
-        objection = refusals_are_final(
-            lambda: apply_resolution(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
-        )
-        workflow.logger.info("objection_resolved", extra={"objection_id": objection.objection_id, "status": objection.status})
-        self._publish_unless_moving_on()
-        return self._ack(objection_id=objection.objection_id)
+    def key_revoked(self, revocation: KeyRevocation) -> None:
+        """`tuopin officials revoke` tells the open cases at once: a signature made with the key is
+        refused from the revocation's time on, although the stage read its officials when it began.
+        The message carries the administrator's signed revocation and nothing else."""
+        refusals_are_final(lambda: accept_revocation(self.case, revocation))
 
-    @resolve.validator
-    def _validate_resolve(self, cmd: ResolutionCommand) -> None:
-        refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.officials.roster, cmd))
+    @key_revoked.validator
+    def _validate_key_revoked(self, revocation: KeyRevocation) -> None:
+        if self.case.trust_root is None:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady", non_retryable=True)
+        try:
+            check_revocation(revocation, self.case.trust_root)
+        except CertificateRefused as exc:
+            raise ApplicationError(str(exc), type="RevocationRefused", non_retryable=True) from None
+        known = self.case.revoked_keys.get(revocation.key_id)
+        if known is not None and known <= revocation.statement.revoked_at:
+            raise ApplicationError(f"key {revocation.key_id} is known revoked already", type="AlreadyKnown", non_retryable=True)
+
+    @workflow.update
+    def record_reminder(self, cmd: ReminderCommand) -> None:
+        """The reminder sweep tells the case what it sent, so `show` and the dossier list it."""
+        self.case.reminders.append(
+            Reminder(at=workflow.now(), kind=cmd.kind, recipient=cmd.recipient, stage=cmd.stage, waiting_since=cmd.waiting_since)
+        )
+        workflow.set_current_details(current_details(self.case))
+
+    @record_reminder.validator
+    def _validate_record_reminder(self, cmd: ReminderCommand) -> None:
+        """Once per wait, kind and recipient, and only about the wait the case is in."""
+        if self.case.status != "open" or cmd.stage != self.case.stage or cmd.waiting_since != self.case.awaiting_since:
+            raise ApplicationError("the reminder is about a wait that has ended", type="StaleReminder", non_retryable=True)
+        if any(
+            r.kind == cmd.kind and r.recipient == cmd.recipient and r.waiting_since == cmd.waiting_since
+            for r in self.case.reminders
+        ):
+            raise ApplicationError("this reminder is recorded already", type="AlreadyKnown", non_retryable=True)
 
     @workflow.update
     async def opened(self) -> CaseProgress:
         """Sent with the start (update-with-start): answers once the worker has opened the case (or
         refused the opening) and the procedure has come to its first step that waits, so `tuopin open`
         needs no polling."""
+        self.opened_asks += 1
         await workflow.wait_condition(lambda: self.resting or self.case.status != "open")
         return self.progress()
 
-    # -- signals -------------------------------------------------------------------------------
-    @workflow.signal
-    def record_reminder(self, cmd: ReminderCommand) -> None:
-        """The reminder sweep tells the case what it sent, so `show` and the dossier list it. A
-        reminder about a wait that has since ended is ignored."""
-        if self.case.status != "open" or cmd.stage != self.case.stage or cmd.waiting_since != self.case.awaiting_since:
-            return
-        if not any(
-            r.kind == cmd.kind and r.recipient == cmd.recipient and r.waiting_since == cmd.waiting_since
-            for r in self.case.reminders
-        ):
-            self.case.reminders.append(
-                Reminder(at=workflow.now(), kind=cmd.kind, recipient=cmd.recipient, stage=cmd.stage,
-                         waiting_since=cmd.waiting_since)
-            )
-            workflow.set_current_details(current_details(self.case))
-
-    @workflow.signal
-    def key_revoked(self, key: KeyInfo) -> None:
-        """`tuopin officials revoke` tells the open cases at once, so a key revoked mid-stage is refused
-        from that moment although the stage read its officials' keys when it began."""
-        self.officials.revoke(key)
+    @opened.validator
+    def _validate_opened(self) -> None:
+        if self.resting or self.opened_asks >= OPENED_ASKS:
+            raise ApplicationError("the case is open; ask it with `tuopin show`", type="AlreadyOpen", non_retryable=True)
 
     # -- queries -------------------------------------------------------------------------------
     @workflow.query
     def progress(self) -> CaseProgress:
         return CaseProgress(
             case_id=self.case.case_id, stage=self.case.stage, status=self.case.status, ready=self.case.ready,
-            outcome_reason=self.case.outcome_reason,
+            outcome_reason=self.case.outcome_reason, pass_id=self.case.pass_id,
         )
 
     @workflow.query
@@ -148,11 +180,19 @@ class CaseHandlers:
         return [a.key() for a in awaited(self.case, self.procedure)]
 
     # -- shared by the handlers and the opening ------------------------------------------------
-    async def verify_signature(self, message: SignedMessage, stage: str, official_id: str) -> None:
-        """签字确认: the signature must verify against the official's registered, unrevoked key. A refused
-        signature is kept in the case's audit trail (who tried what, why) and changes nothing else."""
-        official = refusals_are_final(lambda: find_official(self.case, self.officials.roster, official_id))
-        await verify_signed(self.case, message, stage=stage, official=official, keys_of=self.officials.keys_of)
+    def verify_signature(self, message: SignedMessage, stage: str, official_id: str) -> None:
+        """签字确认: the key certified by the pinned root for this official, not revoked, the signature
+        made for this case, stage and pass, lately, over exactly this message, and used once."""
+        assert self.case.pass_id is not None
+        verify_signed(self.case, message, stage=stage, pass_id=self.case.pass_id, official=self._official(official_id))
+
+    def _validate_signed(self, message: SignedMessage, stage: str, official_id: str) -> None:
+        if self.case.pass_id is None or not self.case.ready:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady", non_retryable=True)
+        refuse_unsigned(self.case, message, stage=stage, pass_id=self.case.pass_id, official=self._official(official_id))
+
+    def _official(self, official_id: str) -> Official:
+        return refusals_are_final(lambda: find_official(self.case, self.officials.roster, official_id))
 
     def _publish_unless_moving_on(self) -> None:
         """A message that lets the procedure move on leaves the publishing to the procedure, which

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.procedures import Procedure, Stage
     from domain.refusals import Refusal
     from domain.roles import Level
+    from domain.signing import OPENING_PASS
     from domain.signoff_rules import apply_decision, enter_stage, reject, stage_complete
     from domain.units import UnitPath
     from workflows import search_attributes as sa
@@ -50,10 +51,11 @@ class ExitCase(CaseHandlers):
             opened_by=inp.first_decision.official_id,
             opened_at=workflow.now(),
         )
-        self.officials = StageOfficials()
+        self.officials = StageOfficials(self.case)
         self.publisher = CasePublisher()
         self.moves_on: Callable[[], bool] | None = None
         self.resting = False
+        self.opened_asks = 0
 
     async def decide_case(self, inp: OpenCaseInput) -> bool:
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
@@ -82,11 +84,11 @@ class ExitCase(CaseHandlers):
 
     async def open_case(self, inp: OpenCaseInput) -> bool:
         """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
-        enter_stage(self.case, self.procedure.stages[0].id)
+        enter_stage(self.case, self.procedure.stages[0].id, OPENING_PASS)
         self.case.ready = True
         first = inp.first_decision
         try:
-            await self.verify_signature(first, first.stage, first.official_id)
+            self.verify_signature(first, first.stage, first.official_id)
             apply_decision(self.case, self.procedure, self.officials.roster, first, workflow.now())
         except (Refusal, ApplicationError) as exc:
             reject(self.case, f"the opening record was refused: {exc}", workflow.now())
@@ -101,7 +103,7 @@ class ExitCase(CaseHandlers):
         while index < len(stages) and self.case.status == "open":
             stage = stages[index]
             if not entered:
-                enter_stage(self.case, stage.id)
+                enter_stage(self.case, stage.id, workflow.uuid4().hex)
                 if stage.kind != "notice":  # a notice reads them with its first posting
                     await self.officials.read(self._unit_path())
             entered = False

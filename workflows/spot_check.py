@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
-    from activities.models import RosterInput, SignerKeysInput
+    from activities.models import RosterInput
     from activities.registry_activities import RegistryActivities
     from activities.supervision_activities import (
         CompleteCheckInput,
@@ -32,8 +32,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.officials import Roster
     from domain.refusals import Refusal
-    from domain.signature_rules import KeyInfo
+    from domain.signature_rules import accept_revocation
     from domain.spot_check import (
+        CHECK_PASS,
         FINDING_STAGE,
         START_STAGE,
         CheckReminder,
@@ -53,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
         summarize,
     )
     from workflows.registry_steps import registry_step
-    from workflows.signatures import verify_signed
+    from workflows.signatures import refuse_unsigned, verify_signed
     from workflows.timeouts import REGISTRY_CALL, REGISTRY_RETRY
 
 TRACES_CALL = {"start_to_close_timeout": timedelta(minutes=30), "heartbeat_timeout": timedelta(minutes=2),
@@ -74,12 +75,16 @@ class SpotCheckWorkflow:
 
     @workflow.run
     async def run(self, inp: SpotCheckInput) -> CheckSummary:
-        self.roster = await workflow.execute_activity_method(
-            RegistryActivities.load_roster, RosterInput(jurisdiction_ids=[inp.county_id]), **REGISTRY_CALL
-        )
+        signers = await registry_step(RegistryActivities.load_signers, RosterInput(jurisdiction_ids=[inp.county_id]))
+        self.roster, self.state.trust_root = signers.roster, signers.trust_root
+        for revocation in signers.revocations:
+            try:
+                accept_revocation(self.state, revocation)
+            except Refusal as exc:
+                workflow.logger.warning("revocation_ignored", extra={"key_id": revocation.key_id, "reason": str(exc)})
         try:
             initiator = check_initiator(self.roster, inp)
-            await verify_signed(self.state, inp, stage=START_STAGE, official=initiator, keys_of=self._keys_of)
+            verify_signed(self.state, inp, stage=START_STAGE, pass_id=CHECK_PASS, official=initiator)
         except (Refusal, ApplicationError) as exc:
             return self._refuse(f"the check was refused on starting: {exc}")
         exits = await workflow.execute_activity_method(
@@ -156,7 +161,7 @@ class SpotCheckWorkflow:
         # the signature check and the registry.
         self.state.in_flight.append(entry.key)
         try:
-            await verify_signed(self.state, cmd, stage=FINDING_STAGE, official=official, keys_of=self._keys_of)
+            verify_signed(self.state, cmd, stage=FINDING_STAGE, pass_id=CHECK_PASS, official=official)
             try:
                 result = await workflow.execute_activity_method(
                     SupervisionActivities.record_finding,
@@ -189,7 +194,8 @@ class SpotCheckWorkflow:
 
     @finding.validator
     def _validate_finding(self, cmd: FindingCommand) -> None:
-        refusals_are_final(lambda: check_finding(self.state, self.roster, cmd))
+        _, official, _ = refusals_are_final(lambda: check_finding(self.state, self.roster, cmd))
+        refuse_unsigned(self.state, cmd, stage=FINDING_STAGE, pass_id=CHECK_PASS, official=official)
 
     @workflow.query
     def state(self) -> SpotCheckState:
@@ -200,10 +206,6 @@ class SpotCheckWorkflow:
         return summarize(self.state)
 
     # -- helpers ----------------------------------------------------------------------------------
-    async def _keys_of(self, official_id: str, key_id: str | None) -> list[KeyInfo]:
-        """The official's registered keys, read from the registry for each signed message."""
-        return (await registry_step(RegistryActivities.signer_keys, SignerKeysInput(official_id=official_id))).keys
-
     def _refuse(self, reason: str) -> CheckSummary:
         self.state.status = "refused"
         self.state.reason = reason

@@ -1,4 +1,9 @@
-"""Officials' public keys in the registry: register, revoke, look up."""
+"""Officials' keys in the registry: the administrator's certificates and revocations, stored and read.
+
+The registry keeps the signed statements; it does not make them. Writing here cannot make a key
+valid: a case accepts a key only by its certificate's chain to the root pinned in the worker's
+configuration (domain/certificates.py, workers/trust.py).
+"""
 
 from datetime import datetime
 from typing import Any
@@ -6,82 +11,116 @@ from typing import Any
 from sqlalchemy import select
 
 from activities.registry.schema import OfficialKey, OfficialPost
-from activities.registry.store import RegistryStore, active_officials, as_utc
-from domain.officials import Roster
+from activities.registry.store import RegistryStore, active_officials, as_utc, official_of
+from domain.certificates import KeyCertificate, KeyRevocation
+from domain.officials import Official, Roster
 from domain.refusals import Refusal, UnknownOfficial
-from domain.signature_rules import KeyInfo
-from domain.signing import key_id as fingerprint
 
 
 class KeyRefused(Refusal):
     pass
 
 
-def register_key(store: RegistryStore, official_id: str, public_key: str, by: str, at: datetime) -> KeyInfo:
-    import base64
-    import binascii
-
-    try:
-        raw = base64.b64decode(public_key, validate=True)
-    except (binascii.Error, ValueError):
-        raise KeyRefused("the public key is not base64") from None
-    if len(raw) != 32:
-        raise KeyRefused(f"an Ed25519 public key has 32 bytes, not {len(raw)}")
-    kid = fingerprint(public_key)
+def post_of(store: RegistryStore, official_id: str) -> Official:
+    """The post a certificate is issued for, as the registry lists it now."""
     with store.session() as s:
-        if s.get(OfficialPost, official_id) is None:
-            raise UnknownOfficial(f"no official {official_id!r} in the registry")
-        existing = s.get(OfficialKey, kid)
-        if existing is not None:
-            if existing.official_id != official_id:
-                raise KeyRefused(f"key {kid} is already registered to {existing.official_id}")
-            return _info(existing)
-        row = OfficialKey(key_id=kid, official_id=official_id, public_key=public_key, registered_at=at, registered_by=by)
-        s.add(row)
-        s.flush()
-        return _info(row)
-
-
-def revoke_key(store: RegistryStore, kid: str, by: str, reason: str, at: datetime) -> KeyInfo:
-    with store.session() as s:
-        row = s.get(OfficialKey, kid)
+        row = s.get(OfficialPost, official_id)
         if row is None:
-            raise KeyRefused(f"no key {kid} in the registry")
-        if row.revoked_at is None:
-            row.revoked_at, row.revoked_by, row.revoke_reason = at, by, reason
-        return _info(row)
+            raise UnknownOfficial(f"no official {official_id!r} in the registry")
+        if not row.active:
+            raise KeyRefused(f"official {official_id} is not an active post")
+        return official_of(row)
 
 
-def keys_of(store: RegistryStore, official_id: str) -> list[KeyInfo]:
+def register_certificate(store: RegistryStore, cert: KeyCertificate, by: str) -> KeyCertificate:
+    """Keeps a certificate the administrator issued. Idempotent for the same certificate; a key already
+    certified to someone else, or a certificate that does not name the post as the registry lists it,
+    is refused."""
+    s_ = cert.statement
+    with store.session() as s:
+        post = s.get(OfficialPost, s_.official_id)
+        if post is None:
+            raise UnknownOfficial(f"no official {s_.official_id!r} in the registry")
+        if (post.person_id, post.role, post.jurisdiction_id) != (s_.person_id, s_.role, s_.jurisdiction_id):
+            raise KeyRefused(
+                f"the certificate names {s_.person_id} as {s_.role}@{s_.jurisdiction_id}; the registry lists "
+                f"{post.person_id} as {post.role}@{post.jurisdiction_id}"
+            )
+        existing = s.get(OfficialKey, s_.key_id)
+        if existing is not None:
+            if existing.official_id != s_.official_id:
+                raise KeyRefused(f"key {s_.key_id} is already certified to {existing.official_id}")
+            existing.certificate = cert.model_dump_json()
+            return cert
+        s.add(OfficialKey(
+            key_id=s_.key_id, official_id=s_.official_id, public_key=s_.public_key, registered_at=s_.issued_at,
+            registered_by=by, certificate=cert.model_dump_json(),
+        ))
+        return cert
+
+
+def certificate_of(store: RegistryStore, key: str) -> KeyCertificate:
+    with store.session() as s:
+        row = s.get(OfficialKey, key)
+        if row is None or row.certificate is None:
+            raise KeyRefused(f"no key {key} in the registry (or it has no certificate)")
+        return KeyCertificate.model_validate_json(row.certificate)
+
+
+def record_revocation(store: RegistryStore, revocation: KeyRevocation, by: str) -> KeyRevocation:
+    """Keeps a revocation the administrator signed; the first one of a key stands."""
+    st = revocation.statement
+    with store.session() as s:
+        row = s.get(OfficialKey, st.key_id)
+        if row is None:
+            raise KeyRefused(f"no key {st.key_id} in the registry")
+        if row.revocation is not None:
+            return KeyRevocation.model_validate_json(row.revocation)
+        row.revoked_at, row.revoked_by, row.revoke_reason = st.revoked_at, by, st.reason
+        row.revocation = revocation.model_dump_json()
+        return revocation
+
+
+def keys_of(store: RegistryStore, official_id: str) -> list[dict[str, Any]]:
+    """An official's keys for the administrator's listing: id, dates, key."""
     with store.session() as s:
         rows = s.scalars(select(OfficialKey).where(OfficialKey.official_id == official_id).order_by(OfficialKey.registered_at))
-        return [_info(row) for row in rows]
+        return [
+            {"key_id": r.key_id, "registered_at": as_utc(r.registered_at), "revoked_at": as_utc(r.revoked_at),
+             "public_key": r.public_key, "certified": r.certificate is not None}
+            for r in rows
+        ]
 
 
-def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roster, list[KeyInfo]]:
-    """The active officials of these jurisdictions and all their keys, read in one transaction (so the
-    two agree). Read as plain rows, not ORM objects: every stage of every case asks this."""
+def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roster, list[KeyRevocation]]:
+    """The active officials of these jurisdictions and the revocations of their keys, read in one
+    transaction. Read as plain rows: every stage of every case asks this."""
     keys = OfficialKey.__table__
     with store.session() as s:
         officials = active_officials(s, jurisdiction_ids)
         if not officials:
             return Roster(), []
         rows = s.execute(
-            select(keys.c.key_id, keys.c.official_id, keys.c.public_key, keys.c.registered_at, keys.c.revoked_at)
-            .where(keys.c.official_id.in_([o.official_id for o in officials]))
-            .order_by(keys.c.registered_at, keys.c.key_id)
+            select(keys.c.revocation)
+            .where(keys.c.official_id.in_([o.official_id for o in officials]), keys.c.revocation.is_not(None))
+            .order_by(keys.c.key_id)
         )
-        return Roster(officials=officials), [_info(r) for r in rows]
+        return Roster(officials=officials), [KeyRevocation.model_validate_json(r.revocation) for r in rows]
 
 
-def keys_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyInfo]:
+def certificates_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyCertificate]:
     with store.session() as s:
-        return [_info(row) for row in s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids)))]
+        rows = s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids), OfficialKey.certificate.is_not(None)))
+        return [KeyCertificate.model_validate_json(r.certificate) for r in rows]
 
 
-def _info(row: Any) -> KeyInfo:
-    """A key as the cases see it, from an ORM object or a plain row of `official_keys`."""
-    return KeyInfo(
-        key_id=row.key_id, official_id=row.official_id, public_key=row.public_key,
-        registered_at=as_utc(row.registered_at), revoked_at=as_utc(row.revoked_at),
-    )
+def revocations_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyRevocation]:
+    with store.session() as s:
+        rows = s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids), OfficialKey.revocation.is_not(None)))
+        return [KeyRevocation.model_validate_json(r.revocation) for r in rows]
+
+
+def revoked_at(store: RegistryStore, key: str) -> datetime | None:
+    with store.session() as s:
+        row = s.get(OfficialKey, key)
+        return as_utc(row.revoked_at) if row is not None else None

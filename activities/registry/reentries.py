@@ -11,11 +11,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from activities.registry.keys import keys_of
+from activities.registry.keys import revocations_by_id
 from activities.registry.schema import Household, HouseholdIncome, OfficialPost, Reentry, StatusChange, Village
 from activities.registry.store import RegistryStore, as_utc
 from domain.officials import Official
 from domain.reentry import (
+    REENTRY_PASS,
     STAGE,
     NewHousehold,
     ReentryCommand,
@@ -27,7 +28,7 @@ from domain.reentry import (
 )
 from domain.refusals import UnitNotFound, UnknownOfficial
 from domain.roles import Role
-from domain.signature_rules import Ledger, check_signed, signature_digest
+from domain.signature_rules import Ledger, accept_revocation, check_signed, signature_digest
 from domain.signing import Signature
 
 
@@ -42,13 +43,17 @@ def _official(store: RegistryStore, official_id: str) -> Official:
     return official
 
 
-def _verify(store: RegistryStore, s: Session, official: Official, cmd: ReentryCommand, at: datetime) -> Signature:
-    """The signature over the re-entry as the registry rebuilt it; a signature the registry recorded
-    before is refused (the registry's rows are this subject's used signatures)."""
-    signature = check_signed(
-        Ledger(subject_id=cmd.subject_id), cmd, stage=STAGE, official=official,
-        keys=keys_of(store, official.official_id), now=at,
-    )
+def _verify(
+    store: RegistryStore, s: Session, official: Official, cmd: ReentryCommand, at: datetime, trust_root: str
+) -> Signature:
+    """The signature over the re-entry as the registry rebuilt it, its key certified by the pinned root
+    and not revoked; a signature the registry recorded before is refused (the registry's rows are this
+    subject's used signatures)."""
+    ledger = Ledger(subject_id=cmd.subject_id, trust_root=trust_root)
+    if cmd.signature is not None:
+        for revocation in revocations_by_id(store, [cmd.signature.key_id]):
+            accept_revocation(ledger, revocation)
+    signature = check_signed(ledger, cmd, stage=STAGE, pass_id=REENTRY_PASS, official=official, now=at)
     if s.scalar(select(Reentry.id).where(Reentry.signature_sha256 == signature_digest(signature))) is not None:
         raise ReentryRefused(f"this signed re-entry of {official.official_id} was already recorded; a message counts once")
     return signature
@@ -56,7 +61,7 @@ def _verify(store: RegistryStore, s: Session, official: Official, cmd: ReentryCo
 
 def record_return(
     store: RegistryStore, household_id: str, reason: str, evidence_sha256: str, official_id: str,
-    signature: Signature | None, at: datetime,
+    signature: Signature | None, at: datetime, *, trust_root: str,
 ) -> ReentryRecord:
     """返贫: an exited household back to poor, signed by its village's two committees."""
     with store.session() as s:
@@ -72,7 +77,7 @@ def record_return(
         check_recorder(official, household.village_id)
         cmd = ReentryCommand(household_id=household_id, kind="return", reason=reason, evidence_sha256=evidence_sha256,
                              previous_case_id=previous, official_id=official_id, signature=signature)
-        signature = _verify(store, s, official, cmd, at)
+        signature = _verify(store, s, official, cmd, at, trust_root)
         seq = 1 + (s.scalar(select(func.count()).select_from(Reentry).where(
             Reentry.household_id == household_id, Reentry.kind == "return")) or 0)
         rid = reentry_id(household_id, seq)
@@ -88,7 +93,7 @@ def record_return(
 
 def enroll_household(
     store: RegistryStore, household_id: str, new: NewHousehold, reason: str, evidence_sha256: str,
-    official_id: str, signature: Signature | None, at: datetime,
+    official_id: str, signature: Signature | None, at: datetime, *, trust_root: str,
 ) -> ReentryRecord:
     """新增: a newly poor household enters the registry (with its head's post, to consent at its exit)."""
     guarantees = new.guarantees()
@@ -101,7 +106,7 @@ def enroll_household(
         check_recorder(official, new.village_id)
         cmd = ReentryCommand(household_id=household_id, kind="new", reason=reason, evidence_sha256=evidence_sha256,
                              household=new, official_id=official_id, signature=signature)
-        signature = _verify(store, s, official, cmd, at)
+        signature = _verify(store, s, official, cmd, at, trust_root)
         s.add(Household(id=household_id, village_id=new.village_id, head_name=new.head_name, members=new.members,
                         status="poor", synthetic=False, **guarantees))
         s.flush()

@@ -133,6 +133,10 @@ class OfficialKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # the administrator's signed statements (domain/certificates.py, JSON); the columns above repeat
+    # what they say for queries, and a case trusts only the signed statements
+    certificate: Mapped[str | None] = mapped_column(Text, nullable=True)
+    revocation: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class NoticePosting(Base):

@@ -14,8 +14,9 @@ from domain.officials import Official
 from domain.reentry import STAGE as REENTRY_STAGE
 from domain.reentry import NewHousehold, ReentryCommand
 from domain.roles import Role
-from domain.signature_rules import KeyInfo, Ledger, SignatureRefused, check_signed, record_accepted
-from domain.signing import SignedMessage, key_id, public_key_text, verify
+from domain.certificates import KeyCertificate, issue_certificate
+from domain.signature_rules import Ledger, SignatureRefused, check_signed, record_accepted
+from domain.signing import SignedMessage, public_key_text, verify
 from domain.spot_check import FINDING_STAGE, START_STAGE, FindingCommand, SpotCheckInput
 from starters.signer import sign
 
@@ -81,18 +82,29 @@ COMMANDS = [
 ]
 
 
+ROOT = Ed25519PrivateKey.generate()
+ROOT_PUBLIC = public_key_text(ROOT.public_key())
+PASS = "pass-1"
+
+
 @pytest.fixture(scope="module")
 def key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def _keys(key: Ed25519PrivateKey) -> list[KeyInfo]:
-    public = public_key_text(key.public_key())
-    return [KeyInfo(key_id=key_id(public), official_id=SIGNER.official_id, public_key=public, registered_at=NOW)]
+def _cert(key: Ed25519PrivateKey) -> KeyCertificate:
+    return issue_certificate(
+        ROOT, serial="0" * 32, official_id=SIGNER.official_id, person_id=SIGNER.person_id, role=SIGNER.role.value,
+        jurisdiction_id=SIGNER.jurisdiction_id, public_key=public_key_text(key.public_key()), valid_from=NOW, issued_at=NOW,
+    )
+
+
+def _ledger(subject: str = SUBJECT) -> Ledger:
+    return Ledger(subject_id=subject, trust_root=ROOT_PUBLIC)
 
 
 def _signed(key: Ed25519PrivateKey, command: Signed) -> SignedMessage:
-    return sign(key, SUBJECT, command.stage(command.message), SIGNER, command.message, signed_at=NOW)
+    return sign(key, _cert(key), SUBJECT, command.stage(command.message), PASS, command.message, signed_at=NOW)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=repr)
@@ -107,14 +119,15 @@ def test_every_field_is_either_signed_or_the_signature(command: Signed) -> None:
 def test_the_signer_and_the_verifier_sign_and_check_the_same_content(key: Ed25519PrivateKey, command: Signed) -> None:
     message = _signed(key, command)
     stage = command.stage(message)
-    content = message.signed_content(subject_id=SUBJECT, stage=stage, official=SIGNER, signed_at=NOW)
-    assert message.signature is not None and verify(_keys(key)[0].public_key, content, message.signature.value)
-    ledger = Ledger(subject_id=SUBJECT)
-    accepted = check_signed(ledger, message, stage=stage, official=SIGNER, keys=_keys(key), now=NOW)
+    content = message.signed_content(subject_id=SUBJECT, stage=stage, pass_id=PASS, official=SIGNER,
+                                     key=_cert(key).key_id, signed_at=NOW)
+    assert message.signature is not None and verify(public_key_text(key.public_key()), content, message.signature.value)
+    ledger = _ledger()
+    accepted = check_signed(ledger, message, stage=stage, pass_id=PASS, official=SIGNER, now=NOW)
     assert accepted == message.signature
     record_accepted(ledger, accepted)
     with pytest.raises(SignatureRefused, match="counts once"):
-        check_signed(ledger, message, stage=stage, official=SIGNER, keys=_keys(key), now=NOW)
+        check_signed(ledger, message, stage=stage, pass_id=PASS, official=SIGNER, now=NOW)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=repr)
@@ -124,31 +137,29 @@ def test_changing_any_signed_field_invalidates_the_signature(key: Ed25519Private
         altered = message.model_copy(update={field: value})
         assert getattr(altered, field) != getattr(message, field)
         with pytest.raises(SignatureRefused, match="does not match|made for stage"):
-            check_signed(Ledger(subject_id=SUBJECT), altered, stage=command.stage(altered), official=SIGNER,
-                         keys=_keys(key), now=NOW)
+            check_signed(_ledger(), altered, stage=command.stage(altered), pass_id=PASS, official=SIGNER, now=NOW)
     # the signer: the same message, verified as another official's (with the signer's key at hand)
     signed_by_other = message.model_copy(update={command.signer_field: OTHER.official_id})
-    with pytest.raises(SignatureRefused, match="does not match"):
-        check_signed(Ledger(subject_id=SUBJECT), signed_by_other, stage=command.stage(message), official=OTHER,
-                     keys=_keys(key), now=NOW)
+    with pytest.raises(SignatureRefused, match="certified for"):
+        check_signed(_ledger(), signed_by_other, stage=command.stage(message), pass_id=PASS, official=OTHER, now=NOW)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=repr)
 def test_another_subject_stage_or_time_invalidates_the_signature(key: Ed25519PrivateKey, command: Signed) -> None:
     message = _signed(key, command)
     stage = command.stage(message)
-    with pytest.raises(SignatureRefused, match="made for case"):
-        check_signed(Ledger(subject_id=SUBJECT + "-other"), message, stage=stage, official=SIGNER, keys=_keys(key), now=NOW)
+    with pytest.raises(SignatureRefused, match="made for"):
+        check_signed(_ledger(SUBJECT + "-other"), message, stage=stage, pass_id=PASS, official=SIGNER, now=NOW)
     with pytest.raises(SignatureRefused, match="made for stage"):
-        check_signed(Ledger(subject_id=SUBJECT), message, stage=stage + "-other", official=SIGNER, keys=_keys(key), now=NOW)
+        check_signed(_ledger(), message, stage=stage + "-other", pass_id=PASS, official=SIGNER, now=NOW)
     signature = message.signature
     assert signature is not None
     # the signature re-addressed to another subject or stage still covers the old content
     for claim in ({"case_id": SUBJECT + "-other"}, {"stage": stage + "-other"}):
         readdressed = signature.model_copy(update=claim)
         with pytest.raises(SignatureRefused, match="does not match"):
-            check_signed(Ledger(subject_id=readdressed.case_id), message.model_copy(update={"signature": readdressed}),
-                         stage=readdressed.stage, official=SIGNER, keys=_keys(key), now=NOW)
-    later = message.model_copy(update={"signature": signature.model_copy(update={"signed_at": NOW.replace(hour=10)})})
+            check_signed(_ledger(readdressed.case_id), message.model_copy(update={"signature": readdressed}),
+                         stage=readdressed.stage, pass_id=PASS, official=SIGNER, now=NOW)
+    later = message.model_copy(update={"signature": signature.model_copy(update={"signed_at": NOW.replace(minute=1)})})
     with pytest.raises(SignatureRefused, match="does not match"):
-        check_signed(Ledger(subject_id=SUBJECT), later, stage=stage, official=SIGNER, keys=_keys(key), now=NOW)
+        check_signed(_ledger(), later, stage=stage, pass_id=PASS, official=SIGNER, now=NOW)

@@ -34,7 +34,7 @@ from domain.simulation import Simulation
 from starters import cases
 from starters.reconcile import reconcile_registry
 from starters.serve import SQLITE_PRAGMAS
-from starters.signer import load_private_key, sign
+from starters.signer import sign_as
 from tests.faults.link import Link
 from tests.support import small_registry
 from tests.support.small_registry import VILLAGE
@@ -187,8 +187,9 @@ class WorkerProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
-def worker_env(address: str, home: Path, registry_url: str, task_queue: str) -> dict[str, str]:
+def worker_env(address: str, home: Path, registry_url: str, task_queue: str, trust: Path | None = None) -> dict[str, str]:
     return {
+        **({"TUOPIN_TRUST_DIR": str(trust)} if trust is not None else {}),
         **os.environ,
         "TEMPORAL_ADDRESS": address,
         "TEMPORAL_NAMESPACE": "default",
@@ -268,7 +269,9 @@ class Cases:
 
     def __init__(self, client: Client, registry: RegistryFile, task_queue: str, keys_dir: Path) -> None:
         self.client = client
-        self.settings = Settings(address="unused", registry_url=registry.url, task_queue=task_queue, keys_dir=keys_dir)
+        self.settings_pass: dict[str, str] = {}
+        self.settings = Settings(address="unused", registry_url=registry.url, task_queue=task_queue, keys_dir=keys_dir,
+                                 trust=small_registry.trust_dir(keys_dir))
 
     async def open(self, household: str, notice_seconds: int) -> str:
         state = await cases.open_case(
@@ -286,13 +289,14 @@ class Cases:
     def signed(self, case_id: str, stage: str, official: str, outcome: str = "approve", **kw: Any) -> DecisionCommand:
         """A decision signed now, ready to send (so many can be sent at one instant)."""
         cmd = DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw)
-        store = RegistryStore.from_url(self.settings.registry)
-        try:
-            post = store.official(official)
-        finally:
-            store.engine.dispose()
-        assert post is not None, official
-        return sign(load_private_key(self.settings, official), case_id, stage, post, cmd)
+        pass_id = self.settings_pass.get(case_id)
+        assert pass_id is not None, "ask `pass_of` first: a signature names the stage's pass"
+        return sign_as(self.settings, official, None, case_id, stage, pass_id, cmd)
+
+    async def pass_of(self, case_id: str) -> str:
+        """The pass of the case's current stage, remembered for `signed`."""
+        self.settings_pass[case_id] = (await cases.progress(self.client, case_id)).pass_id or ""
+        return self.settings_pass[case_id]
 
     async def send(self, case_id: str, cmd: DecisionCommand) -> CaseAck:
         return await cases.decide(self.client, self.settings, case_id, cmd)
@@ -435,7 +439,7 @@ async def start_bench(root: Path, task_queue: str, eligible: int = ELIGIBLE) -> 
     server = DevServer(root / "temporal.db", root / "temporal.log")
     await server.start()
     client = await server.client()
-    env = worker_env(server.address, root / "home", registry.url, task_queue)
+    env = worker_env(server.address, root / "home", registry.url, task_queue, small_registry.trust_dir(keys_dir))
     worker = WorkerProcess(env, root, "worker-1")
     try:
         await worker.start()

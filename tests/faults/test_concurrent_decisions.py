@@ -44,6 +44,7 @@ def _conflicting(bench, case: str):
 
 async def test_twenty_conflicting_decisions_record_exactly_one(bench):
     case, before = await _at_county_approval(bench)
+    await bench.cases.pass_of(case)
 
     signed = list(_conflicting(bench, case))  # signed first, then sent at one instant
     accepted, refused = await _all_at_once(bench.cases.send(case, cmd) for cmd in signed)
@@ -69,6 +70,7 @@ async def test_twenty_conflicting_decisions_record_exactly_one(bench):
 
 async def test_twenty_approvals_of_one_signature_record_exactly_one(bench):
     case, before = await _at_county_approval(bench)
+    await bench.cases.pass_of(case)
     # the county leading group's review is one signature: twenty freshly signed approvals race for it
     signed = [
         bench.cases.signed(case, "county_approval", CG if n % 2 else DEPUTY_GROUP, meeting_ref=COUNTY_GROUP_MEETING)

@@ -32,6 +32,7 @@ async def test_activities_retry_through_a_locked_registry_and_nothing_is_lost(be
     registry.lock()
     try:
         started = asyncio.get_running_loop().time()
+        await cases.pass_of(c_last)
         await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
         await case_steps.consent(cases.client, cases.settings, c_consent,
                                  case_steps.ConsentCommand(official_id=f"{h_consent}-head"))
@@ -104,6 +105,7 @@ async def test_operators_see_why_a_registry_write_retries(bench):
     case = await cases.at_last_signature(bench.household())
     trigger = registry.hold_exits(case)
     try:
+        await cases.pass_of(case)
         await cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
         pending = await eventually(lambda: cases.waiting_for(case, "record_exit"), 30, "record_exit to fail and retry")

@@ -38,6 +38,7 @@ async def test_cases_go_on_after_the_dev_server_restarts_on_its_file(tmp_path):
         await asyncio.sleep(2)
         await bench.server.start()
 
+        await cases.pass_of(c_last)
         await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
         await cases.decide(c_new, "verification", VD)
         await cases.decide(c_new, "verification", WT)

@@ -45,6 +45,7 @@ async def test_a_killed_worker_is_replaced_and_every_case_exits_once(bench, link
 
     # -- record_exit of c_last: refused by the trigger, retrying ------------------------------
     trigger = registry.hold_exits(c_last)
+    await cases.pass_of(c_last)
     await cases.send(c_last, cases.signed(c_last, "county_approval", CH, meeting_ref=COUNTY_MEETING))
 
     await eventually(lambda: cases.waiting_for(c_last, "record_exit"), 30, "record_exit to fail on the held registry and retry")

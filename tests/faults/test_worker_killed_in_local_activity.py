@@ -32,6 +32,7 @@ async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_
     before = decisions_logged()
     registry.lock()
     try:
+        await cases.pass_of(case)
         last = asyncio.create_task(cases.send(case, cases.signed(case, "county_approval", CH, meeting_ref=COUNTY_MEETING)))
         # the last signature is recorded, and record_exit (a local activity in the same workflow
         # task) now waits on the registry's write lock

@@ -118,7 +118,8 @@ async def record(out: Path = HERE) -> list[Path]:
         try:
             await register_search_attributes(env.client, env.client.namespace)
             with ThreadPoolExecutor(max_workers=4) as executor:
-                async with build_worker(env.client, store, load_policy(PROJECT_ROOT / "data"), QUEUE, executor):
+                async with build_worker(env.client, store, load_policy(PROJECT_ROOT / "data"), QUEUE, executor,
+                                        trust=small_registry.trust(Path(tmp) / "keys")):
                     for name, scenario in SCENARIOS.items():
                         driver = CaseDriver(env, store, QUEUE, Path(tmp) / "keys")
                         await scenario(driver)

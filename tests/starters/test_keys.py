@@ -46,7 +46,8 @@ def test_a_new_key_is_readable_by_its_owner_only_and_can_be_registered_and_revok
     registered = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", doc["public_key"],
                                           "--by", "县扶贫办管理员", "--json"])
     assert registered.exit_code == 0, registered.output
-    assert json.loads(registered.output)["key_id"] == doc["key_id"]
+    cert = json.loads(registered.output)["statement"]
+    assert (cert["key_id"], cert["official_id"], cert["public_key"]) == (doc["key_id"], OFFICIAL, doc["public_key"])
     bad = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", "not-base64!", "--by", "a"])
     assert bad.exit_code == 1 and "base64" in bad.output
     unknown = CliRunner().invoke(cli, ["officials", "register", "--as", "nobody", "--public-key", doc["public_key"], "--by", "a"])

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from activities.registry.schema import Household, HouseholdIncome, OfficialPost
 from activities.registry.store import RegistryStore
 from starters.demo_keys import create_demo_keys
+from starters.trust_setup import admin_key
 from tests.support import small_registry
 from tests.support.driver import CaseDriver
 from workers.worker import build_worker
@@ -56,19 +57,21 @@ def sv_store(tmp_path_factory: pytest.TempPathFactory, sv_keys: Path) -> Registr
                                jurisdiction_id=hid, synthetic=True))
             for year, line in LINE.items():
                 s.add(HouseholdIncome(household_id=hid, year=year, per_capita_income=line + 100))
-    create_demo_keys(store, sv_keys)
+    create_demo_keys(store, sv_keys, admin_key(small_registry.trust_dir(sv_keys)))
     return store
 
 
-def supervision_worker(client: Client, store: RegistryStore, policy, task_queue: str, executor: ThreadPoolExecutor) -> Worker:
+def supervision_worker(
+    client: Client, store: RegistryStore, policy, task_queue: str, executor: ThreadPoolExecutor, keys: Path
+) -> Worker:
     """The production worker (it runs the spot check's workflow and activities too)."""
-    return build_worker(client, store, policy, task_queue, executor)
+    return build_worker(client, store, policy, task_queue, executor, trust=small_registry.trust(keys))
 
 
 @pytest.fixture(scope="session")
-async def sv_worker(ts_env: WorkflowEnvironment, sv_store: RegistryStore, policy) -> AsyncIterator[Worker]:
+async def sv_worker(ts_env: WorkflowEnvironment, sv_store: RegistryStore, sv_keys: Path, policy) -> AsyncIterator[Worker]:
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = supervision_worker(ts_env.client, sv_store, policy, SV_QUEUE, executor)
+        worker = supervision_worker(ts_env.client, sv_store, policy, SV_QUEUE, executor, sv_keys)
         async with worker:
             yield worker
 

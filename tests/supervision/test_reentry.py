@@ -19,6 +19,8 @@ from domain.signature_rules import SignatureRefused
 from starters import supervision
 from starters.errors import Refused
 from starters.supervision_commands import enroll, reenter
+from starters.signer import SIGNING_TIME
+from tests.support import small_registry
 from tests.supervision.conftest import VILLAGE, exit_household, household
 
 VS, VD, WT = f"{VILLAGE}-secretary", f"{VILLAGE}-director", f"{VILLAGE}-workteam"
@@ -45,6 +47,7 @@ def _tally(store, year: int) -> int:
 async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_store, evidence_file: Path) -> None:
     settings = sv_driver.settings
     await exit_household(sv_driver, HH, 2017)
+    SIGNING_TIME.set(None)  # a re-entry is checked by the registry, at the wall clock
     persons_2017 = _tally(sv_store, 2017)
     digest = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
 
@@ -63,7 +66,8 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
                                   previous_case_id=previous, official_id=VS)
     forged = supervision.signed_as(settings, official, None, other_reason.subject_id, "reentry", other_reason).signature
     with pytest.raises(SignatureRefused, match="does not match"):
-        reentries.record_return(sv_store, HH, "因病返贫", digest, VS, forged, AT)
+        reentries.record_return(sv_store, HH, "因病返贫", digest, VS, forged, forged.signed_at,
+                                trust_root=supervision.pinned_root(settings))
     with sv_store.session() as s:
         assert s.get(Household, HH).status == "exited"
         assert s.scalars(select(Reentry).where(Reentry.household_id == HH)).all() == []
@@ -72,7 +76,7 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
     result = CliRunner().invoke(
         reenter, [HH, "--reason", "因病返贫", "--evidence", str(evidence_file), "--as", VS, "--json",
                   "--registry-url", settings.registry],
-        env={"TUOPIN_KEYS_DIR": str(settings.keys_dir)},
+        env={"TUOPIN_KEYS_DIR": str(settings.keys_dir), "TUOPIN_TRUST_DIR": str(settings.trust_dir)},
     )
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
@@ -106,7 +110,8 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
     saved_signature = supervision.signed_as(settings, official, None, old_return.subject_id, "reentry",
                                             old_return).signature
     with pytest.raises(SignatureRefused):
-        reentries.record_return(sv_store, HH, "因病返贫", digest, VS, saved_signature, AT)
+        reentries.record_return(sv_store, HH, "因病返贫", digest, VS, saved_signature, saved_signature.signed_at,
+                                trust_root=supervision.pinned_root(settings))
     listing = {r["household_id"]: r for r in registry.households_supervised(
         sv_store, supervision.supervision_policy(settings).buffer, supervision.today_local(), village_id=VILLAGE)}
     assert listing[HH]["reentries"] == 1 and listing[HH]["false_exit"] is False
@@ -117,7 +122,7 @@ def test_a_newly_poor_household_is_enrolled(sv_store, sv_keys: Path, evidence_fi
     args = [new_id, "--village", VILLAGE, "--members", "4", "--head-name", "新增户主", "--income", "2018=2500",
             "--lacking", "safe_housing", "--reason", "房屋倒塌致贫", "--evidence", str(evidence_file),
             "--registry-url", str(sv_store.engine.url)]
-    env = {"TUOPIN_KEYS_DIR": str(sv_keys)}
+    env = {"TUOPIN_KEYS_DIR": str(sv_keys), "TUOPIN_TRUST_DIR": str(small_registry.trust_dir(sv_keys))}
     refused = CliRunner().invoke(enroll, [*args, "--as", WT], env=env)
     assert refused.exit_code == 1 and "village two committees" in refused.output
     result = CliRunner().invoke(enroll, [*args, "--as", VD], env=env)

@@ -10,7 +10,8 @@ from activities.registry.store import RegistryStore
 from domain.case import CaseState
 from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ResolutionCommand
 from starters import cases
-from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE
+from starters.signer import SIGNING_TIME
+from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE, trust_dir
 from workers.settings import Settings
 
 VS, VD, WT = f"{VILLAGE}-secretary", f"{VILLAGE}-director", f"{VILLAGE}-workteam"
@@ -30,15 +31,22 @@ class CaseDriver:
         self.env = env
         self.client: Client = env.client
         self.store = store
-        self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue, keys_dir=keys_dir)
+        self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue, keys_dir=keys_dir,
+                                 trust=trust_dir(keys_dir))
         self.case_id = ""
 
+    async def signing_at_server_time(self) -> None:
+        """Signatures made from here on say the test server's time (it skips ahead through notices)."""
+        SIGNING_TIME.set(await self.env.get_current_time())
+
     async def open(self, household: str, year: int = 2017, first: DecisionCommand | None = None) -> CaseState:
+        await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, "household", household, year, first or appraisal())
         self.case_id = opened.case_id
         return await self.state()
 
     async def open_unit(self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None) -> CaseState:
+        await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
         self.case_id = opened.case_id
         return await self.state()
@@ -47,15 +55,18 @@ class CaseDriver:
         return await cases.show(self.client, self.case_id)
 
     async def decide(self, stage: str, official: str, outcome: str = "approve", **kw: object) -> CaseAck:
+        await self.signing_at_server_time()
         return await cases.decide(self.client, self.settings, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
 
     async def consent(self, official: str) -> CaseAck:
+        await self.signing_at_server_time()
         return await cases.consent(self.client, self.settings, self.case_id, ConsentCommand(official_id=official))
 
     async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
         return await cases.lodge_objection(self.client, self.settings, self.case_id, name, contact, reason)
 
     async def resolve(self, objection: str, outcome: str, official: str = VS, finding: str = "经入户核实") -> CaseAck:
+        await self.signing_at_server_time()
         return await cases.resolve(
             self.client, self.settings, self.case_id, ResolutionCommand(objection_id=objection, outcome=outcome, official_id=official, finding=finding)
         )

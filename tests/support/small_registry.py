@@ -16,6 +16,8 @@ from activities.registry.schema import (
 )
 from domain import indicators as ind
 from starters.demo_keys import create_demo_keys
+from starters.trust_setup import admin_key, ensure_trust
+from workers.trust import WorkerTrust, load_trust
 from activities.registry.store import RegistryStore
 
 VILLAGE = "changxiao-hepai"
@@ -81,7 +83,18 @@ def build(store: RegistryStore, keys_dir: Path, eligible: int = 60) -> None:
         for unit, indicator, value in STATISTICS:
             s.add(UnitStatistic(unit_id=unit, year=2017, indicator=indicator, value=Decimal(value),
                                 source="test fixture", synthetic=True))
-    create_demo_keys(store, keys_dir)
+    ensure_trust(trust_dir(keys_dir), COUNTY)
+    create_demo_keys(store, keys_dir, admin_key(trust_dir(keys_dir)))
+
+
+def trust_dir(keys_dir: Path) -> Path:
+    """The test registry's trust folder (its administrator root and service key), beside its keys."""
+    return keys_dir.parent / f"{keys_dir.name}-trust"
+
+
+def trust(keys_dir: Path) -> WorkerTrust:
+    """What a test worker pins and signs with."""
+    return load_trust(trust_dir(keys_dir))
 
 
 SERVICE = list(ind.SERVICE_INDICATORS)

@@ -77,3 +77,38 @@ def test_base64_is_read_one_way_only(text):
     else:
         with pytest.raises(CertificateRefused):
             strict_b64(text)
+
+
+def test_a_signature_counts_once_however_it_is_spelt():
+    """The ledger keeps the digest of the signature's bytes; another spelling of the same bytes is not
+    a second signature (and is refused as a spelling before that)."""
+    from datetime import timedelta
+
+    from domain.messages import DecisionCommand
+    from domain.officials import Official
+    from domain.roles import Role
+    from domain.signature_rules import Ledger, SignatureRefused, check_signed, record_accepted
+    from starters.signer import sign
+
+    root, key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    official = Official(official_id="changxiao-secretary", person_id="p-1", name="x", role=Role.township_secretary,
+                        jurisdiction_id="changxiao")
+    cert = _cert(root, key)
+    now = T0 + timedelta(days=1)
+    cmd = sign(key, cert, "case-1", "township_review", "p1",
+               DecisionCommand(stage="township_review", outcome="approve", official_id=official.official_id, meeting_ref="M"),
+               signed_at=now)
+    ledger = Ledger(subject_id="case-1", trust_root=public_key_text(root.public_key()))
+    record_accepted(ledger, check_signed(ledger, cmd, stage="township_review", pass_id="p1", official=official, now=now))
+    with pytest.raises(SignatureRefused, match="already recorded"):
+        check_signed(ledger, cmd, stage="township_review", pass_id="p1", official=official, now=now)
+    value = cmd.signature.value
+    respelled = value[:-3] + ("B" if value[-3] == "A" else "A") + "=="
+    if base64.b64decode(respelled) == base64.b64decode(value):  # the same bytes, another spelling
+        with pytest.raises(Exception):
+            check_signed(ledger, cmd.model_copy(update={"signature": cmd.signature.model_copy(update={"value": respelled})}),
+                         stage="township_review", pass_id="p1", official=official, now=now)
+    # another pass of the same stage (after a return) refuses it however it is spelt
+    with pytest.raises(SignatureRefused, match="pass"):
+        check_signed(Ledger(subject_id="case-1", trust_root=ledger.trust_root), cmd, stage="township_review",
+                     pass_id="p2", official=official, now=now)

@@ -17,6 +17,7 @@ async def test_an_opening_is_answered_by_the_case_without_a_single_query(driver,
         raise AssertionError("the opening polled the case")
 
     monkeypatch.setattr(cases, "query", no_query)
+    await driver.signing_at_server_time()
     opened = await cases.open_case(driver.client, driver.settings, "household", household, 2017, appraisal())
     assert (opened.status, opened.ready, opened.stage) == ("open", True, "verification")
 
@@ -35,6 +36,7 @@ async def test_an_opening_the_worker_refuses_is_answered_as_rejected(driver, hou
         raise AssertionError("the opening polled the case")
 
     monkeypatch.setattr(cases, "query", no_query)
+    await driver.signing_at_server_time()
     opened = await cases.open_case(driver.client, driver.settings, "household", household, 2017, appraisal(),
                                    simulation=Simulation(notice_seconds=60))
     assert opened.status == "rejected" and "production worker" in opened.outcome_reason
@@ -45,5 +47,6 @@ async def test_an_opening_the_worker_refuses_is_answered_as_rejected(driver, hou
 async def test_a_case_whose_worker_cannot_answer_the_update_is_polled_instead(driver, household, monkeypatch):
     """A worker from before `opened` rejects the unknown update; the case was started all the same."""
     monkeypatch.setattr(cases, "OPENED_UPDATE", "opened-by-a-newer-worker")
+    await driver.signing_at_server_time()
     opened = await cases.open_case(driver.client, driver.settings, "household", household, 2017, appraisal())
     assert (opened.status, opened.ready) == ("open", True)

@@ -7,6 +7,7 @@ import pytest
 
 from domain.simulation import Simulation
 from starters import cases
+from tests.support import small_registry
 from tests.support.driver import CaseDriver, appraisal
 from workers.settings import Settings
 from workers.worker import SimulationFenceError, build_worker, run_worker
@@ -15,6 +16,7 @@ SIM_QUEUE = "tuopin-test-simulation"
 
 
 async def test_a_production_worker_refuses_a_simulated_case(driver, household):
+    await driver.signing_at_server_time()
     opened = await cases.open_case(
         driver.client, driver.settings, "household", household, 2017, appraisal(), simulation=Simulation(notice_seconds=60)
     )
@@ -25,9 +27,11 @@ async def test_a_production_worker_refuses_a_simulated_case(driver, household):
 
 async def test_a_simulation_worker_runs_a_short_notice_and_marks_the_case(ts_env, small_store, small_keys, policy, second_household):
     with ThreadPoolExecutor(max_workers=4) as executor:
-        worker = build_worker(ts_env.client, small_store, policy, SIM_QUEUE, executor, simulation=True)
+        worker = build_worker(ts_env.client, small_store, policy, SIM_QUEUE, executor, simulation=True,
+                              trust=small_registry.trust(small_keys))
         async with worker:
             driver = CaseDriver(ts_env, small_store, SIM_QUEUE, small_keys)
+            await driver.signing_at_server_time()
             opened = await cases.open_case(
                 driver.client, driver.settings, "household", second_household, 2017, appraisal(),
                 simulation=Simulation(notice_seconds=90),

@@ -22,7 +22,9 @@ from activities.registry.store import RegistryStore
 from domain.case import CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.messages import OpenCaseInput
-from starters.signer import load_private_key, sign
+from domain.signing import OPENING_PASS
+from starters.signer import load_certificate, load_private_key, sign
+from tests.support import small_registry
 from tests.support.driver import VS, appraisal
 from workers.data_converter import DATA_CONVERTER
 from workers.sandbox import workflow_runner
@@ -48,9 +50,10 @@ async def test_a_case_whose_opening_outlasts_its_workflow_task_replays(ts_env, s
     settings = Settings(registry_url=str(small_store.engine.url), task_queue=queue, keys_dir=small_keys)
     case_id = make_case_id("household", household, 2017, None)
     first = appraisal()
-    first = sign(load_private_key(settings, VS), case_id, first.stage, small_store.official(VS), first)
+    first = sign(load_private_key(settings, VS), load_certificate(settings, VS), case_id, first.stage, OPENING_PASS, first,
+                 signed_at=await ts_env.get_current_time())
     with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(ts_env.client, slow, policy, queue, executor):
+        async with build_worker(ts_env.client, slow, policy, queue, executor, trust=small_registry.trust(small_keys)):
             handle = await ts_env.client.start_workflow(
                 HouseholdExitWorkflow.run,
                 OpenCaseInput(exit_type="household", unit_id=household, year=2017, first_decision=first),
