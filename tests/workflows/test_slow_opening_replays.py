@@ -28,7 +28,7 @@ from domain.messages import OpenCaseInput
 from starters.signer import load_private_key, sign_decision
 from tests.support.driver import VS, appraisal
 from workers.data_converter import DATA_CONVERTER
-from workers.sandbox import workflow_runner
+from workers.runner import workflow_runner
 from workers.worker import build_worker
 from workflows.household_exit import HouseholdExitWorkflow
 from workflows.registry import ALL_WORKFLOWS
