@@ -157,7 +157,7 @@ class Bench:
         t_all = time.perf_counter()
         await self.stack.start()
         print(f"bench: dev server {self.stack.address}, run folder {self.run_dir}", file=sys.stderr, flush=True)
-        # warm-up (not measured): the sandbox, the imports, the first connections
+        # warm-up (not measured): the imports, the first connections
         tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
         floor = self.floor_driver()
         warm, _ = await run_cases(tuopin.case, self.households(WARMUP), WARMUP)
