@@ -29,8 +29,9 @@ ui-check: $(STAMP)
 	$(BIN)/python tests/manual/web_ui_check.py
 
 # -- benchmarks (bench/, docs/performance.md) ------------------------------------------------------
-# `make bench` (QUICK=1: a short run, under 3 minutes): tuopin, a bare Temporal workflow of the same
-# shape and SpiffWorkflow in one run; prints a Markdown table, writes bench/results/*.json.
+# `make bench` (QUICK=1: a short run, under 3 minutes): tuopin, the engine's floor (a bare Temporal
+# workflow of the same shape) and SpiffWorkflow in one run; prints a Markdown table and the line
+# `tuopin / floor = X`, writes bench/results/*.json.
 # `make bench-scale`: 10,000 cases in their notice window at once, then all the windows ending.
 # SpiffWorkflow is the bench's own dependency, installed into .venv on first use.
 BENCH_ARGS ?=

@@ -4,7 +4,9 @@ Same shape as a tuopin household case: opened by a start that carries the first 
 decision; 8 updates (2 verifications, the household's consent, 2 township and 3 county signatures);
 the procedure's 6 registry activities (load the case, post and close the notice, announce in
 township and village, 销号); 1 timer (the notice window). Updates only append to a list; activities
-do nothing. Both the workflow and the activities run in a worker process of their own:
+do nothing. `make bench` runs the registry steps as local activities, as tuopin does, and the worker
+uses tuopin's workflow runner (workers/runner.py), so this is the engine's floor for tuopin. Both the
+workflow and the activities run in a worker process of their own:
 
     python -m bench.bare_workflow --address HOST:PORT --task-queue Q
 """
@@ -19,6 +21,8 @@ from datetime import timedelta
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
+
+from workers.runner import workflow_runner
 
 # stage -> number of signatures the driver sends there (the household procedure's slots)
 SIGNATURES = {"verification": 3, "township_review": 2, "county_approval": 3}
@@ -108,7 +112,7 @@ class BareHouseholdWorkflow:
 
 def build_worker(client: Client, task_queue: str, executor: ThreadPoolExecutor) -> Worker:
     return Worker(client, task_queue=task_queue, workflows=[BareHouseholdWorkflow], activities=[registry_step],
-                  activity_executor=executor)
+                  activity_executor=executor, workflow_runner=workflow_runner())
 
 
 async def _main(address: str, task_queue: str) -> None:

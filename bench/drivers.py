@@ -125,7 +125,7 @@ class BareDriver:
     client: Client
     task_queue: str
     notice_seconds: int
-    local: bool = False  # registry steps as local activities (`make bench BENCH_ARGS=--bare-local`)
+    local: bool = True  # registry steps as local activities, as tuopin runs them (`--bare-activities`: regular ones)
 
     async def decide(self, cid: str, stage: str, official: str, t: Timings, meeting: str | None = None) -> None:
         handle = self.client.get_workflow_handle(cid)

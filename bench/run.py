@@ -1,10 +1,12 @@
-"""`make bench`: tuopin, a bare Temporal workflow of the same shape, and SpiffWorkflow, in one run on
-one embedded dev server (SQLite WAL), with the ratios that matter:
+"""`make bench`: tuopin, the engine's floor (a bare Temporal workflow of the same shape, its registry
+steps as local activities, under the same workflow runner as tuopin), and SpiffWorkflow, in one run
+on one embedded dev server (SQLite WAL). The gate is `tuopin / floor`, from CPU per case in the same
+run; Spiff's CPU per case is reported for information:
 
     python -m bench.run [--quick] [--cases N] [--concurrency C] [--rounds R] [--notice-seconds S]
 
 Prints a Markdown table and writes bench/results/bench-<time>.json. Each round runs every system
-once, in turn (tuopin, bare, Spiff, then the other way round), so a load that other people put on
+once, in turn (tuopin, floor, Spiff, then the other way round), so a load that other people put on
 the machine falls on all of them alike; throughput is all cases over all the time each system took.
 """
 
@@ -28,7 +30,7 @@ from bench.history import summarise
 from bench.spiff_household import init_db
 from bench.stack import BARE_QUEUE, Stack, new_run_dir, remove_run_dir
 
-SYSTEMS = ("tuopin", "bare", "spiff")
+SYSTEMS = ("tuopin", "floor", "spiff")
 WARMUP = 4
 QUICK = {"cases": 192, "concurrency": 64, "rounds": 1, "latency_cases": 4}
 FULL = {"cases": 600, "concurrency": 64, "rounds": 2, "latency_cases": 10}
@@ -59,6 +61,9 @@ class Bench:
         self.next_household += n
         return chosen
 
+    def floor_driver(self) -> BareDriver:
+        return BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds, local=not self.args.bare_activities)
+
     # -- one system, one round -----------------------------------------------------------------
     async def run_temporal(self, system: str, households: list[str]) -> None:
         stack = self.stack
@@ -66,7 +71,7 @@ class Bench:
             driver = TuopinDriver(stack.client, stack.settings, self.args.notice_seconds)
             worker = stack.tuopin_worker
         else:
-            driver = BareDriver(stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
+            driver = self.floor_driver()
             worker = stack.bare_worker
         meter = CpuMeter({"worker": worker.pid, "server": stack.server_pid, "driver": os.getpid()}).start()
         queries = QUERIES["count"]
@@ -116,9 +121,9 @@ class Bench:
             return
         print(f"latency: {n} cases one at a time, per system", file=sys.stderr, flush=True)
         tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
-        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
+        floor = self.floor_driver()
         for system, driver, households in (("tuopin", tuopin, self.households(n)),
-                                           ("bare", bare, [f"idle-h{i:05d}" for i in range(n)])):
+                                           ("floor", floor, [f"idle-h{i:05d}" for i in range(n)])):
             t, _ = await run_cases(driver.case, households, 1)
             self.data[system]["idle_decisions"] += t.decisions
             self.data[system]["idle_opens"] += t.opens
@@ -152,11 +157,11 @@ class Bench:
         t_all = time.perf_counter()
         await self.stack.start()
         print(f"bench: dev server {self.stack.address}, run folder {self.run_dir}", file=sys.stderr, flush=True)
-        # warm-up (not measured): the sandbox, the imports, the first connections
+        # warm-up (not measured): the imports, the first connections
         tuopin = TuopinDriver(self.stack.client, self.stack.settings, self.args.notice_seconds)
-        bare = BareDriver(self.stack.plain_client, BARE_QUEUE, self.args.notice_seconds, self.args.bare_local)
+        floor = self.floor_driver()
         warm, _ = await run_cases(tuopin.case, self.households(WARMUP), WARMUP)
-        warm_bare, _ = await run_cases(bare.case, [f"warm-{i}" for i in range(WARMUP)], WARMUP)
+        warm_bare, _ = await run_cases(floor.case, [f"warm-{i}" for i in range(WARMUP)], WARMUP)
         if warm.errors or warm_bare.errors:
             raise SystemExit(f"warm-up failed: {warm.errors[:1] + warm_bare.errors[:1]}")
         for round_no in range(self.args.rounds):
@@ -165,14 +170,14 @@ class Bench:
             for system in order:
                 if system == "tuopin":
                     await self.run_temporal("tuopin", self.households(self.per_round))
-                elif system == "bare":
-                    await self.run_temporal("bare", [f"r{round_no}-h{i:05d}" for i in range(self.per_round)])
+                elif system == "floor":
+                    await self.run_temporal("floor", [f"r{round_no}-h{i:05d}" for i in range(self.per_round)])
                 else:
                     await self.run_spiff([f"{i}" for i in range(self.per_round)], round_no)
         await self.latency_phase()
         self.data["tuopin"]["peak_rss_mb"] = peak_rss_mb(self.stack.tuopin_worker.pid)
-        self.data["bare"]["peak_rss_mb"] = peak_rss_mb(self.stack.bare_worker.pid)
-        for system in ("tuopin", "bare"):
+        self.data["floor"]["peak_rss_mb"] = peak_rss_mb(self.stack.bare_worker.pid)
+        for system in ("tuopin", "floor"):
             client = self.stack.client if system == "tuopin" else self.stack.plain_client
             self.data[system]["history"] = await summarise(client, self.data[system]["case_ids"])
         cli = None
@@ -234,12 +239,14 @@ class Bench:
             "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "config": {**vars(self.args), "warmup_cases": WARMUP, "cases_per_round": self.per_round},
             "machine": machine(),
-            "ratios": {"tuopin_over_bare": ratio("tuopin", "bare"), "tuopin_over_spiff": ratio("tuopin", "spiff"),
-                       "bare_over_spiff": ratio("bare", "spiff"),
-                       # the same ratios from CPU spent per case (all processes): steadier on a shared machine
-                       "by_cpu": {"tuopin_over_bare": cpu_ratio("tuopin", "bare"),
-                                  "tuopin_over_spiff": cpu_ratio("tuopin", "spiff")}},
-            "goals": {"tuopin_over_bare": 0.8, "tuopin_over_spiff": 0.5},
+            # the gate: from CPU spent per case (all processes), steadier than throughput on a shared machine
+            "tuopin_over_floor": cpu_ratio("tuopin", "floor"),
+            "goals": {"tuopin_over_floor": 0.8},
+            "ratios": {"by_cpu": {"tuopin_over_floor": cpu_ratio("tuopin", "floor"),
+                                  "tuopin_over_spiff": cpu_ratio("tuopin", "spiff")},
+                       # by throughput, for information: Spiff is not saturated (its "CPU busy" row)
+                       "by_throughput": {"tuopin_over_floor": ratio("tuopin", "floor"),
+                                         "tuopin_over_spiff": ratio("tuopin", "spiff")}},
             "systems": systems,
             "cli_latency": cli,
             "worker_exit_codes": codes,
@@ -269,9 +276,13 @@ def machine() -> dict[str, Any]:
     }
 
 
+def fmt(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f}"
+
+
 def markdown(report: dict[str, Any]) -> str:
     s = report["systems"]
-    cols = ("tuopin", "bare", "spiff")
+    cols = ("tuopin", "floor", "spiff")
 
     def row(title: str, values: list[Any]) -> str:
         return f"| {title} | " + " | ".join("–" if v is None else str(v) for v in values) + " |"
@@ -286,7 +297,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"(Spiff: {c['spiff_window']} per process × {c['spiff_procs']} processes), "
         f"notice {c['notice_seconds']} s, {c['rounds']} round(s); {report['machine']['cores']} cores, one dev server (SQLite WAL).",
         "",
-        f"| | tuopin | bare Temporal (same shape{', local activities' if report['config'].get('bare_local') else ''}) | SpiffWorkflow (BPMN, SQLite WAL) |",
+        f"| | tuopin | floor: bare Temporal, same shape, "
+        f"{'activities' if report['config'].get('bare_activities') else 'local activities'} | SpiffWorkflow (BPMN, SQLite WAL) |",
         "|---|---:|---:|---:|",
         row("cases / s", [s[x]["cases_per_s"] for x in cols]),
         row("decision round trip p50 / p99 (ms), one case at a time",
@@ -294,31 +306,34 @@ def markdown(report: dict[str, Any]) -> str:
         row(f"decision round trip p50 / p99 (ms), {c['concurrency']} cases in flight",
             [f"{s[x]['loaded_decision_p50_ms']} / {s[x]['loaded_decision_p99_ms']}" for x in cols]),
         row("open p50 (ms), one at a time / loaded", [f"{s[x]['open_p50_ms']} / {s[x]['loaded_open_p50_ms']}" for x in cols]),
-        row("history events / case", [hist("tuopin", "events_per_case"), hist("bare", "events_per_case"),
+        row("history events / case", [hist("tuopin", "events_per_case"), hist("floor", "events_per_case"),
                                       f"{s['spiff']['state_writes_per_case']} state writes"]),
-        row("workflow tasks / case", [hist("tuopin", "workflow_tasks"), hist("bare", "workflow_tasks"), "–"]),
+        row("workflow tasks / case", [hist("tuopin", "workflow_tasks"), hist("floor", "workflow_tasks"), "–"]),
         row("activities + local activities / case", [
             f"{hist('tuopin', 'activities')} + {hist('tuopin', 'local_activities')}",
-            f"{hist('bare', 'activities')} + {hist('bare', 'local_activities')}", "6 script tasks"]),
+            f"{hist('floor', 'activities')} + {hist('floor', 'local_activities')}", "6 script tasks"]),
         row("search-attribute upserts / case (of them, patch markers' own)", [
             f"{hist('tuopin', 'search_attribute_upserts')} ({hist('tuopin', 'patches')})",
-            f"{hist('bare', 'search_attribute_upserts')} ({hist('bare', 'patches')})", "–"]),
-        row("queries / case (client polls: case opened? stage?)", [s[x]["queries_per_case"] for x in ("tuopin", "bare")] + ["–"]),
-        row("history (or state) bytes / case", [hist("tuopin", "history_bytes_per_case"), hist("bare", "history_bytes_per_case"),
+            f"{hist('floor', 'search_attribute_upserts')} ({hist('floor', 'patches')})", "–"]),
+        row("queries / case (client polls: case opened? stage?)", [s[x]["queries_per_case"] for x in ("tuopin", "floor")] + ["–"]),
+        row("history (or state) bytes / case", [hist("tuopin", "history_bytes_per_case"), hist("floor", "history_bytes_per_case"),
                                                s["spiff"].get("state_bytes_per_case")]),
         row("worker peak RSS (MB)", [s[x]["worker_peak_rss_mb"] for x in cols]),
         row("CPU ms / case: worker (Spiff: handler)", [s[x]["cpu_ms_per_case"].get("worker") for x in cols]),
         row("CPU ms / case: dev server", [s[x]["cpu_ms_per_case"].get("server") for x in cols]),
         row("CPU ms / case: driver (client)", [s[x]["cpu_ms_per_case"].get("driver") for x in cols]),
         row("CPU ms / case, all processes", [s[x]["cpu_ms_per_case_total"] for x in cols]),
+        row("capacity: cases per CPU-second, all processes",
+            [round(1000 / s[x]["cpu_ms_per_case_total"], 1) if s[x]["cpu_ms_per_case_total"] else None for x in cols]),
         row("CPU busy during the run (% of all cores)", [s[x].get("cpu_busy_pct") for x in cols]),
         row("errors", [s[x]["error_count"] for x in cols]),
         "",
-        f"**tuopin / bare = {report['ratios']['tuopin_over_bare']}** (goal ≥ 0.8) · "
-        f"**tuopin / Spiff = {report['ratios']['tuopin_over_spiff']}** (goal ≥ 0.5) · "
-        f"bare / Spiff = {report['ratios']['bare_over_spiff']}; "
-        f"from CPU per case: tuopin / bare = {report['ratios']['by_cpu']['tuopin_over_bare']}, "
-        f"tuopin / Spiff = {report['ratios']['by_cpu']['tuopin_over_spiff']}",
+        f"tuopin / floor = {fmt(report['tuopin_over_floor'])}",
+        "",
+        f"(from CPU per case, all processes; goal ≥ {report['goals']['tuopin_over_floor']}. By throughput "
+        f"tuopin / floor = {fmt(report['ratios']['by_throughput']['tuopin_over_floor'])}. SpiffWorkflow, for "
+        f"information: {s['spiff']['cpu_ms_per_case_total']} ms of CPU per case, tuopin / Spiff by CPU = "
+        f"{fmt(report['ratios']['by_cpu']['tuopin_over_spiff'])}.)",
     ]
     cli = report.get("cli_latency")
     if cli:
@@ -349,8 +364,9 @@ def main() -> None:
                         help="cases in flight per Spiff process: its cases sit out a 1 s timer, so it needs more in "
                              "flight than Temporal to keep its CPU busy (see the 'CPU busy' row)")
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI latency runs")
-    parser.add_argument("--bare-local", action="store_true",
-                        help="the bare workflow runs its registry steps as local activities too (as tuopin does)")
+    parser.add_argument("--bare-activities", action="store_true",
+                        help="the floor runs its registry steps as regular activities (the bare reference of the "
+                             "first sessions) instead of local activities, as tuopin does")
     parser.add_argument("--keep", action="store_true", help="keep the run folder (server DB, worker logs)")
     parser.add_argument("--out", type=Path, help="JSON file [default: bench/results/bench-<time>.json]")
     args = parser.parse_args()

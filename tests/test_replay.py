@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from workers.data_converter import DATA_CONVERTER
-from workers.sandbox import workflow_runner
+from workers.runner import workflow_runner
 from workflows.registry import ALL_WORKFLOWS
 
 FOLDER = Path(__file__).parent / "histories"

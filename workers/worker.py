@@ -14,8 +14,7 @@ from activities.reminder_activities import ReminderActivities
 from activities.supervision_activities import SupervisionActivities
 from domain.reminder_policy import ReminderPolicy
 from domain.policy import PolicyConfig
-from workers import payload_passes
-from workers.sandbox import workflow_runner
+from workers.runner import workflow_runner
 from workers.policy_loader import load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import DEFAULT_TASK_QUEUE, PROJECT_ROOT, Settings
 from workers.trust import WorkerTrust, load_trust
@@ -35,7 +34,6 @@ def build_worker(
     notices = NoticeActivities(store, trust.root_public_key)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     supervision = SupervisionActivities(client, store)
-    payload_passes.install()
     return Worker(
         client,
         task_queue=task_queue,

@@ -27,7 +27,7 @@ from starters.signer import load_certificate, load_private_key, sign
 from tests.support import small_registry
 from tests.support.driver import VS, appraisal
 from workers.data_converter import DATA_CONVERTER
-from workers.sandbox import workflow_runner
+from workers.runner import workflow_runner
 from workers.worker import build_worker
 from workflows.household_exit import HouseholdExitWorkflow
 from workflows.registry import ALL_WORKFLOWS
