@@ -96,3 +96,21 @@ def codec_keys_rotate(settings: Settings, as_json: bool) -> None:
     data = {"file": str(settings.codec_key_file), "current": ring.current, "keys": sorted(ring.keys)}
     log.info("codec_key_rotated", current=ring.current, keys=len(ring.keys))
     say(as_json, data, f"{data['file']}: new current key {ring.current} ({len(ring.keys)} keys)")
+
+
+@codec_keys.command("init")
+@common
+def codec_keys_init(settings: Settings, as_json: bool) -> None:
+    """Creates the ring with a fresh key where none exists (a deployment's first step); an existing
+    ring is kept as it is."""
+    from codec.keyring import KeyRing, KeyRingError
+    from starters.errors import BadUsage
+
+    path = settings.codec_key_file
+    existed = path.exists()
+    try:
+        ring = KeyRing.load_or_create(path)
+    except KeyRingError as exc:
+        raise BadUsage(str(exc), kind="codec_keys") from None
+    data = {"file": str(path), "current": ring.current, "created": not existed}
+    say(as_json, data, f"{path}: {'created' if not existed else 'kept'}, current key {ring.current}")
