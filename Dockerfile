@@ -10,7 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system --gid 10001 tuopin \
  && useradd --system --uid 10001 --gid tuopin --home-dir /home/tuopin --create-home \
-        --shell /usr/sbin/nologin tuopin
+        --shell /usr/sbin/nologin tuopin \
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/tuopin-codec
+# (the codec key ring's folder: a new volume mounted there takes its owner and mode)
 
 WORKDIR /opt/tuopin
 
@@ -23,8 +25,9 @@ COPY activities ./activities
 COPY workers ./workers
 COPY starters ./starters
 COPY observability ./observability
+COPY codec ./codec
 RUN pip install ".[postgres]" \
- && rm -rf build ./*.egg-info domain workflows activities workers starters observability
+ && rm -rf build ./*.egg-info domain workflows activities workers starters observability codec
 
 # The policy configuration and the demo registry's inputs. An installed package does not carry
 # data/, so TUOPIN_DATA_DIR points the worker at this copy.

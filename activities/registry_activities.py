@@ -44,7 +44,7 @@ class RegistryActivities:
         mark = inp.exit
         change = refusals_are_final(lambda: announce_and_mark_exited(
             self.store, [a.model_dump() for a in inp.announcements],
-            mark.unit_type, mark.unit_id, mark.case_id, mark.year, mark.at,
+            mark.unit_type, mark.unit_id, mark.case_id, mark.year, mark.at, simulated=self.simulation,
         ))
         activity.logger.info("unit_exited", extra={
             "unit_type": mark.unit_type, "unit_id": mark.unit_id, "case_id": mark.case_id,

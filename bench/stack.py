@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from bench import registry as reg
 from bench.common import BIN, Proc, spawn, start_dev_server, wait_for_poller
+from workers.connection import data_converter
 from workers.settings import Settings
 
 TUOPIN_QUEUE = "bench-tuopin-simulation"
@@ -68,7 +69,9 @@ class Stack:
         t0 = time.perf_counter()
         self.env, self.address, self.server_pid = await start_dev_server(self.server_db)
         self.timings["server_start_s"] = round(time.perf_counter() - t0, 1)
-        self.client = self.env.client
+        # with the codec key ring of the worker's home, as `tuopin` clients read it
+        self.client = Client(self.env.client.service_client, namespace=self.env.client.namespace,
+                             data_converter=data_converter(self.settings))
         self.plain_client = await Client.connect(self.address)
         self.tuopin_worker = spawn("tuopin-worker", [str(BIN / "tuopin"), "worker", "--simulation"], self.cli_env(),
                                    self.run_dir / "tuopin-worker.log")

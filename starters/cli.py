@@ -180,6 +180,10 @@ def _register_groups() -> None:
 
     for group in (*CASE_COMMANDS, keys, officials, plan, dossier, trace, spotcheck):
         cli.add_command(group)
+    from starters.codec_commands import codec_keys, codec_server
+
+    cli.add_command(codec_server)
+    cli.add_command(codec_keys)
     for command in (reenter, enroll, buffer, supervision, reconcile):
         registry.add_command(command)
 

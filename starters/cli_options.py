@@ -24,16 +24,17 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--address/--namespace/--json (and the registry) on every command, also read from the environment."""
 
-    @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
-                  help="Temporal frontend host:port.")
-    @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True)
+    @click.option("--address", envvar="TEMPORAL_ADDRESS", default=None,
+                  help="Temporal frontend host:port [default: Temporal's client profile, else localhost:7233].")
+    @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default=None,
+                  help="[default: Temporal's client profile, else default]")
     @click.option("--registry-url", envvar="TUOPIN_REGISTRY_URL", default=None,
                   help="SQLAlchemy URL of the registry [default: sqlite under --home].")
     @click.option("--home", envvar="TUOPIN_HOME", default=".tuopin", show_default=True,
                   help="Folder of the embedded server's and registry's files.")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @functools.wraps(fn)
-    def wrapper(address: str, namespace: str, registry_url: str | None, home: str, as_json: bool, **kwargs: Any) -> Any:
+    def wrapper(address: str | None, namespace: str | None, registry_url: str | None, home: str, as_json: bool, **kwargs: Any) -> Any:
         settings = Settings.from_env(address=address, namespace=namespace, registry_url=registry_url, home=home)
         ctx = click.get_current_context()
         ctx.meta["as_json"] = as_json

@@ -11,8 +11,8 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode
 
-from starters.errors import Refused, Unreachable
-from workers.data_converter import DATA_CONVERTER
+from starters.errors import BadUsage, Refused, Unreachable
+from workers.connection import ConnectionConfigError, connect_kwargs, data_converter
 from workers.settings import Settings
 
 T = TypeVar("T")
@@ -33,9 +33,11 @@ def _runtime() -> Runtime:
 
 async def connect(settings: Settings) -> Client:
     try:
-        return await Client.connect(
-            settings.address, namespace=settings.namespace, data_converter=DATA_CONVERTER, runtime=_runtime()
-        )
+        converter = data_converter(settings)
+    except ConnectionConfigError as exc:  # a missing codec key ring: a usage error, not unreachable
+        raise BadUsage(exc.message, kind="codec_keys") from None
+    try:
+        return await Client.connect(**connect_kwargs(settings), data_converter=converter, runtime=_runtime())
     except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
         raise Unreachable(f"cannot reach the Temporal server at {settings.address}: {exc}") from None
 

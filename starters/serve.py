@@ -14,11 +14,12 @@ from starters.errors import CliError, Refused, Unreachable
 from starters.registry_commands import seed
 from starters.search_attribute_setup import register_search_attributes
 from starters.setup import ensure_setup
-from workers.data_converter import DATA_CONVERTER
+from starters.codec_commands import start_codec_server
+from workers.connection import data_converter
 from workers.policy_loader import PolicyConfigError, load_policy, load_reminder_policy, load_supervision_policy
 from workers.settings import Settings
 from workers.trust import TrustConfigError, load_trust
-from workers.worker import run_worker
+from workers.worker import SimulationFenceError, run_worker
 from workflows import search_attributes as sa
 
 log = structlog.get_logger(__name__)
@@ -72,6 +73,9 @@ async def serve(settings: Settings) -> None:
     summary = seed(settings)
     log.info("registry_ready", url=settings.registry.split("://")[0], **{k: v for k, v in summary.items() if isinstance(v, int)})
     host, _, port = settings.address.rpartition(":")
+    converter = data_converter(settings)
+    # the Web UI reads the encrypted payloads through the codec endpoint, from the operator's browser
+    codec_server = start_codec_server(settings, converter)
     try:
         env = await WorkflowEnvironment.start_local(
             namespace=settings.namespace,
@@ -79,23 +83,25 @@ async def serve(settings: Settings) -> None:
             port=int(port),
             ui=True,
             ui_port=settings.ui_port,
-            data_converter=DATA_CONVERTER,
+            data_converter=converter,
             search_attributes=sa.ALL,
             dev_server_existing_path=temporal_binary(),
             dev_server_database_filename=str((settings.home / "temporal.db").resolve()),
             dev_server_log_level="warn",
-            dev_server_extra_args=[*SQLITE_PRAGMAS, "--ui-disable-news-fetch"],
+            dev_server_extra_args=[*SQLITE_PRAGMAS, "--ui-disable-news-fetch", "--ui-codec-endpoint", codec_server.url],
         )
     except Exception as exc:
+        codec_server.shutdown()
         raise Unreachable(f"the embedded Temporal server did not start on {settings.address}: {exc}") from None
     stop = _stop_event()
     try:
         await ensure_setup(env.client, settings)
         log.info("serving", address=settings.address, web_ui=f"http://localhost:{settings.ui_port}",
-                 namespace=settings.namespace, home=str(settings.home))
+                 codec_endpoint=codec_server.url, namespace=settings.namespace, home=str(settings.home))
         await run_worker(settings, env.client, stop)
     finally:
         await env.shutdown()
+        codec_server.shutdown()
         log.info("stopped")
 
 
@@ -111,4 +117,7 @@ async def worker_until_signalled(settings: Settings) -> None:
             log.info("search_attributes_registered", names=added)
     except RPCError as exc:  # an operator may have to do it with admin rights; cases still run
         log.warning("search_attributes_not_registered", error=exc.message)
-    await run_worker(settings, client, _stop_event())
+    try:
+        await run_worker(settings, client, _stop_event())
+    except SimulationFenceError as exc:
+        raise Refused(str(exc), kind="SimulationFence") from None

@@ -2,9 +2,9 @@
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.simulation import SIMULATION_REGISTRY_FILE
 
@@ -26,13 +26,23 @@ class Settings(BaseModel):
     trust: Path | None = None  # the trust folder (workers/trust.py) [default: <home>/trust]
     simulation: bool = False  # a load-test worker: see domain/simulation.py
     log_format: Literal["auto", "json", "console"] = "auto"
+    # Temporal's client configuration profile (workers/connection.py): TLS, mTLS, API key
+    temporal_profile: dict[str, Any] = Field(default_factory=dict, repr=False)
+    codec_keys: Path | None = None  # the payload codec's key ring [default: <home>/codec-keys.json]
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
+        """Flags (`overrides`; None means not given) over the environment over the defaults; the
+        address and namespace come from Temporal's profile (its file and TEMPORAL_* variables)."""
+        from workers.connection import load_profile
+
         env = os.environ
+        profile = load_profile()
         values: dict[str, object] = {
-            "address": env.get("TEMPORAL_ADDRESS"),
-            "namespace": env.get("TEMPORAL_NAMESPACE"),
+            "address": profile.get("address"),
+            "namespace": profile.get("namespace"),
+            "temporal_profile": profile,
+            "codec_keys": env.get("TUOPIN_CODEC_KEYS"),
             "task_queue": env.get("TUOPIN_TASK_QUEUE"),
             "home": env.get("TUOPIN_HOME"),
             "registry_url": env.get("TUOPIN_REGISTRY_URL"),
@@ -41,8 +51,12 @@ class Settings(BaseModel):
             "keys_dir": env.get("TUOPIN_KEYS_DIR"),
             "trust": env.get("TUOPIN_TRUST_DIR"),
         }
-        values.update(overrides)
+        values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**{k: v for k, v in values.items() if v is not None})
+
+    @property
+    def codec_key_file(self) -> Path:
+        return self.codec_keys or self.home / "codec-keys.json"
 
     def key_dirs(self) -> list[Path]:
         """Private keys: TUOPIN_KEYS_DIR, then the user's config folder, then the demo keys under home."""

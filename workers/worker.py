@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.notice_activities import NoticeActivities
+from activities.registry.exits import real_exits
 from activities.registry.store import RegistryStore
 from activities.registry_activities import RegistryActivities
 from activities.reminder_activities import ReminderActivities
@@ -61,6 +62,19 @@ class SimulationFenceError(Exception):
     """A simulation worker pointed at the production registry or task queue."""
 
 
+def fence_simulation(store: RegistryStore) -> None:
+    """A simulation worker writes exits decided on shortened notices: whatever the registry's URL,
+    it must never write them beside real ones."""
+    found = real_exits(store)
+    if found:
+        where = store.engine.url.render_as_string(hide_password=True)
+        store.engine.dispose()
+        raise SimulationFenceError(
+            f"refusing to start: the registry {where} holds {found} real exit(s); a simulation worker "
+            "runs only on a registry of its own (one with no exits, or only simulated ones)"
+        )
+
+
 async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
     if settings.simulation and (
         settings.registry == settings.production_registry or settings.task_queue == DEFAULT_TASK_QUEUE
@@ -71,9 +85,11 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
     policy = load_policy(settings.data_dir)
     reminder_policy = load_reminder_policy(settings.data_dir)
     load_supervision_policy(settings.data_dir)  # refuse a buffer shorter than the policy's
-    trust = load_trust(settings.trust_dir)  # refuse to start without a pinned root
     store = RegistryStore.from_url(settings.registry)
     store.create_schema()
+    if settings.simulation:
+        fence_simulation(store)
+    trust = load_trust(settings.trust_dir)  # refuse to start without a pinned root
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client, store, policy, settings.task_queue, executor, reminder_policy, settings.simulation, trust=trust

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from activities.registry.schema import County, Household, StatusChange, Township, Village
@@ -15,17 +15,18 @@ UNIT_TYPES = ("household", "village_poor", "village_hollow", "township", "county
 
 def announce_and_mark_exited(
     store: RegistryStore, announcements: list[dict[str, Any]], unit_type: str, unit_id: str, case_id: str, year: int,
-    at: datetime,
+    at: datetime, simulated: bool = False,
 ) -> StatusChange:
     """公告退出，同时销号: the exit's announcements and the status change in one transaction, so the
     registry never shows one without the other. Idempotent, like each of its parts."""
     with store.session() as s:
         for announcement in announcements:
             announce_in(s, **announcement)
-        return mark_exited_in(s, unit_type, unit_id, case_id, year, at)
+        return mark_exited_in(s, unit_type, unit_id, case_id, year, at, simulated)
 
 
-def mark_exited_in(s: Session, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime) -> StatusChange:
+def mark_exited_in(s: Session, unit_type: str, unit_id: str, case_id: str, year: int, at: datetime,
+                   simulated: bool = False) -> StatusChange:
     """Marks the unit exited inside a transaction the caller holds (with the announcements of the same
     exit). Idempotent: a second call by the same case returns the first change; another case is refused."""
     if unit_type not in UNIT_TYPES:
@@ -41,7 +42,7 @@ def mark_exited_in(s: Session, unit_type: str, unit_id: str, case_id: str, year:
     _set_exited(s, unit_type, unit_id, case_id, year, at)
     change = StatusChange(
         case_id=case_id, unit_type=unit_type, unit_id=unit_id, year=year,
-        from_status=current or "poor", to_status="exited", at=at,
+        from_status=current or "poor", to_status="exited", at=at, simulated=simulated,
     )
     s.add(change)
     s.flush()
@@ -75,3 +76,26 @@ def _set_exited(s: Session, unit_type: str, unit_id: str, case_id: str, year: in
         row.hollow_status, row.hollow_exited_case_id = "exited", case_id
     else:
         row.status, row.exited_case_id = "exited", case_id
+
+
+def real_exits(store: RegistryStore) -> int:
+    """How many units the registry holds as exited other than by a simulation worker's case: an exit
+    recorded by a production worker, or a unit marked exited by any other means (an import, a seed)."""
+    simulated = select(StatusChange.case_id).where(StatusChange.simulated.is_(True))
+    with store.session() as s:
+        total = s.scalar(select(func.count()).select_from(StatusChange).where(
+            StatusChange.to_status == "exited", StatusChange.simulated.is_(False)
+        )) or 0
+        for status, case_id in (
+            (Household.status, Household.exited_case_id),
+            (Village.poor_status, Village.poor_exited_case_id),
+            (Village.hollow_status, Village.hollow_exited_case_id),
+            (Township.status, Township.exited_case_id),
+            (County.status, County.exited_case_id),
+        ):
+            # exited with no status change of a real exit behind it (which the count above has)
+            total += s.scalar(select(func.count()).select_from(status.class_).where(
+                status == "exited",
+                (case_id.is_(None)) | case_id.not_in(select(StatusChange.case_id)),
+            )) or 0
+        return total

@@ -184,6 +184,8 @@ class StatusChange(Base):
     from_status: Mapped[str] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # written by a simulation worker (domain/simulation.py): a load test's exit, never a real one
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReminderOutbox(Base):

@@ -255,6 +255,41 @@ def test_frontend_and_web_ui_are_published(services):
     assert 8080 in published_container_ports(services["temporal-ui"])
 
 
+def published_host_ips(service: dict[str, Any]) -> list[str]:
+    """The host address each published port is bound to ("" where Compose binds every interface)."""
+    ips: list[str] = []
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            if entry.get("published") is not None:
+                ips.append(str(entry.get("host_ip") or ""))
+            continue
+        pieces = resolve(entry).split("/", 1)[0].rsplit(":", 2)
+        if len(pieces) == 3:
+            ips.append(pieces[0].strip("[]"))
+        elif len(pieces) == 2:
+            ips.append("")
+    return ips
+
+
+def test_every_published_port_is_bound_to_localhost(services):
+    for name, service in services.items():
+        for ip in published_host_ips(service):
+            assert ip in ("127.0.0.1", "::1"), f"{name}: a port is published on {ip or 'every interface'}"
+
+
+def test_workers_and_the_codec_server_share_the_codec_key_ring(services, worker):
+    keys = resolve(environment(worker).get("TUOPIN_CODEC_KEYS", ""))
+    assert keys, "the worker must be told where the codec key ring is"
+    codec = services["codec-server"]
+    assert resolve(environment(codec).get("TUOPIN_CODEC_KEYS", "")) == keys
+    assert 8081 in published_container_ports(codec)
+    setup = [d for d, c in depends_on(worker).items() if c == "service_completed_successfully"
+             and "codec-keys" in script(services[d])]
+    assert setup and setup == [d for d, c in depends_on(codec).items() if c == "service_completed_successfully"]
+    ui = environment(services["temporal-ui"])
+    assert resolve(ui.get("TEMPORAL_CODEC_ENDPOINT", "")).startswith("http://localhost:8081")
+
+
 def test_postgresql_and_temporal_have_healthchecks(services):
     for name in ("postgresql", "temporal"):
         check = services[name].get("healthcheck") or {}

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+
+from codec.aes_gcm import with_codec
+from codec.keyring import KeyRing
 
 from workers.data_converter import DATA_CONVERTER
 from workflows import search_attributes as sa
@@ -84,6 +88,13 @@ def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, da
             worker.kill()
             out, err = worker.communicate()
         assert worker.returncode == 0, f"the worker did not stop cleanly ({worker.returncode}): {err[-2000:]}"
+
+
+def codec_client(dev_server: WorkflowEnvironment, cli: Cli) -> Client:
+    """A client of the dev server that reads payloads as the CLI and the worker of `cli` write
+    them: with the codec key ring of their home."""
+    ring = KeyRing.load(Path(cli.env["TUOPIN_HOME"]) / "codec-keys.json")
+    return Client(dev_server.client.service_client, namespace="default", data_converter=with_codec(DATA_CONVERTER, ring))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from activities.registry.outbox import outbox
 from activities.registry.store import RegistryStore
-from tests.e2e.conftest import running_cli
+from tests.e2e.conftest import codec_client, running_cli
 from workers.settings import PROJECT_ROOT
 from workflows import search_attributes as sa
 
@@ -67,8 +67,8 @@ async def test_setup_inbox_reminders_and_ui_details(ops, dev_server):
     assert [row["case_id"] for row in ops.json("inbox", "--as", f"{VILLAGE}-workteam")] == [case]
     assert {row["case_id"] for row in ops.json("inbox", "--as", f"{VILLAGE}-secretary")} == {case, second}
 
-    # the Web UI's summary and details come from the workflow's metadata
-    handle = dev_server.client.get_workflow_handle(case)
+    # the Web UI's summary and details come from the workflow's metadata (encrypted: read with the codec)
+    handle = codec_client(dev_server, ops).get_workflow_handle(case)
     description = await handle.describe()
     assert await description.static_summary() == f"贫困户退出 · {VILLAGE}-h001 · 2017"
     metadata = await handle.query("__temporal_workflow_metadata")

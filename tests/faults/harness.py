@@ -26,8 +26,11 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 
 from activities.registry.store import RegistryStore
+from codec.aes_gcm import with_codec
+from codec.keyring import KeyRing
 from domain.case import CaseState
 from domain.messages import CaseAck, CaseOutcome, ConsentCommand, DecisionCommand
 from domain.simulation import Simulation
@@ -114,8 +117,8 @@ class DevServer:
         listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
         return all(key.name in listed.custom_attributes for key in sa.ALL)
 
-    async def client(self) -> Client:
-        return await Client.connect(self.address, data_converter=DATA_CONVERTER)
+    async def client(self, converter: DataConverter = DATA_CONVERTER) -> Client:
+        return await Client.connect(self.address, data_converter=converter)
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""
@@ -398,7 +401,8 @@ class Bench:
         return f"{VILLAGE}-e{n:03d}"
 
     def new_worker(self, address: str | None = None) -> WorkerProcess:
-        env = worker_env(address or self.server.address, self.root / "home", self.registry.url, self.task_queue)
+        env = worker_env(address or self.server.address, self.root / "home", self.registry.url, self.task_queue,
+                         small_registry.trust_dir(self.keys_dir))
         return WorkerProcess(env, self.root, f"worker-{next(self._workers)}")
 
     async def worker_through_link(self) -> Link:
@@ -438,7 +442,9 @@ async def start_bench(root: Path, task_queue: str, eligible: int = ELIGIBLE) -> 
     registry.build(keys_dir, eligible)
     server = DevServer(root / "temporal.db", root / "temporal.log")
     await server.start()
-    client = await server.client()
+    # the test's client reads what the workers write: the codec key ring of their home
+    ring = KeyRing.load_or_create(root / "home" / "codec-keys.json")
+    client = await server.client(with_codec(DATA_CONVERTER, ring))
     env = worker_env(server.address, root / "home", registry.url, task_queue, small_registry.trust_dir(keys_dir))
     worker = WorkerProcess(env, root, "worker-1")
     try:

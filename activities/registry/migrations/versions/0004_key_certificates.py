@@ -1,15 +1,15 @@
 """Officials' keys as certificates: each key row keeps the administrator's signed certificate and,
 once revoked, the signed revocation (JSON of domain.certificates.KeyCertificate / KeyRevocation).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
