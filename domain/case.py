@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
+from domain.officials import Roster
 from domain.signing import Signature
 from domain.simulation import Simulation
 from domain.units import UnitPath
@@ -162,3 +163,13 @@ class CaseProgress(BaseModel):
     ready: bool
     outcome_reason: str | None = None
     pass_id: str | None = None  # what a signature for the current stage must name
+
+
+class CaseResume(BaseModel):
+    """What a case carries into its next run when it continues as new: its whole state and the
+    officials its current stage read (a history near Temporal's limits starts afresh, the case not)."""
+
+    case: CaseState
+    roster: Roster
+    roster_digest: str | None = None
+    runs: int = 1  # how many runs the case had before this one

@@ -123,6 +123,9 @@ class OpenCaseInput(BaseModel):
     first_decision: DecisionCommand
     designation: Literal["poor", "hollow"] | None = None  # villages only: 贫困村 or 空壳村
     simulation: Simulation | None = None  # load tests only; refused by production workers
+    # the state a case carries into its next run when it continues as new (a CaseResume's JSON); a
+    # case accepts it only in a run that continues another (workflows/exit_case.py)
+    resume: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "OpenCaseInput":

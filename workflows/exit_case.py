@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import AnnounceInput, CloseNoticeInput, LoadCaseInput, MarkExitedInput, PostNoticeInput, RecordExitInput
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseState
+    from domain.case import Announcement, CaseResume, CaseState
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import CaseOutcome, OpenCaseInput
     from domain.notice_rules import close_window, open_window
@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.units import UnitPath
     from workflows import search_attributes as sa
     from workflows.case_handlers import CaseHandlers
+    from domain.waits import wait_of
     from workflows.case_publisher import CasePublisher, upsert_changed
     from workflows.registry_steps import registry_step
     from workflows.stage_officials import StageOfficials
@@ -38,6 +39,10 @@ with workflow.unsafe.imports_passed_through():
 
 class ExitCase(CaseHandlers):
     procedure: Procedure
+    # A run whose history grows past this many events (a long dispute, a flood of objections, returns
+    # without end) continues as new at its next wait, carrying the whole case: Temporal stops a run
+    # at 51,200 events or 2,000 updates, and each accepted update writes at least two events.
+    CONTINUE_AFTER_EVENTS = 3000
 
     @workflow.init
     def __init__(self, inp: OpenCaseInput) -> None:
@@ -56,9 +61,13 @@ class ExitCase(CaseHandlers):
         self.moves_on: Callable[[], bool] | None = None
         self.resting = False
         self.opened_asks = 0
+        self.opening = inp  # what started the case, carried into a run that continues it
+        self.runs = 1
 
     async def decide_case(self, inp: OpenCaseInput) -> bool:
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
+        if inp.resume is not None:
+            return await self._resume(inp.resume)
         data = await registry_step(
             RegistryActivities.load_case,
             LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
@@ -95,20 +104,38 @@ class ExitCase(CaseHandlers):
             return False
         return True
 
-    async def run_procedure(self) -> None:
+    async def _resume(self, resume: dict) -> bool:
+        """Goes on where the run before this one stopped, at the same wait of the same stage."""
+        if workflow.info().continued_run_id is None:  # a client cannot hand a case its state
+            reject(self.case, "a case's state is carried only from its own previous run", workflow.now())
+            return False
+        carried = CaseResume.model_validate(resume)
+        self.case, self.runs = carried.case, carried.runs + 1
+        self.officials = StageOfficials(self.case)
+        self.officials.roster, self.officials.digest = carried.roster, carried.roster_digest
+        self.officials.read_at = workflow.now()
+        # the wait goes on: who it awaited since when stays as published
+        self.publisher.wait, self.publisher.wait_awaits = wait_of(self.case, self.procedure), list(self.case.awaiting)
+        self.resting = True
+        workflow.logger.info("case_continued", extra={"runs": self.runs, "stage": self.case.stage})
+        await self.run_procedure(start=self.procedure.index(self.case.stage))
+        return self.case.status == "open"
+
+    async def run_procedure(self, start: int = 0) -> None:
         """Walks the stage table in order; a return moves back and every later stage runs again."""
         stages = self.procedure.stages
-        index = 0
-        entered = True  # open_case entered the first stage
+        index = start
+        entered = True  # open_case (or the run before this one) entered the stage
         while index < len(stages) and self.case.status == "open":
             stage = stages[index]
+            begins = not entered
             if not entered:
                 enter_stage(self.case, stage.id, workflow.uuid4().hex)
                 if stage.kind != "notice":  # a notice reads them with its first posting
                     await self.officials.read(self._unit_path())
             entered = False
             if stage.kind == "notice":
-                await self._run_notice(stage)
+                await self._run_notice(stage, begins)
             else:
                 await self._until(
                     lambda: stage_complete(self.case, stage) or bool(self.case.pending_return) or self.case.status != "open"
@@ -118,30 +145,35 @@ class ExitCase(CaseHandlers):
                 continue
             index += 1
 
-    async def _run_notice(self, stage: Stage) -> None:
-        """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full."""
-        stage_begins = True
+    async def _run_notice(self, stage: Stage, begins: bool) -> None:
+        """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full.
+        `begins`: the stage begins here (its first posting reads its officials), rather than going on
+        in a run that continued the case."""
+        stage_begins = begins
         while self.case.status == "open":
-            window = open_window(self.case, stage, workflow.now())
-            for scope in window.scopes:
-                signers = await registry_step(
-                    NoticeActivities.post_notice,
-                    PostNoticeInput(
-                        case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
-                        jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
-                        closes_at=window.closes_at, body=notice_body(self.case, window),
-                        signers=self.officials.wanted(self._unit_path()) if stage_begins else None,
-                    ),
-                )
-                if stage_begins:
-                    self.officials.accept(signers)
-                    stage_begins = False
-            try:
-                remaining = window.closes_at - workflow.now()
-                await self._until(lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1)))
-            except asyncio.TimeoutError:
-                await self._close_notice("passed")
-                return
+            window = self.case.current_notice()
+            if window is None:  # (a case that continued as new mid-window goes on with its window)
+                window = open_window(self.case, stage, workflow.now())
+                for scope in window.scopes:
+                    signers = await registry_step(
+                        NoticeActivities.post_notice,
+                        PostNoticeInput(
+                            case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
+                            jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
+                            closes_at=window.closes_at, body=notice_body(self.case, window),
+                            signers=self.officials.wanted(self._unit_path()) if stage_begins else None,
+                        ),
+                    )
+                    if stage_begins:
+                        self.officials.accept(signers)
+                        stage_begins = False
+            if not self.case.open_objections():
+                try:
+                    remaining = window.closes_at - workflow.now()
+                    await self._until(lambda: bool(self.case.open_objections()), timeout=max(remaining, timedelta(seconds=1)))
+                except asyncio.TimeoutError:
+                    await self._close_notice("passed")
+                    return
             await self._until(lambda: not self.case.open_objections() or self.case.status != "open")
             await self._close_notice("objected")
             # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
@@ -169,9 +201,23 @@ class ExitCase(CaseHandlers):
         self.moves_on = moves_on
         self.resting = self.resting or not moving_on
         try:
-            await workflow.wait_condition(moves_on, timeout=timeout)
+            await workflow.wait_condition(lambda: moves_on() or self._history_full(), timeout=timeout)
         finally:
             self.moves_on = None
+        if not moves_on():
+            await self._continue_as_new()
+
+    def _history_full(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.CONTINUE_AFTER_EVENTS
+
+    async def _continue_as_new(self) -> None:
+        """Ends this run and starts the next with the whole case, once every message in flight is done."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        carried = CaseResume(case=self.case, roster=self.officials.roster, roster_digest=self.officials.digest,
+                             runs=self.runs)
+        workflow.logger.info("case_continues_as_new", extra={"events": workflow.info().get_current_history_length()})
+        workflow.continue_as_new(self.opening.model_copy(update={"resume": carried.model_dump(mode="json")}))
 
     async def record_exit(self, unit_type: str, announce: tuple[Level, ...] = (), file_with: tuple[Level, ...] = ()) -> None:
         """公告 in each level of `announce`, 备案 with each of `file_with`, and the registry change
