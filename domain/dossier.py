@@ -10,8 +10,10 @@ the registry's: the signed content is rebuilt from the entry's own data, exactly
 rebuilt it when it accepted the message.
 
 A chain proves the entries were not changed *relative to its head*: whoever rewrites the whole chain
-consistently can add or drop unsigned entries. Compare the head with one kept elsewhere (the printed
-dossier shows it) to rule that out; signed content cannot be forged without the officials' keys.
+consistently could add or drop unsigned entries. The anchors close that gap (domain/anchors.py): the
+workers' service key, certified by the same root, signs the order of the entries as the case grows
+and at 销号, when the registry also keeps the final head; the verifier recomputes that order from the
+file's entries and names any anchor it does not match.
 """
 
 import json
