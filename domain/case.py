@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.anchors import DossierAnchor
 from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
@@ -134,6 +135,8 @@ class CaseState(BaseModel):
     reminders: list[Reminder] = Field(default_factory=list)
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
     used_signatures: list[str] = Field(default_factory=list)  # sha256 of the bytes of each accepted signature
+    # the service's signatures over the order of the dossier's entries so far (domain/anchors.py)
+    anchors: list[DossierAnchor] = Field(default_factory=list)
 
     @property
     def subject_id(self) -> str:

@@ -10,8 +10,10 @@ the registry's: the signed content is rebuilt from the entry's own data, exactly
 rebuilt it when it accepted the message.
 
 A chain proves the entries were not changed *relative to its head*: whoever rewrites the whole chain
-consistently can add or drop unsigned entries. Compare the head with one kept elsewhere (the printed
-dossier shows it) to rule that out; signed content cannot be forged without the officials' keys.
+consistently could add or drop unsigned entries. The anchors close that gap (domain/anchors.py): the
+workers' service key, certified by the same root, signs the order of the entries as the case grows
+and at 销号, when the registry also keeps the final head; the verifier recomputes that order from the
+file's entries and names any anchor it does not match.
 """
 
 import json
@@ -22,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from domain.anchors import DossierAnchor, check_anchor, order_heads, order_positions
 from domain.case import CaseState
 from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
 from domain.officials import Official
@@ -197,9 +200,8 @@ def _drafts(case: CaseState, extras: RegistryExtras) -> list[tuple[datetime, str
     return drafts
 
 
-def build_dossier(
-    case: CaseState, extras: RegistryExtras | None, revocations: Iterable[KeyRevocation], generated_at: datetime
-) -> dict[str, Any]:
+def dossier_entries(case: CaseState, extras: RegistryExtras | None = None) -> list[dict[str, Any]]:
+    """The chained entries, in time order (ties keep the order of `_drafts`)."""
     drafts = _drafts(case, extras or RegistryExtras())
     order = sorted(range(len(drafts)), key=lambda i: (_instant(drafts[i][0]), i))  # stable for equal times
     entries: list[dict[str, Any]] = []
@@ -209,11 +211,27 @@ def build_dossier(
         entry = {"seq": seq, "kind": kind, "at": utc_text(at), "data": plain(data), "prev_hash": prev}
         entry["hash"] = prev = entry_hash(entry)
         entries.append(entry)
+    return entries
+
+
+def order_head(case: CaseState) -> tuple[int, str]:
+    """(count, head) of the order chain over the case's anchored entries as they stand now: what the
+    workflow asks the service to sign. The registry's extras do not enter the settled forms, so the
+    case's own state gives the same forms as the exported dossier."""
+    heads = order_heads(dossier_entries(case))
+    return len(heads) - 1, heads[-1]
+
+
+def build_dossier(
+    case: CaseState, extras: RegistryExtras | None, revocations: Iterable[KeyRevocation], generated_at: datetime
+) -> dict[str, Any]:
+    entries = dossier_entries(case, extras)
     used = _used_key_ids(entries)
     embedded = {r.key_id: r.model_dump(mode="json") for r in revocations if r.key_id in used}
     return {
         "format": FORMAT, "case_id": case.case_id, "generated_at": utc_text(generated_at), "entries": entries,
-        "revocations": dict(sorted(embedded.items())), "head": prev,
+        "revocations": dict(sorted(embedded.items())), "anchors": [a.model_dump(mode="json") for a in case.anchors],
+        "head": entries[-1]["hash"] if entries else ZERO_HASH,
     }
 
 
@@ -256,11 +274,17 @@ def signer_key_ids(doc: dict[str, Any]) -> list[str]:
 
 
 # -- verifying -------------------------------------------------------------------------------------------
-def verify_dossier(doc: Any, root: str, registry_revocations: Iterable[KeyRevocation] | None = None) -> list[Problem]:
+def verify_dossier(
+    doc: Any, root: str, registry_revocations: Iterable[KeyRevocation] | None = None,
+    registry_heads: dict[str, DossierAnchor] | None = None,
+) -> list[Problem]:
     """Every hash, the chain, the head, the entries' order, and every signature: its key certified by
     `root` (the administrator's root public key, which the verifier obtained elsewhere), not revoked
     when the signature was made or accepted (by the revocations the file embeds and, when given, the
-    registry's; each must be signed by `root`), and its content. An empty list: the dossier is intact."""
+    registry's; each must be signed by `root`), and its content. The anchors, signed by a service key
+    the root certified, must agree with the order of the entries; an exited case needs its closing
+    anchor. `registry_heads` (case id -> the final anchor the registry kept at 销号; None when the
+    registry was not consulted) is compared too. An empty list: the dossier is intact."""
     problems: list[Problem] = []
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         return [Problem(seq=None, kind=None, message="not a tuopin dossier (no list of entries)")]
@@ -302,7 +326,102 @@ def verify_dossier(doc: Any, root: str, registry_revocations: Iterable[KeyRevoca
     for position, entry in enumerate(entries, 1):
         if isinstance(entry, dict) and entry.get("kind") in ("decision", "objection"):
             problems += _check_entry_signature(entry, position, case_id, root, revoked)
+    problems += _check_anchors(doc, entries, root, registry_heads)
     return problems
+
+
+def _exited(entries: list[Any]) -> bool:
+    """Whether the entries show the case's exit (its registry change or a close as exited)."""
+    return any(isinstance(e, dict) and (e.get("kind") == "registry_change" or (
+        e.get("kind") == "closed" and (e.get("data") or {}).get("status") == "exited")) for e in entries)
+
+
+def _check_anchors(
+    doc: dict[str, Any], entries: list[Any], root: str, registry_heads: dict[str, DossierAnchor] | None
+) -> list[Problem]:
+    """The anchors against the order chain recomputed from the entries as they stand in the file."""
+    problems: list[Problem] = []
+    say = lambda message, seq=None, kind=None: problems.append(Problem(seq=seq, kind=kind, message=message))  # noqa: E731
+    heads, positions = order_heads(entries), order_positions(entries)
+    total = len(heads) - 1
+    case_id = doc.get("case_id")
+
+    def where(count: int) -> tuple[int | None, str | None]:
+        """The file position and kind of the count-th anchored entry."""
+        if 1 <= count <= len(positions):
+            return positions[count - 1], _kind(entries, positions[count - 1] - 1)
+        return None, None
+
+    raw_anchors = doc.get("anchors")
+    if raw_anchors is None:
+        raw_anchors = []
+    if not isinstance(raw_anchors, list):
+        say("its anchors are not a list")
+        raw_anchors = []
+    final: DossierAnchor | None = None
+    matched = 0  # the count of the last anchor that agreed with the entries
+    for number, raw in enumerate(raw_anchors, 1):
+        try:
+            anchor = DossierAnchor.model_validate(raw)
+            check_anchor(anchor, root)
+        except (TypeError, ValidationError) as exc:
+            say(f"anchor {number} is malformed: {str(exc).splitlines()[0]}")
+            continue
+        except CertificateRefused as exc:
+            say(f"anchor {number} is not the service's, as certified by the given root: {exc}")
+            continue
+        st = anchor.statement
+        label = f"anchor {number} (signed by the service at {utc_text(st.at)}{', closing the case' if st.final else ''})"
+        if st.case_id != case_id:
+            say(f"{label} was signed for case {st.case_id!r}, not {case_id!r}")
+            continue
+        if st.count > total:
+            seq, kind = where(total)
+            say(f"{label} covers {st.count} anchored entries, but the dossier has only {total}: "
+                f"entries were cut off at the end or removed", seq, kind)
+        elif heads[st.count] != st.head:
+            seq, kind = where(st.count)
+            start, _ = where(min(matched + 1, st.count))
+            say(f"{label} covers the first {st.count} anchored entries, up to entry {seq}, and they do not chain to "
+                f"the head it signed: between entry {start} and entry {seq} an entry was removed, added, duplicated, "
+                "reordered or changed", seq, kind)
+        else:
+            matched = max(matched, st.count)
+            if st.final and st.count < total:
+                seq, kind = where(st.count + 1)
+                say(f"{label} covers {st.count} anchored entries, but the dossier has {total}: "
+                    f"entries from entry {seq} on were added after the case closed", seq, kind)
+        if st.final:
+            final = anchor
+    if _exited(entries) and final is None:
+        say("the case exited, but the dossier has no closing anchor signed by the service: "
+            "whether entries were cut off, removed or added cannot be shown")
+    if registry_heads is not None and isinstance(case_id, str):
+        problems += _check_registry_head(registry_heads.get(case_id), case_id, heads, entries, root)
+    return problems
+
+
+def _check_registry_head(
+    kept: DossierAnchor | None, case_id: str, heads: list[str], entries: list[Any], root: str
+) -> list[Problem]:
+    """The final head the registry kept at 销号 against the entries' order chain."""
+    total = len(heads) - 1
+    if kept is None:
+        if _exited(entries):
+            return [Problem(seq=None, kind=None, message=f"the registry keeps no final head for {case_id}, "
+                            "though the dossier shows its exit")]
+        return []
+    try:
+        check_anchor(kept, root)
+    except CertificateRefused as exc:
+        return [Problem(seq=None, kind=None, message=f"the final head the registry keeps is not the service's: {exc}")]
+    st = kept.statement
+    if st.case_id != case_id or st.count != total or st.head != heads[-1]:
+        return [Problem(seq=None, kind=None, message=(
+            f"the registry keeps the final head {st.head[:16]}… over {st.count} anchored entries for {case_id}; "
+            f"this dossier's entries give {heads[-1][:16]}… over {total}: entries were cut off, removed, added "
+            "or reordered"))]
+    return []
 
 
 def _kind(entries: list[Any], index: int) -> str | None:

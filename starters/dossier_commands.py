@@ -18,8 +18,10 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.registry.case_heads import final_heads
 from activities.registry.keys import revocations_by_id
 from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError, as_utc
+from domain.anchors import DossierAnchor
 from domain.case import CaseState
 from domain.case_ids import exit_type_of
 from domain.dossier import (
@@ -126,7 +128,9 @@ def dossier() -> None:
         check a JSON dossier without the Temporal server: every entry's hash, the chain,
         the head, and every signature, its key certified by the administrator's root
         (never a key the file brings alone), not revoked (the file's and, unless
-        --offline, the registry's revocations)
+        --offline, the registry's revocations); the service's anchors over the order of
+        the entries (cut off, removed, duplicated or reordered entries are named) and,
+        unless --offline, the final head the registry kept at 销号
     """
 
 
@@ -154,14 +158,19 @@ def export(settings: Settings, as_json: bool, case: str, fmt: str, out: Path | N
     say(as_json, summary, f"wrote {out}: {summary['entries']} entries, {summary['signatures']} signatures, head {doc['head']}")
 
 
-def registry_revocations_for(settings: Settings, key_ids: list[str]) -> tuple[list[KeyRevocation] | None, str]:
-    """The registry's revocations of these keys, or None (and why) when the registry cannot be reached."""
+def registry_view(
+    settings: Settings, key_ids: list[str], case_id: Any
+) -> tuple[list[KeyRevocation] | None, dict[str, DossierAnchor] | None, str]:
+    """The registry's revocations of these keys and the final head it keeps for the case, or None for
+    both (and why) when the registry cannot be reached."""
     try:
         store = open_registry(settings)
         found = _guard(lambda: revocations_by_id(store, key_ids))
+        heads = _guard(lambda: final_heads(store, [case_id])) if isinstance(case_id, str) else {}
     except (Unreachable, BadUsage) as exc:
-        return None, f"the registry was not consulted ({exc.format_message()})"
-    return found, "the registry's revocations consulted"
+        return None, None, f"the registry was not consulted ({exc.format_message()})"
+    kept = "the final head it keeps compared" if heads else "it keeps no final head for this case"
+    return found, heads, f"the registry's revocations consulted; {kept}"
 
 
 def root_key(settings: Settings, root_file: Path | None) -> tuple[str, str]:
@@ -174,7 +183,8 @@ def root_key(settings: Settings, root_file: Path | None) -> tuple[str, str]:
         raise BadUsage(f"no root key at {path}: pass --root ROOT.pub (the administrator's public key, obtained from them)") from None
     except (UnicodeDecodeError, CertificateRefused) as exc:
         raise BadUsage(f"{path} is not a base64 Ed25519 public key: {exc}") from None
-    return text, f"certificates checked against the root {key_id(text)} from {path}"
+    where = f"from {path}" if root_file else f"from the trust folder ({path}; pass --root ROOT.pub to use one obtained from the administrator)"
+    return text, f"certificates and anchors checked against the root {key_id(text)} {where}"
 
 
 @dossier.command("verify")
@@ -183,7 +193,7 @@ def root_key(settings: Settings, root_file: Path | None) -> tuple[str, str]:
 @click.option("--root", "root_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The administrator's root public key (base64), obtained from the administrator, not from the "
                    "dossier [default: the trust folder's admin-root.pub].")
-@click.option("--offline", is_flag=True, help="Do not consult the registry's revocations.")
+@click.option("--offline", is_flag=True, help="Do not consult the registry (its revocations, the final head it keeps).")
 def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None, offline: bool) -> None:
     """Verify a JSON dossier FILE (no Temporal server needed). Exit 0 when intact, 1 naming every problem."""
     try:
@@ -192,11 +202,12 @@ def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None
         raise Refused(f"{file} is not a readable dossier (JSON): {exc}", kind="DossierUnreadable") from None
     root, root_note = root_key(settings, root_file)
     registry: list[KeyRevocation] | None = None
+    heads: dict[str, DossierAnchor] | None = None
     registry_note = "the registry was not consulted (--offline)"
-    if not offline:
-        registry, registry_note = registry_revocations_for(settings, signer_key_ids(doc) if isinstance(doc, dict) else [])
+    if not offline and isinstance(doc, dict):
+        registry, heads, registry_note = registry_view(settings, signer_key_ids(doc), doc.get("case_id"))
     keys_note = f"{root_note}; {registry_note}"
-    problems = verify_dossier(doc, root, registry)
+    problems = verify_dossier(doc, root, registry, heads)
     if problems:
         if as_json:
             render.emit_json({"ok": False, "file": str(file), "problems": [p.model_dump() for p in problems],
@@ -206,12 +217,15 @@ def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None
         raise Refused(f"{file} does not verify: {len(problems)} problem(s)\n{listing}\n({keys_note})",
                       kind="DossierInvalid")
     entries, signatures, simulation = len(doc["entries"]), signature_count(doc), simulation_of(doc)
-    text = f"verified: {entries} entries, chain intact, {signatures} signatures valid\n{keys_note}"
+    anchors = doc.get("anchors") or []
+    closing = any(a["statement"]["final"] for a in anchors)
+    text = (f"verified: {entries} entries, chain intact, {signatures} signatures valid, "
+            f"order anchored by {len(anchors)} service signature(s){' up to the close' if closing else ''}\n{keys_note}")
     if simulation:
         text += (f"\nSIMULATION: a load-test case (notice shortened to {simulation.get('notice_seconds')} s), "
                  "not a real exit")
     say(as_json, {"ok": True, "file": str(file), "case_id": doc.get("case_id"), "entries": entries,
-                  "signatures": signatures, "head": doc.get("head"), "keys": keys_note, "simulation": simulation}, text)
+                  "signatures": signatures, "anchors": len(anchors), "closing_anchor": closing, "head": doc.get("head"), "keys": keys_note, "simulation": simulation}, text)
 
 
 # -- trace: who signed what, level by level ---------------------------------------------------------

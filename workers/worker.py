@@ -7,6 +7,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.dossier_activities import DossierActivities
 from activities.notice_activities import NoticeActivities
 from activities.registry.exits import real_exits
 from activities.registry.store import RegistryStore
@@ -33,6 +34,7 @@ def build_worker(
 ) -> Worker:
     registry = RegistryActivities(store, policy, trust.root_public_key, simulation=simulation)
     notices = NoticeActivities(store, trust.root_public_key)
+    dossiers = DossierActivities(store, trust)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     supervision = SupervisionActivities(client, store)
     return Worker(
@@ -45,6 +47,7 @@ def build_worker(
             registry.record_exit,
             notices.post_notice,
             notices.close_notice,
+            dossiers.anchor_dossier,
             reminders.sweep,
             supervision.list_exits,
             supervision.exit_traces,

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case_handlers import CaseHandlers
     from domain.waits import wait_of
     from workflows.case_publisher import CasePublisher, upsert_changed
+    from workflows.dossier_anchors import anchor_dossier
     from workflows.registry_steps import registry_step
     from workflows.stage_officials import StageOfficials
 
@@ -167,6 +168,7 @@ class ExitCase(CaseHandlers):
                     if stage_begins:
                         self.officials.accept(signers)
                         stage_begins = False
+                await anchor_dossier(self.case)  # the service signs the dossier's order as the notice opens
             if not self.case.open_objections():
                 try:
                     remaining = window.closes_at - workflow.now()
@@ -191,6 +193,7 @@ class ExitCase(CaseHandlers):
         )
         if next_stage_begins:
             self.officials.accept(signers)
+        await anchor_dossier(self.case)  # ... and as it closes
 
     async def _until(self, moves_on: Callable[[], bool], timeout: timedelta | None = None) -> None:
         """Publishes the case and waits for what lets the procedure move on. Not published here if it
@@ -234,6 +237,7 @@ class ExitCase(CaseHandlers):
         )
         self.case.registry_change = change.model_dump(mode="json")
         self.finish("exited")
+        await anchor_dossier(self.case, final=True)  # the final head, also kept in the registry
 
     def _announcement(self, level: Level, kind: str) -> AnnounceInput:
         return AnnounceInput(

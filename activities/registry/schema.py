@@ -203,6 +203,19 @@ class ReminderOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class CaseHead(Base):
+    """The final head of an exited case's dossier, kept at 销号: the service's closing anchor
+    (domain.anchors.DossierAnchor as JSON). An auditor with registry access compares a dossier's
+    entries with it; a dossier cut off together with its closing anchor no longer matches."""
+
+    __tablename__ = "case_heads"
+    case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    entry_count: Mapped[int] = mapped_column(Integer)  # the anchored entries the head covers
+    head: Mapped[str] = mapped_column(String(64))
+    anchor: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ObjectionContact(Base):
     """An objector's contact, kept here and out of the case history the Web UI shows."""
 

@@ -1,27 +1,32 @@
 """Dossier tests: a household case built by the real domain functions with real Ed25519 signatures
-(checked by the workflows' own check_signed before each is applied), and the time-skipping
-server's `driver` fixture of the workflow tests."""
+(each official's key certified by a test root and checked by the workflows' own check_signed before
+it is applied), anchored by a certified service key as the workflow anchors it, and the
+time-skipping server's `driver` fixture of the workflow tests."""
 
+import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain.anchors import AnchorStatement, sign_anchor
 from domain.case import Announcement, CaseState
+from domain.certificates import KeyCertificate, KeyRevocation, issue_certificate, issue_revocation
 from domain.criteria.evaluate import evaluate_case
 from domain.criteria.household import Guarantees, HouseholdFacts
-from domain.dossier import RegistryExtras
+from domain.dossier import RegistryExtras, order_head
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
 from domain.notice_rules import apply_resolution, close_window, lodge_objection, open_window
-from domain.officials import Roster
+from domain.officials import Official, Roster
 from domain.procedures import HOUSEHOLD
-from domain.signature_rules import KeyInfo, SignatureRefused, check_signed, record_accepted, record_refused
-from domain.signing import SignedMessage, key_id, public_key_text
+from domain.signature_rules import SignatureRefused, check_signed, record_accepted, record_refused
+from domain.signing import SignedMessage, public_key_text
 from domain.signoff_rules import apply_consent, apply_decision, enter_stage
 from starters.signer import sign
+from starters.trust_setup import SERVICE_ID
 from tests.domain.conftest import (
-    APPRAISAL_RECORD, APPRAISAL_REF, COUNTY_GROUP_REF, COUNTY_REF, HEAD, HOUSEHOLD_ID, TOWNSHIP, TOWNSHIP_REF,
+    APPRAISAL_RECORD, APPRAISAL_REF, COUNTY, COUNTY_GROUP_REF, COUNTY_REF, HEAD, HOUSEHOLD_ID, TOWNSHIP, TOWNSHIP_REF,
     VILLAGE, build_roster, local, new_case,
 )
 from tests.workflows.conftest import driver  # noqa: F401  (the time-skipping server's case driver)
@@ -29,14 +34,45 @@ from tests.workflows.conftest import driver  # noqa: F401  (the time-skipping se
 REGISTERED = datetime(2016, 1, 1, tzinfo=timezone.utc)
 
 
+class TestRoot:
+    """The administrator's root: certifies officials' keys and the service key, signs revocations."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.public = public_key_text(self.key.public_key())
+
+    def certify(self, key: Ed25519PrivateKey, official: Official) -> KeyCertificate:
+        return issue_certificate(
+            self.key, serial=secrets.token_hex(16), official_id=official.official_id, person_id=official.person_id,
+            role=official.role.value, jurisdiction_id=official.jurisdiction_id,
+            public_key=public_key_text(key.public_key()), valid_from=REGISTERED, issued_at=REGISTERED,
+        )
+
+    def certify_service(self, key: Ed25519PrivateKey) -> KeyCertificate:
+        return issue_certificate(
+            self.key, serial=secrets.token_hex(16), official_id=SERVICE_ID, person_id=SERVICE_ID, role="service",
+            jurisdiction_id=COUNTY, public_key=public_key_text(key.public_key()), valid_from=REGISTERED,
+            issued_at=REGISTERED,
+        )
+
+    def revoke(self, cert: KeyCertificate, at: datetime) -> KeyRevocation:
+        return issue_revocation(self.key, cert, revoked_at=at, reason="test")
+
+
 class SignedCase:
     """Walks one household case to exit as the workflow would: every message signed and checked."""
 
-    def __init__(self, policy: Any) -> None:
+    def __init__(self, policy: Any, root: TestRoot | None = None) -> None:
+        self.root = root or TestRoot()
         self.roster: Roster = build_roster()
         self.private: dict[str, Ed25519PrivateKey] = {}
-        self.keys: dict[str, KeyInfo] = {}
+        self.certs: dict[str, KeyCertificate] = {}
+        self.service_key = Ed25519PrivateKey.generate()
+        self.service_cert = self.root.certify_service(self.service_key)
         self.case: CaseState = new_case(policy.notice)
+        self.case.trust_root = self.root.public
         facts = HouseholdFacts(
             household_id=HOUSEHOLD_ID, village_id=VILLAGE, members=4, status="poor",
             per_capita_income={2016: "4200", 2017: "5100"}, guarantees=Guarantees(
@@ -49,18 +85,19 @@ class SignedCase:
     def key(self, official_id: str) -> Ed25519PrivateKey:
         if official_id not in self.private:
             key = Ed25519PrivateKey.generate()
-            public = public_key_text(key.public_key())
             self.private[official_id] = key
-            self.keys[official_id] = KeyInfo(key_id=key_id(public), official_id=official_id, public_key=public,
-                                             registered_at=REGISTERED)
+            self.certs[official_id] = self.root.certify(key, self.roster.find(official_id))
         return self.private[official_id]
 
     def _signed(self, official_id: str, stage: str, message: SignedMessage, now: datetime) -> Any:
-        """Signed by the official's key, then checked and recorded as the workflow does."""
+        """Signed by the official's certified key for this stage's pass, then checked and recorded as
+        the workflow does."""
         official = self.roster.find(official_id)
-        message = sign(self.key(official_id), self.case.case_id, stage, official, message)
-        record_accepted(self.case, check_signed(self.case, message, stage=stage, official=official,
-                                                keys=[self.keys[official_id]], now=now))
+        key = self.key(official_id)
+        message = sign(key, self.certs[official_id], self.case.case_id, stage, self.case.pass_id or "", message,
+                       signed_at=now)
+        record_accepted(self.case, check_signed(self.case, message, stage=stage, pass_id=self.case.pass_id or "",
+                                                official=official, now=now))
         return message
 
     def decide(self, stage: str, official_id: str, now: datetime, outcome: str = "approve", **fields: Any) -> None:
@@ -78,14 +115,19 @@ class SignedCase:
         apply_resolution(self.case, HOUSEHOLD, self.roster, cmd, now)
 
     def refused_forgery(self, stage: str, official_id: str, now: datetime) -> None:
-        """A decision signed with a key nobody registered: refused, kept as an attempt, nothing else changes."""
+        """A decision signed with a key another root certified: refused, kept as an attempt, nothing else changes."""
         official = self.roster.find(official_id)
-        self.key(official_id)
-        cmd = sign(Ed25519PrivateKey.generate(), self.case.case_id, stage, official,
-                   DecisionCommand(stage=stage, outcome="approve", official_id=official_id))
+        forger = Ed25519PrivateKey.generate()
+        cmd = sign(forger, TestRoot().certify(forger, official), self.case.case_id, stage, self.case.pass_id or "",
+                   DecisionCommand(stage=stage, outcome="approve", official_id=official_id), signed_at=now)
         with pytest.raises(SignatureRefused) as refused:
-            check_signed(self.case, cmd, stage=stage, official=official, keys=[self.keys[official_id]], now=now)
+            check_signed(self.case, cmd, stage=stage, pass_id=self.case.pass_id or "", official=official, now=now)
         record_refused(self.case, cmd, stage=stage, official_id=official_id, reason=str(refused.value), at=now)
+
+    def anchor(self, now: datetime, final: bool = False) -> None:
+        """What the workflow does at each notice posting and close, and at 销号 (workflows/dossier_anchors.py)."""
+        anchor_case(self.case, self.service_key, self.service_cert, now, final)
+
 
     def notice(self, opened: datetime) -> Any:
         window = open_window(self.case, HOUSEHOLD.stage("notice"), opened)
@@ -95,6 +137,12 @@ class SignedCase:
             "body": f"2017年拟退出贫困户公示（第{window.window_no}次）\n对象：{HOUSEHOLD_ID}",
         })
         return window
+
+def anchor_case(case: CaseState, key: Ed25519PrivateKey, cert: KeyCertificate, now: datetime, final: bool = False) -> None:
+    """The service signs the order of the case's entries as they stand (count, head)."""
+    count, head = order_head(case)
+    statement = AnchorStatement(case_id=case.case_id, count=count, head=head, final=final, at=now)
+    case.anchors.append(sign_anchor(key, cert, statement))
 
 
 def exited_case(policy: Any) -> SignedCase:
@@ -111,14 +159,18 @@ def exited_case(policy: Any) -> SignedCase:
     s.consent(local(2017, 5, 11, 11))
     enter_stage(case, "notice")
     first = s.notice(local(2017, 5, 11, 11))
+    s.anchor(local(2017, 5, 11, 11))
     lodge_objection(case, ObjectionCommand(name="村民甲", reason="有务工收入未计入", contact_ref="ref-0001"),
                     local(2017, 5, 13, 15))
     s.resolve("O1", "hepai-secretary", "入户核实，务工收入已计入，收入属实", local(2017, 5, 15, 10))
     close_window(case, "objected", local(2017, 5, 15, 10))
     s.extras.notices[0].update(closed_at=first.closed_at, outcome="objected")
+    s.anchor(local(2017, 5, 15, 10))
     second = s.notice(local(2017, 5, 15, 10))
+    s.anchor(local(2017, 5, 15, 10))
     close_window(case, "passed", second.closes_at)
     s.extras.notices[1].update(closed_at=second.closes_at, outcome="passed")
+    s.anchor(second.closes_at)
     enter_stage(case, "township_review")
     s.decide("township_review", "changxiao-secretary", local(2017, 5, 25, 9), meeting_ref=TOWNSHIP_REF)
     s.decide("township_review", "changxiao-head", local(2017, 5, 25, 9, 5), meeting_ref=TOWNSHIP_REF)
@@ -136,4 +188,5 @@ def exited_case(policy: Any) -> SignedCase:
     case.registry_change = change
     s.extras.status_changes.append({**change, "year": 2017})
     case.status, case.closed_at = "exited", done + timedelta(seconds=1)
+    s.anchor(done + timedelta(seconds=1), final=True)
     return s
