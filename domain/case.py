@@ -130,6 +130,10 @@ class CaseState(BaseModel):
     reminders: list[Reminder] = Field(default_factory=list)
     refused_attempts: list[RefusedAttempt] = Field(default_factory=list)
     used_signatures: list[str] = Field(default_factory=list)  # sha256 of each accepted signature
+    # One digest per objector (normalized name and contact) and notice stage pass, so one objector
+    # gets at most one new window per notice. Kept in the workflow only: excluded from every dump
+    # (queries, the dossier), being derived from a contact.
+    objector_digests: list[str] = Field(default_factory=list, exclude=True)
 
     @property
     def subject_id(self) -> str:

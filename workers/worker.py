@@ -47,6 +47,8 @@ def build_worker(
             registry.record_exit,
             notices.post_notice,
             notices.close_notice,
+            notices.store_objection_contact,
+            notices.forget_objection_contact,
             reminders.sweep,
             supervision.list_exits,
             supervision.exit_traces,

@@ -82,7 +82,7 @@ async def test_an_objection_lodged_while_the_registry_is_locked_keeps_its_contac
     registry.lock()
     try:
         try:
-            await case_steps.lodge_objection(cases.client, cases.settings, case, "村民乙", "13900000000", "收入有误")
+            await case_steps.lodge_objection(cases.client, case, "村民乙", "13900000000", "收入有误")
             refused = None
         except CliError as exc:
             refused = exc
