@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or
 or no worker answered a question to the case.
 """
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -253,16 +254,23 @@ def _indicator_findings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 
 def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:
+    """Sends the update, then says where the case stands: the whole case with --json; for people, its
+    stage, status and who it still needs (two small queries, no whole-case document to build)."""
     async def go() -> Any:
         client = await connect(settings)
         ack = await send(client)
-        return ack, await cases.show(client, case)
+        if as_json:
+            return ack, await cases.show(client, case)
+        progress, waiting = await asyncio.gather(cases.progress(client, case), cases.still_awaited_by(client, case))
+        return ack, (progress, waiting)
 
-    ack, state = run(go())
-    doc = {"ack": ack.model_dump(mode="json"), "case": render.case_document(state)}
-    waiting = ", ".join(a.key() for a in state.awaiting) or "-"
-    say(as_json, doc, f"recorded #{ack.seq or ack.objection_id} — {state.case_id} is {state.status} at {state.stage}; awaiting {waiting}")
-
+    ack, seen = run(go())
+    if as_json:
+        say(as_json, {"ack": ack.model_dump(mode="json"), "case": render.case_document(seen)}, "")
+        return
+    progress, waiting = seen
+    click.echo(f"recorded #{ack.seq or ack.objection_id} — {progress.case_id} is {progress.status} at {progress.stage}; "
+               f"awaiting {', '.join(waiting) or '-'}")
 
 
 @click.command()

@@ -223,6 +223,11 @@ async def progress(client: Client, cid: str) -> CaseProgress:
     return await query(client.get_workflow_handle(cid), "progress", CaseProgress)
 
 
+async def still_awaited_by(client: Client, cid: str) -> list[str]:
+    """Who the case still needs now ("role@jurisdiction")."""
+    return await call(cid, still_awaited(client, cid, QUERY_TIMEOUT))
+
+
 async def show(client: Client, cid: str) -> CaseState:
     if exit_type_of(cid) is None:
         raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")

@@ -5,7 +5,7 @@ Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or regist
 
 Start-up is kept short: this module imports click only. Each command's module (and with it
 temporalio, pydantic models, SQLAlchemy, cryptography) is imported when that command runs; the
-groups list their commands from a table of names and one-line helps (``LAZY_COMMANDS``), which a
+groups list their commands from a table of names and one-line helps (each group's ``lazy``), which a
 test keeps in step with the commands themselves.
 """
 
