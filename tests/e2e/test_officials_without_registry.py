@@ -22,7 +22,7 @@ def test_officials_commands_work_without_the_registry_and_decide_imports_no_sqla
     official = type(cli)(_official_env(cli))
     # a refused opening (a work team member may not record the appraisal): exit 1 with the reason
     wrong = _open(official, household, f"{VILLAGE}-workteam")
-    assert wrong.returncode == 1 and wrong.stdout.strip() == "" and "refused on opening" in wrong.stderr and "role" in wrong.stderr
+    assert wrong.returncode == 1 and wrong.stdout.strip() == "" and "refused on opening" in wrong.stderr and "acts as work_team" in wrong.stderr
     listed = official.json("list", "--type", "household")
     assert f"household-exit/{household}/2017" not in [r["case_id"] for r in listed], "a refused opening is no case"
     # corrected, the same unit opens
