@@ -29,9 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Level
     from domain.signoff_rules import apply_decision, enter_stage, reject, stage_complete
     from domain.units import UnitPath
-    from workflows import search_attributes as sa
     from workflows.case_handlers import CaseHandlers
-    from workflows.case_publisher import CasePublisher, upsert_changed
+    from workflows.case_publisher import CasePublisher
     from workflows.registry_steps import is_refusal, registry_step
     from workflows.stage_officials import StageOfficials
 
@@ -75,10 +74,6 @@ class ExitCase(CaseHandlers):
         self.case.notice_rule = data.policy.notice
         self.case.simulation = inp.simulation
         self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
-        upsert_changed([
-            sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
-            sa.SIMULATION.value_set(inp.simulation is not None),
-        ])
         if inp.simulation is not None and not data.simulation_worker:
             await self.refuse_opening(
                 "SimulationRefused", "a simulated case (shortened notice) is refused by a production worker"
