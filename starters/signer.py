@@ -54,12 +54,17 @@ def new_key_passphrase() -> str:
 
     given = os.environ.get(PASSPHRASE_ENV)
     if given is None:
-        if not sys.stdin.isatty():
+        if not _interactive():
             raise BadUsage(f"--passphrase needs a terminal to ask on, or the passphrase in ${PASSPHRASE_ENV}")
         given = click.prompt("Passphrase for the new key", hide_input=True, confirmation_prompt=True)
     if not given:
         raise BadUsage("an empty passphrase protects nothing")
     return given
+
+
+def _interactive() -> bool:
+    """Whether a passphrase can be asked for: standard input is a terminal."""
+    return sys.stdin.isatty()
 
 
 def identity_path(key_file: Path) -> Path:
@@ -150,7 +155,7 @@ def _passphrase_for(path: Path) -> str:
     given = os.environ.get(PASSPHRASE_ENV)
     if given is not None:
         return given
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise BadUsage(f"{path} is protected by a passphrase: run in a terminal, or set ${PASSPHRASE_ENV}")
     import click
 
