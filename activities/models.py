@@ -122,3 +122,18 @@ class StatusChangeResult(BaseModel):
 
 
 CaseData.model_rebuild()
+
+
+class ObjectionContactInput(BaseModel):
+    """An objector's contact to keep in the registry, for the case that received the objection."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    contact: str
+    at: datetime
+
+    def __repr__(self) -> str:  # personal data: never in a log line or a traceback
+        return f"ObjectionContactInput(case_id={self.case_id!r}, contact=<private>, at={self.at!r})"
+
+    __str__ = __repr__

@@ -1,9 +1,11 @@
 """Activities that post and close notices (公示); announcements (公告) and filings (备案) are written
 with the exit itself (RegistryActivities.record_exit)."""
 
+import uuid
+
 from temporalio import activity
 
-from activities.models import CloseNoticeInput, PostNoticeInput, Signers
+from activities.models import CloseNoticeInput, ObjectionContactInput, PostNoticeInput, Signers
 from activities.registry.store import RegistryStore
 from activities.signers import read_signers
 
@@ -27,3 +29,17 @@ class NoticeActivities:
         """Closes (once) and, if asked, reads the officials of the stage that follows."""
         self.store.close_notice(inp.case_id, inp.window_no, inp.closed_at, inp.outcome)
         return read_signers(self.store, inp.next_signers, self.trust_root) if inp.next_signers is not None else None
+
+    @activity.defn
+    def store_objection_contact(self, inp: ObjectionContactInput) -> str:
+        """Keeps an objector's contact in the registry under a fresh random reference, which it returns:
+        the case holds only the reference, never the contact."""
+        ref = uuid.uuid4().hex
+        self.store.store_objection_contact(ref, inp.case_id, inp.contact, inp.at)
+        activity.logger.info("objection_contact_stored", extra={"case_id": inp.case_id})
+        return ref
+
+    @activity.defn
+    def forget_objection_contact(self, contact_ref: str) -> None:
+        """Removes a contact stored for an objection the case did not take after all."""
+        self.store.forget_objection_contact(contact_ref)

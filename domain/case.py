@@ -137,6 +137,10 @@ class CaseState(BaseModel):
     used_signatures: list[str] = Field(default_factory=list)  # sha256 of the bytes of each accepted signature
     # the service's signatures over the order of the dossier's entries so far (domain/anchors.py)
     anchors: list[DossierAnchor] = Field(default_factory=list)
+    # One digest per objector (normalized name and contact) and notice stage pass, so one objector
+    # gets at most one new window per notice. Kept in the workflow only: excluded from every dump
+    # (queries, the dossier), being derived from a contact.
+    objector_digests: list[str] = Field(default_factory=list, exclude=True)
 
     @property
     def subject_id(self) -> str:
@@ -175,4 +179,5 @@ class CaseResume(BaseModel):
     case: CaseState
     roster: Roster
     roster_digest: str | None = None
+    objector_digests: list[str] = Field(default_factory=list)  # (left out of the case's own dumps)
     runs: int = 1  # how many runs the case had before this one

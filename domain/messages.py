@@ -57,13 +57,26 @@ class ConsentCommand(SignedMessage):
 
 
 class ObjectionCommand(BaseModel):
-    """An objection (异议). The contact stays in the registry; the case holds only a reference to it."""
+    """An objection (异议): who objects, how to reach them, and why. The case stores the contact in the
+    registry under a random reference (through its worker) and keeps only the reference."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     reason: Text
-    contact_ref: Id
+    contact: Annotated[str, Field(min_length=1, max_length=200)]
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> "ObjectionCommand":
+        for field in ("name", "reason", "contact"):
+            if not getattr(self, field).strip():
+                raise ValueError(f"an objection's {field} cannot be blank")
+        return self
+
+    def __repr__(self) -> str:  # the contact is personal data: never in a log line or a traceback
+        return f"ObjectionCommand(name={self.name!r}, reason={self.reason!r}, contact=<private>)"
+
+    __str__ = __repr__
 
 
 class ResolutionCommand(SignedMessage):

@@ -1,12 +1,15 @@
 """公示: posting a window, lodging objections while it is open, and resolving them."""
 
+import hashlib
+import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from domain.case import CaseState, NoticeScope, NoticeWindow, Objection
 from domain.messages import ObjectionCommand, ResolutionCommand
 from domain.officials import Official, Roster
 from domain.procedures import Procedure, Stage
-from domain.refusals import NoticeNotOpen, UnknownObjection, WrongJurisdiction, WrongRole
+from domain.refusals import AlreadyObjected, NoticeNotOpen, UnknownObjection, WrongJurisdiction, WrongRole
 from domain.signoff_rules import check_case_open, find_official, reject
 
 
@@ -36,6 +39,18 @@ def close_window(case: CaseState, outcome: str, now: datetime) -> NoticeWindow:
     return window
 
 
+def objector_digest(case: CaseState, cmd: ObjectionCommand) -> str:
+    """Who objects, recognisably and without the contact: a digest of the normalized name and contact
+    (NFKC, case-folded, without spaces and separators), bound to this case and to the pass of the
+    notice stage the case is in, so the same objector counts once per notice."""
+    def norm(text: str) -> str:
+        return re.sub(r"[\s\-()（）.·]+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+    stage_pass = case.stage_pass.get(case.stage, 0)
+    material = "\x1f".join([case.case_id, case.stage, str(stage_pass), norm(cmd.name), norm(cmd.contact)])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
 def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> NoticeWindow:
     check_case_open(case)
     window = case.current_notice()
@@ -52,20 +67,27 @@ def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> No
     # While an objection is being investigated the close is suspended and others may still object.
     if now >= window.closes_at and not case.open_objections():
         raise NoticeNotOpen(f"the public notice closed at {window.closes_at.isoformat()}; objections are no longer taken")
+    if objector_digest(case, cmd) in case.objector_digests:
+        raise AlreadyObjected(
+            "this objector (same name and contact) has objected already during this notice; "
+            "one objector's objection reopens a notice once"
+        )
     return window
 
 
-def lodge_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> Objection:
+def lodge_objection(case: CaseState, cmd: ObjectionCommand, now: datetime, contact_ref: str) -> Objection:
+    """Records the objection with the reference its contact is stored under in the registry."""
     window = check_objection(case, cmd, now)
     objection = Objection(
         objection_id=f"O{len(case.objections) + 1}",
         window_no=window.window_no,
         name=cmd.name,
         reason=cmd.reason,
-        contact_ref=cmd.contact_ref,
+        contact_ref=contact_ref,
         lodged_at=now,
     )
     case.objections.append(objection)
+    case.objector_digests.append(objector_digest(case, cmd))
     return objection
 
 

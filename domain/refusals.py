@@ -53,6 +53,10 @@ class NoticeNotOpen(Refusal):
     pass
 
 
+class AlreadyObjected(Refusal):
+    """The same objector (name and contact) objected already while this notice lasts."""
+
+
 class UnknownObjection(Refusal):
     pass
 
@@ -80,6 +84,7 @@ REFUSAL_TYPES: tuple[type[Refusal], ...] = (
     BadReturn,
     NoticeNotOpen,
     UnknownObjection,
+    AlreadyObjected,
     CriteriaNotMet,
     UnitNotFound,
 )

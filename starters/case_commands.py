@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or
 or no worker answered a question to the case.
 """
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,6 @@ def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: in
     async def go() -> Any:
         client = await connect(settings)
         opened = await cases.open_case(client, settings, exit_type, unit, year, first, designation, key_file)
-        if opened.status == "rejected":
-            raise Refused(f"case {opened.case_id} was refused on opening: {opened.outcome_reason}")
         return await cases.show(client, opened.case_id) if as_json else opened
 
     state = run(go())
@@ -172,13 +171,11 @@ def consent(settings: Settings, as_json: bool, case: str, official: str, note: s
 @click.option("--reason", required=True)
 def object_(settings: Settings, as_json: bool, case: str, name: str, contact: str, reason: str) -> None:
     """Lodge an objection (异议) while the public notice is open (prints the objection id)."""
-    valid(ObjectionCommand, name=name, reason=reason, contact_ref="x")
-    if not contact.strip() or len(contact) > 200:
-        raise BadUsage("--contact must be 1 to 200 characters")
+    cmd = valid(ObjectionCommand, name=name, reason=reason, contact=contact)
 
     async def go() -> Any:
         client = await connect(settings)
-        return await cases.lodge_objection(client, settings, case, name, contact, reason)
+        return await cases.lodge_objection(client, case, cmd.name, cmd.contact, cmd.reason)
 
     ack = run(go())
     say(as_json, ack.model_dump(mode="json"), ack.objection_id or "")
@@ -257,26 +254,35 @@ def _indicator_findings(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 
 
 def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:
+    """Sends the update, then says where the case stands: the whole case with --json; for people, its
+    stage, status and who it still needs (two small queries, no whole-case document to build)."""
     async def go() -> Any:
         client = await connect(settings)
         ack = await send(client)
-        return ack, await cases.show(client, case)
+        if as_json:
+            return ack, await cases.show(client, case)
+        progress, waiting = await asyncio.gather(cases.progress(client, case), cases.still_awaited_by(client, case))
+        return ack, (progress, waiting)
 
-    ack, state = run(go())
-    doc = {"ack": ack.model_dump(mode="json"), "case": render.case_document(state)}
-    waiting = ", ".join(a.key() for a in state.awaiting) or "-"
-    say(as_json, doc, f"recorded #{ack.seq or ack.objection_id} — {state.case_id} is {state.status} at {state.stage}; awaiting {waiting}")
-
+    ack, seen = run(go())
+    if as_json:
+        say(as_json, {"ack": ack.model_dump(mode="json"), "case": render.case_document(seen)}, "")
+        return
+    progress, waiting = seen
+    click.echo(f"recorded #{ack.seq or ack.objection_id} — {progress.case_id} is {progress.status} at {progress.stage}; "
+               f"awaiting {', '.join(waiting) or '-'}")
 
 
 @click.command()
 @common
+@signing
 @click.option("--as", "official", required=True, help="Your official id.")
-def inbox(settings: Settings, as_json: bool, official: str) -> None:
-    """The cases still waiting for you (your role in your jurisdiction), the longest wait first."""
+def inbox(settings: Settings, as_json: bool, official: str, key_file: Path | None) -> None:
+    """The cases still waiting for you (your role in your jurisdiction, from your identity file beside
+    your key), the longest wait first."""
 
     async def go() -> Any:
-        return await cases.inbox(await connect(settings), settings, official)
+        return await cases.inbox(await connect(settings), settings, official, key_file)
 
     rows = run(go())
     say(as_json, rows, render.table_text(rows, ["case_id", "stage", "waiting_since", "waited"]))

@@ -2,11 +2,8 @@
 
 import asyncio
 import contextlib
-import functools
-import time
-import uuid
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import (
@@ -19,15 +16,11 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.case_loading import load_case_facts
 from activities.case_queries import still_awaited
-from activities.registry.keys import signers_of
-from activities.registry.store import RegistryStore
 from domain.case import CaseProgress, CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
 from domain.case_summary import static_details, static_summary
-from domain.criteria.evaluate import evaluate_case
 from domain.messages import (
     CaseAck,
     ConsentCommand,
@@ -36,76 +29,50 @@ from domain.messages import (
     OpenCaseInput,
     ResolutionCommand,
 )
-from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.records import normalize_record
 from domain.signing import OPENING_PASS
 from domain.simulation import Simulation
-from domain.signoff_rules import check_decision, enter_stage
 from starters.client import QUERY_TIMEOUT, call, query
-from starters.errors import Refused, Unreachable, registry_call
-from starters.signer import sign_as
-from workers.policy_loader import load_policy
+from starters.errors import Refused, Unreachable
+from starters.signer import load_signer
 from workers.settings import Settings
 from workflows import search_attributes as sa
-from workflows.registry import WORKFLOW_BY_EXIT_TYPE
 
+# The workflow type of each exit, by name: the CLI starts cases without importing workflow code.
+WORKFLOW_NAME_BY_EXIT_TYPE = {
+    "household": "HouseholdExitWorkflow",
+    "village": "VillageExitWorkflow",
+    "township": "TownshipExitWorkflow",
+    "county": "CountyExitWorkflow",
+}
 OPEN_WAIT_SECONDS = 20.0
 OPENED_UPDATE = "opened"  # ExitCase.opened
-
-
-def _registry(settings: Settings) -> RegistryStore:
-    return registry_call(lambda: _store_for(settings.registry))
-
-
-@functools.lru_cache(maxsize=8)
-def _store_for(url: str) -> RegistryStore:
-    """One engine per registry URL for the life of the process: a service driving many cases through
-    these functions keeps its connections and its compiled statements."""
-    return RegistryStore.from_url(url)
+# A refused opening fails its run (so the unit can be opened again): such a run is no case.
+NOT_FAILED = "ExecutionStatus != 'Failed'"
 
 
 async def open_case(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, first: DecisionCommand,
     designation: str | None = None, key_file: Path | None = None, simulation: Simulation | None = None,
 ) -> CaseProgress:
-    """Checks the opening against the registry exactly as the workflow will, then starts the case.
-
-    A refused opening leaves nothing behind: no workflow, no registry row.
-    """
+    """Signs the opening record and starts the case; the case itself checks the opening (facts,
+    criteria, roster, signature). A refused opening fails its run, which leaves the unit free for a
+    corrected opening, and is reported here as a refusal naming the reason."""
     first = _normalized(exit_type, first)
+    cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
+    if first.signature is None:
+        first = load_signer(settings, first.official_id, key_file).sign(cid, first.stage, OPENING_PASS, first)
     inp = OpenCaseInput(
         exit_type=exit_type, unit_id=unit_id, year=year, first_decision=first, designation=designation, simulation=simulation
     )
-    store = _registry(settings)
-    policy = load_policy(settings.data_dir)
-    facts, path = registry_call(lambda: load_case_facts(store, exit_type, unit_id, year, designation))
-    report = evaluate_case(exit_type, facts, year, policy)
-    if not report.met:
-        raise Refused(
-            f"{exit_type} {unit_id} does not meet the exit criteria for {year}: " + "; ".join(report.failures()),
-            kind="CriteriaNotMet",
-        )
-    roster, _ = registry_call(lambda: signers_of(store, path.jurisdiction_ids()))
     procedure = PROCEDURES[exit_type]
-    cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
-    trial = CaseState(
-        case_id=cid, exit_type=exit_type, unit_id=unit_id, year=year, designation=designation,
-        stage=procedure.stages[0].id, opened_by=first.official_id, opened_at=datetime.now(timezone.utc),
-        unit_path=path, facts=facts, notice_rule=policy.notice, ready=True,
-    )
-    enter_stage(trial, procedure.stages[0].id, OPENING_PASS)
-    now = datetime.now(timezone.utc)
-    registry_call(lambda: check_decision(trial, procedure, roster, first, now))
-    if first.signature is None:
-        first = sign_as(settings, first.official_id, key_file, cid, first.stage, OPENING_PASS, first)
-        inp = inp.model_copy(update={"first_decision": first})
     start = WithStartWorkflowOperation(
-        WORKFLOW_BY_EXIT_TYPE[exit_type].run,
+        WORKFLOW_NAME_BY_EXIT_TYPE[exit_type],
         inp,
         id=cid,
         task_queue=settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         static_summary=static_summary(exit_type, unit_id, year, designation),
         static_details=static_details(exit_type),
@@ -113,13 +80,30 @@ async def open_case(
             SearchAttributePair(sa.EXIT_TYPE, exit_type),
             SearchAttributePair(sa.UNIT_ID, unit_id),
             SearchAttributePair(sa.EXIT_YEAR, year),
-            SearchAttributePair(sa.TOWNSHIP, path.township_id or ""),
             SearchAttributePair(sa.CASE_STAGE, procedure.stages[0].id),
             SearchAttributePair(sa.CASE_STATUS, "open"),
             SearchAttributePair(sa.SIMULATION, simulation is not None),
         ]),
     )
-    return await start_and_wait_opened(client, cid, start)
+    opened = await start_and_wait_opened(client, cid, start)
+    if opened.status == "rejected":
+        raise Refused(f"case {cid} was refused on opening: {opened.outcome_reason}", kind=await _refusal_kind(client, cid))
+    return opened
+
+
+async def _refusal_kind(client: Client, cid: str) -> str:
+    """What the case named its refused opening: the type of the error its run failed with."""
+    from temporalio.client import WorkflowFailureError
+    from temporalio.exceptions import ApplicationError
+
+    try:
+        await asyncio.wait_for(client.get_workflow_handle(cid).result(), 5)
+    except WorkflowFailureError as exc:
+        if isinstance(exc.cause, ApplicationError) and exc.cause.type:
+            return exc.cause.type
+    except Exception:  # the reason is known already; the kind only refines it
+        pass
+    return "OpeningRefused"
 
 
 async def start_and_wait_opened(
@@ -186,25 +170,6 @@ async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
         ) from None
 
 
-# A process that signs many messages (a service, the bench) looks an official's post up once a
-# while, not per message. Safe: the post is only what the client signs with; the case checks it
-# against the officials it read from the registry and refuses a stale one.
-OFFICIAL_CACHE_SECONDS = 30.0
-_officials: dict[tuple[str, str], tuple[float, Official]] = {}
-
-
-def _official(store: RegistryStore, official_id: str) -> Official:
-    key, now = (str(store.engine.url), official_id), time.monotonic()
-    cached = _officials.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    official = registry_call(lambda: store.official(official_id))
-    if official is None:
-        raise Refused(f"no active official {official_id!r} in the registry", kind="UnknownOfficial")
-    _officials[key] = (now + OFFICIAL_CACHE_SECONDS, official)
-    return official
-
-
 def _normalized(exit_type: str | None, cmd: DecisionCommand) -> DecisionCommand:
     if cmd.record is None or cmd.signature is not None or exit_type not in PROCEDURES:
         return cmd
@@ -218,38 +183,33 @@ def _normalized(exit_type: str | None, cmd: DecisionCommand) -> DecisionCommand:
 async def decide(client: Client, settings: Settings, cid: str, cmd: DecisionCommand, key_file: Path | None = None) -> CaseAck:
     cmd = _normalized(exit_type_of(cid), cmd)
     if cmd.signature is None:
-        cmd = sign_as(settings, cmd.official_id, key_file, cid, cmd.stage, (await progress(client, cid)).pass_id or "", cmd)
+        cmd = load_signer(settings, cmd.official_id, key_file).sign(cid, cmd.stage, await _pass_of(client, cid), cmd)
     return await _update(client, cid, "decide", cmd)
 
 
 async def consent(client: Client, settings: Settings, cid: str, cmd: ConsentCommand, key_file: Path | None = None) -> CaseAck:
     if cmd.signature is None:
         now = await progress(client, cid)
-        cmd = sign_as(settings, cmd.official_id, key_file, cid, now.stage, now.pass_id or "", cmd)
+        cmd = load_signer(settings, cmd.official_id, key_file).sign(cid, now.stage, now.pass_id or "", cmd)
     return await _update(client, cid, "consent", cmd)
 
 
-async def lodge_objection(client: Client, settings: Settings, cid: str, name: str, contact: str, reason: str) -> CaseAck:
-    """The contact goes to the registry under a fresh reference; the case sees only the reference.
-
-    The contact is stored first: with the registry down nothing is lodged, and a refused objection
-    takes its contact row away again."""
-    ref = uuid.uuid4().hex
-    cmd = ObjectionCommand(name=name, reason=reason, contact_ref=ref)
-    store = _registry(settings)
-    registry_call(lambda: store.store_objection_contact(ref, cid, contact, datetime.now(timezone.utc)))
-    try:
-        return await _update(client, cid, "object", cmd)
-    except (Refused, Unreachable):
-        registry_call(lambda: store.forget_objection_contact(ref))
-        raise
+async def lodge_objection(client: Client, cid: str, name: str, contact: str, reason: str) -> CaseAck:
+    """The objection goes to the case with the contact; the case stores the contact in the registry
+    under a fresh reference (through its worker) and keeps only the reference."""
+    return await _update(client, cid, "object", ObjectionCommand(name=name, reason=reason, contact=contact))
 
 
 async def resolve(client: Client, settings: Settings, cid: str, cmd: ResolutionCommand, key_file: Path | None = None) -> CaseAck:
     if cmd.signature is None:
         now = await progress(client, cid)
-        cmd = sign_as(settings, cmd.official_id, key_file, cid, now.stage, now.pass_id or "", cmd)
+        cmd = load_signer(settings, cmd.official_id, key_file).sign(cid, now.stage, now.pass_id or "", cmd)
     return await _update(client, cid, "resolve", cmd)
+
+
+async def _pass_of(client: Client, cid: str) -> str:
+    """The pass of the case's current stage: what a signature for it must name."""
+    return (await progress(client, cid)).pass_id or ""
 
 
 async def progress(client: Client, cid: str) -> CaseProgress:
@@ -257,6 +217,11 @@ async def progress(client: Client, cid: str) -> CaseProgress:
     if exit_type_of(cid) is None:
         raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
     return await query(client.get_workflow_handle(cid), "progress", CaseProgress)
+
+
+async def still_awaited_by(client: Client, cid: str) -> list[str]:
+    """Who the case still needs now ("role@jurisdiction")."""
+    return await call(cid, still_awaited(client, cid, QUERY_TIMEOUT))
 
 
 async def show(client: Client, cid: str) -> CaseState:
@@ -268,7 +233,7 @@ async def show(client: Client, cid: str) -> CaseState:
 async def list_cases(
     client: Client, exit_type: str | None, township: str | None, stage: str | None, status: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    clauses = ["ExitType IS NOT NULL"]
+    clauses = ["ExitType IS NOT NULL", NOT_FAILED]
     for key, value in ((sa.EXIT_TYPE, exit_type), (sa.TOWNSHIP, township), (sa.CASE_STAGE, stage), (sa.CASE_STATUS, status)):
         if value:
             clauses.append(f"{key.name} = '{value}'")
@@ -289,14 +254,14 @@ async def list_cases(
     return rows
 
 
-async def inbox(client: Client, settings: Settings, official_id: str) -> list[dict[str, Any]]:
+async def inbox(client: Client, settings: Settings, official_id: str, key_file: Path | None = None) -> list[dict[str, Any]]:
     """Open cases that still need this official's post, oldest wait first. The Awaiting search attribute
     names everyone a wait began with (domain/waits.py), so each case it finds is asked who it still needs."""
-    post = _official(_registry(settings), official_id)
+    post = load_signer(settings, official_id, key_file).official
     key = f"{post.role.value}@{post.jurisdiction_id}"
     now = datetime.now(timezone.utc)
     rows = []
-    listed = [e async for e in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}'")]
+    listed = [e async for e in client.list_workflows(f"CaseStatus = 'open' AND {sa.AWAITING.name} = '{key}' AND {NOT_FAILED}")]
     asking = asyncio.Semaphore(16)
 
     async def still_awaits(execution: WorkflowExecution) -> bool:

@@ -2,34 +2,80 @@
 "The command line").
 
 Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or registry unreachable.
+
+Start-up is kept short: this module imports click only. Each command's module (and with it
+temporalio, pydantic models, SQLAlchemy, cryptography) is imported when that command runs; the
+groups list their commands from a table of names and one-line helps (each group's ``lazy``), which a
+test keeps in step with the commands themselves.
 """
 
+from __future__ import annotations
+
+import importlib
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from domain.simulation import SIMULATION_REGISTRY_FILE, SIMULATION_TASK_QUEUE
-from starters import render
 from starters.cli_options import common, run, say
-from starters.client import connect
 from starters.errors import CliError
-from observability.logging_config import configure_logging
-from workers.settings import DEFAULT_TASK_QUEUE, Settings
+
+if TYPE_CHECKING:
+    from workers.settings import Settings
+
+# Names of the simulation fence, for help texts (domain/simulation.py holds the same, with a test).
+SIMULATION_TASK_QUEUE = "tuopin-simulation"
+SIMULATION_REGISTRY_FILE = "simulation-registry.db"
 
 
-class TuopinGroup(click.Group):
+class LazyGroup(click.Group):
+    """A group whose commands listed in ``lazy`` are imported on first use; `--help` shows their
+    one-line helps from the table, so listing them imports nothing."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attr, _ = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                command = self.commands[name]
+                if command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+            else:
+                rows.append((name, self.lazy[name][2]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class TuopinGroup(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CliError as exc:
             if _wants_json(ctx):
+                from starters import render
+
                 render.emit_json({"ok": False, "error": exc.kind, "message": exc.format_message()})
             raise
         except click.UsageError as exc:
             if _wants_json(ctx):
+                from starters import render
+
                 render.emit_json({"ok": False, "error": "usage", "message": exc.format_message()})
             raise
 
@@ -38,9 +84,29 @@ def _wants_json(ctx: click.Context) -> bool:
     return "--json" in sys.argv[1:] or any(c.meta.get("as_json") for c in [ctx] if c is not None)
 
 
-@click.group(cls=TuopinGroup)
+@click.group(cls=TuopinGroup, lazy={
+    "open": ("starters.case_commands", "open_", "Open an exit case (prints the case id)."),
+    "decide": ("starters.case_commands", "decide", "Approve, return (--to, --note) or reject..."),
+    "consent": ("starters.case_commands", "consent", "The household acknowledges its exit..."),
+    "object": ("starters.case_commands", "object_", "Lodge an objection (异议) while the public..."),
+    "resolve": ("starters.case_commands", "resolve", "Resolve an objection: uphold (the case is..."),
+    "show": ("starters.case_commands", "show", "Stage, status, who is awaited, notice..."),
+    "list": ("starters.case_commands", "list_", "Cases, filtered through the server's..."),
+    "inbox": ("starters.case_commands", "inbox", "The cases still waiting for you (your role..."),
+    "keys": ("starters.key_commands", "keys", "An official's own Ed25519 key pair."),
+    "officials": ("starters.key_commands", "officials", "Administer officials' public keys in the..."),
+    "plan": ("starters.plan_commands", "plan", "The exit plan (attachments 1–3 of..."),
+    "dossier": ("starters.dossier_commands", "dossier", "档案: a case's complete trail as one..."),
+    "trace": ("starters.dossier_commands", "trace", "Who signed at each level, and when, for..."),
+    "spotcheck": ("starters.supervision_commands", "spotcheck", "督查抽查: the county leading group's spot..."),
+    "codec-server": ("starters.codec_commands", "codec_server", "The HTTP codec endpoint for the Temporal..."),
+    "codec-keys": ("starters.codec_commands", "codec_keys", "The payload codec's key ring..."),
+})
 def cli() -> None:
     """tuopin (脱贫): durable poverty-exit cases on Temporal, per 清委办〔2017〕25号."""
+    from observability.logging_config import configure_logging
+    from workers.settings import Settings
+
     configure_logging(Settings.from_env().log_format)
 
 
@@ -78,6 +144,7 @@ def serve(settings: Settings, as_json: bool, ui_port: int) -> None:
 def worker(settings: Settings, as_json: bool, simulation: bool) -> None:
     """A worker against an existing Temporal cluster (Ctrl-C stops it)."""
     from starters.serve import worker_until_signalled
+    from workers.settings import DEFAULT_TASK_QUEUE
 
     if simulation:
         queue = settings.task_queue if settings.task_queue != DEFAULT_TASK_QUEUE else SIMULATION_TASK_QUEUE
@@ -89,6 +156,7 @@ def worker(settings: Settings, as_json: bool, simulation: bool) -> None:
 @common
 def setup(settings: Settings, as_json: bool) -> None:
     """Prepare an existing Temporal cluster (idempotent): search attributes and the reminder Schedule."""
+    from starters.client import connect
     from starters.setup import ensure_setup
 
     async def go() -> Any:
@@ -99,7 +167,13 @@ def setup(settings: Settings, as_json: bool) -> None:
 
 
 # -- registry ---------------------------------------------------------------------------------
-@cli.group()
+@cli.group(cls=LazyGroup, lazy={
+    "reenter": ("starters.supervision_commands", "reenter", "返贫: an exited HOUSEHOLD returns to poverty..."),
+    "enroll": ("starters.supervision_commands", "enroll", "新增: enrol a newly poor HOUSEHOLD in the..."),
+    "buffer": ("starters.supervision_commands", "buffer", "Every unit exited now and whether it is in..."),
+    "supervision": ("starters.supervision_commands", "supervision", "Households with their buffer period,..."),
+    "reconcile": ("starters.reconcile", "reconcile", "Compare the registry's exits with the..."),
+})
 def registry() -> None:
     """Load and list the 建档立卡 registry."""
 
@@ -124,6 +198,8 @@ def registry_households(settings: Settings, as_json: bool, township: str | None,
     from starters.registry_commands import listing
 
     rows = listing(settings, "households", township_id=township, village_id=village, status=status)
+    from starters import render
+
     say(as_json, rows, render.table_text(rows, ["household_id", "village_id", "members", "status", "planned_exit_year", "exited_year"]))
 
 
@@ -139,6 +215,8 @@ def registry_villages(settings: Settings, as_json: bool, township: str | None, y
     from starters.registry_commands import listing
 
     rows = listing(settings, "villages", year=year, township_id=township)
+    from starters import render
+
     say(as_json, rows, render.table_text(rows, [
         "village_id", "name", "township_id", "poor_village", "poor_status", "hollow_village", "hollow_status",
         "poor_persons", "rural_population", "incidence_pct",
@@ -153,6 +231,8 @@ def registry_townships(settings: Settings, as_json: bool, year: int | None) -> N
     from starters.registry_commands import listing
 
     rows = listing(settings, "townships", year=year)
+    from starters import render
+
     say(as_json, rows, render.table_text(rows, [
         "township_id", "name", "key_township", "status", "poor_persons", "rural_population", "incidence_pct",
     ]))
@@ -167,25 +247,10 @@ def registry_officials(settings: Settings, as_json: bool, jurisdiction: str | No
     from starters.registry_commands import listing
 
     rows = listing(settings, "officials", jurisdiction_id=jurisdiction, role=role)
+    from starters import render
+
     say(as_json, rows, render.table_text(rows, ["official_id", "role", "jurisdiction_id", "name"]))
 
 
-def _register_groups() -> None:
-    from starters.case_commands import CASE_COMMANDS
-    from starters.dossier_commands import dossier, trace
-    from starters.key_commands import keys, officials
-    from starters.plan_commands import plan
-    from starters.reconcile import reconcile
-    from starters.supervision_commands import buffer, enroll, reenter, spotcheck, supervision
-
-    for group in (*CASE_COMMANDS, keys, officials, plan, dossier, trace, spotcheck):
-        cli.add_command(group)
-    from starters.codec_commands import codec_keys, codec_server
-
-    cli.add_command(codec_server)
-    cli.add_command(codec_keys)
-    for command in (reenter, enroll, buffer, supervision, reconcile):
-        registry.add_command(command)
-
-
-_register_groups()
+if __name__ == "__main__":
+    main()

@@ -1,23 +1,32 @@
 """The options, output helpers and error handling every `tuopin` command module shares (so command
-modules do not import the CLI's root, which imports them)."""
+modules do not import the CLI's root, which imports them). Imports click only: the CLI's root loads
+this module for `--help` too."""
 
-import asyncio
+from __future__ import annotations
+
 import functools
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import structlog
-from pydantic import ValidationError
 
-from domain.procedures import PROCEDURES
-from starters import render
 from starters.errors import BadUsage
-from workers.settings import Settings
 
-STAGES = sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
+if TYPE_CHECKING:
+    from workers.settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    """STAGES (every stage id, for --stage choices), computed when a command module asks for it."""
+    if name == "STAGES":
+        from domain.procedures import PROCEDURES
+
+        return sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
+    raise AttributeError(name)
+
+
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 
 
@@ -35,6 +44,10 @@ def common(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
     @functools.wraps(fn)
     def wrapper(address: str | None, namespace: str | None, registry_url: str | None, home: str, as_json: bool, **kwargs: Any) -> Any:
+        import structlog
+
+        from workers.settings import Settings
+
         settings = Settings.from_env(address=address, namespace=namespace, registry_url=registry_url, home=home)
         ctx = click.get_current_context()
         ctx.meta["as_json"] = as_json
@@ -70,10 +83,14 @@ def unit_id_argument(ctx: click.Context, param: click.Parameter, value: str) -> 
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    import asyncio
+
     return asyncio.run(coro)
 
 
 def valid(model: type, **fields: Any) -> Any:
+    from pydantic import ValidationError
+
     try:
         return model(**fields)
     except ValidationError as exc:
@@ -83,6 +100,8 @@ def valid(model: type, **fields: Any) -> Any:
 
 def say(as_json: bool, data: Any, text: str) -> None:
     if as_json:
+        from starters import render
+
         render.emit_json(data)
     else:
         click.echo(text)

@@ -13,7 +13,7 @@ from domain.signing import key_id, public_key_text
 from starters import render
 from starters.errors import registry_call
 from starters.registry_commands import _store
-from starters.signer import write_private_key
+from starters.signer import new_key_passphrase, write_private_key
 from workers.settings import Settings
 
 
@@ -39,15 +39,18 @@ def keys() -> None:
 @click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False),
               help="Where to write the private key [default: your config folder, ~/.config/tuopin/keys].")
 @click.option("--force", is_flag=True, help="Replace an existing key file.")
+@click.option("--passphrase", is_flag=True,
+              help="Encrypt the key with a passphrase (asked twice, or $TUOPIN_KEY_PASSPHRASE); asked again to sign.")
 @_registry_options
-def keys_new(official: str, folder: Path | None, force: bool, home: str, registry_url: str | None, as_json: bool) -> None:
+def keys_new(official: str, folder: Path | None, force: bool, passphrase: bool, home: str, registry_url: str | None,
+             as_json: bool) -> None:
     """Create a key pair: the private key stays in a file only you can read (0600); give the printed
     public key to the administrator to register (`tuopin officials register`)."""
     settings = _settings(home, registry_url)
     folder = folder or settings.key_dirs()[-2 if settings.keys_dir is None else 0]
     path = folder / f"{official}.pem"
     key = Ed25519PrivateKey.generate()
-    write_private_key(path, key, overwrite=force)
+    write_private_key(path, key, overwrite=force, passphrase=new_key_passphrase() if passphrase else None)
     public = public_key_text(key.public_key())
     doc = {"official_id": official, "key_id": key_id(public), "public_key": public, "private_key_file": str(path)}
     if as_json:

@@ -48,6 +48,8 @@ def build_worker(
             notices.post_notice,
             notices.close_notice,
             dossiers.anchor_dossier,
+            notices.store_objection_contact,
+            notices.forget_objection_contact,
             reminders.sweep,
             supervision.list_exits,
             supervision.exit_traces,

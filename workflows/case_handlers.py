@@ -13,6 +13,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
+    from activities.models import ObjectionContactInput
+    from activities.notice_activities import NoticeActivities
     from domain.case import CaseProgress, CaseState, Reminder
     from domain.case_summary import current_details
     from domain.certificates import CertificateRefused, KeyRevocation, check_revocation
@@ -24,13 +26,14 @@ with workflow.unsafe.imports_passed_through():
         ReminderCommand,
         ResolutionCommand,
     )
-    from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection
+    from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection, objector_digest
     from domain.officials import Official
     from domain.procedures import Procedure
     from domain.signature_rules import accept_revocation
     from domain.signing import SignedMessage
     from domain.signoff_rules import apply_consent, apply_decision, check_consent, check_decision, find_official
     from domain.waits import awaited
+    from workflows.registry_steps import registry_step
     from workflows.signatures import refuse_unsigned, verify_signed
     from workflows.stage_officials import StageOfficials
 
@@ -98,8 +101,24 @@ class CaseHandlers:
 
     # -- unsigned updates --------------------------------------------------------------------------
     @workflow.update
-    def object(self, cmd: ObjectionCommand) -> CaseAck:
-        objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now()))
+    async def object(self, cmd: ObjectionCommand) -> CaseAck:
+        """The contact goes to the registry (a registry step returns its random reference); the case
+        keeps the reference and a digest recognising the objector, never the contact itself."""
+        refusals_are_final(lambda: check_objection(self.case, cmd, workflow.now()))
+        digest = objector_digest(self.case, cmd)
+        self.case.objector_digests.append(digest)  # held while the contact is stored: a twin waits its turn
+        try:
+            contact_ref = await registry_step(
+                NoticeActivities.store_objection_contact,
+                ObjectionContactInput(case_id=self.case.case_id, contact=cmd.contact, at=workflow.now()),
+            )
+        finally:
+            self.case.objector_digests.remove(digest)
+        try:
+            objection = refusals_are_final(lambda: lodge_objection(self.case, cmd, workflow.now(), contact_ref))
+        except ApplicationError:  # the notice closed while the contact was stored
+            await registry_step(NoticeActivities.forget_objection_contact, contact_ref)
+            raise
         workflow.logger.info("objection_lodged", extra={"objection_id": objection.objection_id})
         self._publish_unless_moving_on()
         return self._ack(objection_id=objection.objection_id)

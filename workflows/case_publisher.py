@@ -38,6 +38,9 @@ class CasePublisher:
             sa.AWAITING.value_set([a.key() for a in self.wait_awaits]),
             sa.AWAITING_SINCE.value_set(case.awaiting_since),
         ]
+        if case.unit_path is not None:  # known from the opening on; set with the first publication
+            updates.append(sa.TOWNSHIP.value_set(case.unit_path.township_id or ""))
+            updates.append(sa.SIMULATION.value_set(case.simulation is not None))
         window = case.current_notice()
         if window is not None:
             updates.append(sa.NOTICE_CLOSES_AT.value_set(window.closes_at))

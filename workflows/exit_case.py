@@ -9,10 +9,11 @@ workflows/case_publisher.py, the officials it may hear from in workflows/stage_o
 
 import asyncio
 from collections.abc import Callable
+from typing import NoReturn
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import AnnounceInput, CloseNoticeInput, LoadCaseInput, MarkExitedInput, PostNoticeInput, RecordExitInput
@@ -29,12 +30,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.signing import OPENING_PASS
     from domain.signoff_rules import apply_decision, enter_stage, reject, stage_complete
     from domain.units import UnitPath
-    from workflows import search_attributes as sa
     from workflows.case_handlers import CaseHandlers
     from domain.waits import wait_of
-    from workflows.case_publisher import CasePublisher, upsert_changed
+    from workflows.case_publisher import CasePublisher
     from workflows.dossier_anchors import anchor_dossier
-    from workflows.registry_steps import registry_step
+    from workflows.registry_steps import is_refusal, registry_step
     from workflows.stage_officials import StageOfficials
 
 
@@ -69,10 +69,16 @@ class ExitCase(CaseHandlers):
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
         if inp.resume is not None:
             return await self._resume(inp.resume)
-        data = await registry_step(
-            RegistryActivities.load_case,
-            LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
-        )
+        try:
+            data = await registry_step(
+                RegistryActivities.load_case,
+                LoadCaseInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, designation=inp.designation),
+            )
+        except FailureError as err:  # the registry refused (no such unit): the opening is refused
+            if not is_refusal(err):
+                raise
+            cause = err.cause if isinstance(err, ActivityError) and err.cause is not None else err
+            await self.refuse_opening(getattr(cause, "type", None) or "OpeningRefused", cause.message)
         self.officials.accept(data.signers)
         # 实事求是: the case is decided on the data it was opened with, frozen here.
         self.case.facts = data.facts
@@ -80,38 +86,47 @@ class ExitCase(CaseHandlers):
         self.case.notice_rule = data.policy.notice
         self.case.simulation = inp.simulation
         self.case.criteria = evaluate_case(inp.exit_type, data.facts, inp.year, data.policy)
-        upsert_changed([
-            sa.TOWNSHIP.value_set(data.unit_path.township_id or ""),
-            sa.SIMULATION.value_set(inp.simulation is not None),
-        ])
         if inp.simulation is not None and not data.simulation_worker:
-            reject(self.case, "a simulated case (shortened notice) is refused by a production worker", workflow.now())
-        elif not self.case.criteria.met:
-            reject(self.case, "exit criteria not met: " + "; ".join(self.case.criteria.failures()), workflow.now())
-        elif await self.open_case(inp):
-            await self.run_procedure()
+            await self.refuse_opening(
+                "SimulationRefused", "a simulated case (shortened notice) is refused by a production worker"
+            )
+        if not self.case.criteria.met:
+            await self.refuse_opening("CriteriaNotMet", "exit criteria not met: " + "; ".join(self.case.criteria.failures()))
+        await self.open_case(inp)
+        await self.run_procedure()
         return self.case.status == "open"
 
-    async def open_case(self, inp: OpenCaseInput) -> bool:
-        """Applies the opener's first-stage record; False (case rejected) if it does not hold."""
+    async def open_case(self, inp: OpenCaseInput) -> None:
+        """Applies the opener's first-stage record; the opening is refused if it does not hold."""
         enter_stage(self.case, self.procedure.stages[0].id, OPENING_PASS)
         self.case.ready = True
         first = inp.first_decision
         try:
             self.verify_signature(first, first.stage, first.official_id)
             apply_decision(self.case, self.procedure, self.officials.roster, first, workflow.now())
-        except (Refusal, ApplicationError) as exc:
-            reject(self.case, f"the opening record was refused: {exc}", workflow.now())
-            return False
-        return True
+        except Refusal as exc:
+            await self.refuse_opening(type(exc).__name__, f"the opening record was refused: {exc}")
+        except ApplicationError as exc:
+            await self.refuse_opening(exc.type or "OpeningRefused", f"the opening record was refused: {exc}")
+
+    async def refuse_opening(self, kind: str, reason: str) -> NoReturn:
+        """A refused opening fails the run (a non-retryable error naming the refusal): the case id,
+        started with ALLOW_DUPLICATE_FAILED_ONLY, stays free for a corrected opening, while a case
+        rejected after its opening completes as rejected and holds its unit and year. The `opened`
+        update answers first, so `tuopin open` reports the reason."""
+        reject(self.case, reason, workflow.now())
+        self.case.ready = True
+        self.finish("rejected")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        raise ApplicationError(reason, type=kind, non_retryable=True)
 
     async def _resume(self, resume: dict) -> bool:
         """Goes on where the run before this one stopped, at the same wait of the same stage."""
         if workflow.info().continued_run_id is None:  # a client cannot hand a case its state
-            reject(self.case, "a case's state is carried only from its own previous run", workflow.now())
-            return False
+            await self.refuse_opening("ResumeRefused", "a case's state is carried only from its own previous run")
         carried = CaseResume.model_validate(resume)
         self.case, self.runs = carried.case, carried.runs + 1
+        self.case.objector_digests = list(carried.objector_digests)
         self.officials = StageOfficials(self.case)
         self.officials.roster, self.officials.digest = carried.roster, carried.roster_digest
         self.officials.read_at = workflow.now()
@@ -218,7 +233,7 @@ class ExitCase(CaseHandlers):
         """Ends this run and starts the next with the whole case, once every message in flight is done."""
         await workflow.wait_condition(workflow.all_handlers_finished)
         carried = CaseResume(case=self.case, roster=self.officials.roster, roster_digest=self.officials.digest,
-                             runs=self.runs)
+                             objector_digests=self.case.objector_digests, runs=self.runs)
         workflow.logger.info("case_continues_as_new", extra={"events": workflow.info().get_current_history_length()})
         workflow.continue_as_new(self.opening.model_copy(update={"resume": carried.model_dump(mode="json")}))
 

@@ -17,6 +17,7 @@ from domain.notice_rules import (
 )
 from domain.procedures import HOUSEHOLD
 from domain.refusals import (
+    AlreadyObjected,
     CaseNotOpen,
     NoticeNotOpen,
     UnknownObjection,
@@ -33,16 +34,16 @@ POSTED = local(2017, 5, 26, 10, 0)
 CLOSES = local(2017, 6, 3)
 
 
-def objection(name: str = "村民甲", reason: str = "该户2016年收入含一次性补偿, 不具代表性", contact: str = "contact-0001") -> ObjectionCommand:
-    return ObjectionCommand(name=name, reason=reason, contact_ref=contact)
+def objection(name: str = "村民甲", reason: str = "该户2016年收入含一次性补偿, 不具代表性", contact: str = "13800000000") -> ObjectionCommand:
+    return ObjectionCommand(name=name, reason=reason, contact=contact)
 
 
 def resolution(objection_id: str = "O1", outcome: str = "dismiss", official_id: str = "hepai-secretary", finding: str = "经入户核实, 收入属实") -> ResolutionCommand:
     return ResolutionCommand(objection_id=objection_id, outcome=outcome, official_id=official_id, finding=finding)
 
 
-def lodge(case, now, **kw):
-    return lodge_objection(case, objection(**kw), now)
+def lodge(case, now, contact_ref: str = "contact-0001", **kw):
+    return lodge_objection(case, objection(**kw), now, contact_ref)
 
 
 def resolve(case, roster, now=POSTED + timedelta(days=2), **kw):
@@ -52,7 +53,7 @@ def resolve(case, roster, now=POSTED + timedelta(days=2), **kw):
 def refused_objection(case, now, *words, refusal=NoticeNotOpen):
     cmd = objection()
     refused(case, refusal, lambda: check_objection(case, cmd, now), *words)
-    return refused(case, refusal, lambda: lodge_objection(case, cmd, now), *words)
+    return refused(case, refusal, lambda: lodge_objection(case, cmd, now, "ref-x"), *words)
 
 
 def refused_resolution(case, roster, cmd, refusal, *words, now=POSTED + timedelta(days=3)):
@@ -166,11 +167,14 @@ def test_objection_on_a_rejected_case_is_refused(noticed, roster):
 @pytest.mark.parametrize(
     "fields",
     [
-        {"name": "", "reason": "x", "contact_ref": "c-1"},
-        {"name": "a", "reason": "", "contact_ref": "c-1"},
-        {"name": "a", "reason": "x", "contact_ref": "138 0000 0000"},  # a reference, not a phone number
+        {"name": "", "reason": "x", "contact": "c-1"},
+        {"name": "a", "reason": "", "contact": "c-1"},
+        {"name": "a", "reason": "   \n\t", "contact": "c-1"},  # a reason of whitespace only
+        {"name": "  ", "reason": "x", "contact": "c-1"},
+        {"name": "a", "reason": "x", "contact": " "},
         {"name": "a", "reason": "x"},
-        {"name": "a", "reason": "x", "contact_ref": "c-1", "phone": "13800000000"},
+        {"name": "a", "reason": "x", "contact_ref": "c-1"},  # the case makes the reference, not the sender
+        {"name": "a", "reason": "x", "contact": "c-1", "phone": "13800000000"},
     ],
 )
 def test_objection_command_validation(fields):
@@ -263,3 +267,22 @@ def test_resolution_command_validation(fields):
     base = {"objection_id": "O1", "outcome": "dismiss", "official_id": "hepai-secretary", "finding": "x"}
     with pytest.raises(ValidationError):
         ResolutionCommand(**(base | fields))
+
+
+def test_one_objector_objects_once_per_notice_however_they_spell_it(noticed):
+    now = POSTED + timedelta(days=2)
+    lodge(noticed, now, name="村民甲", contact="138 0000 0000")
+    for name, contact in (("村民甲", "13800000000"), (" 村民甲 ", "138-0000-0000"), ("村民甲", "１３８００００００００")):
+        refused(noticed, AlreadyObjected, lambda: check_objection(noticed, objection(name=name, contact=contact), now),
+                "objected already")
+    # another objector, or the same name with another contact, is someone else
+    lodge(noticed, now, name="村民乙", contact="13800000000")
+    lodge(noticed, now, name="村民甲", contact="13900000000")
+    assert [o.objection_id for o in noticed.objections] == ["O1", "O2", "O3"]
+
+
+def test_the_objector_digest_never_leaves_the_case(noticed):
+    lodge(noticed, POSTED + timedelta(days=2))
+    assert noticed.objector_digests
+    dumped = noticed.model_dump_json()
+    assert "objector_digests" not in dumped and "13800000000" not in dumped

@@ -46,10 +46,10 @@ def test_in_the_notice_objections_lodged_settled_and_a_new_window_each_change_th
     window = open_window(case, HOUSEHOLD.stage("notice"), NOW)
     quiet = wait_of(case, HOUSEHOLD)
     assert keys(case) == []
-    lodge_objection(case, ObjectionCommand(name="张三", reason="收入不实", contact_ref="ref-1"), NOW)
+    lodge_objection(case, ObjectionCommand(name="张三", reason="收入不实", contact="13800000001"), NOW, "ref-1")
     objected = wait_of(case, HOUSEHOLD)
     assert objected != quiet and keys(case) == ["village_secretary@changxiao-hepai", "village_director@changxiao-hepai"]
-    lodge_objection(case, ObjectionCommand(name="李四", reason="房屋未安全", contact_ref="ref-1"), NOW)
+    lodge_objection(case, ObjectionCommand(name="李四", reason="房屋未安全", contact="13800000002"), NOW, "ref-2")
     assert wait_of(case, HOUSEHOLD) == objected  # the same resolvers, the same wait
     for objection in case.objections:
         objection.status = "dismissed"

@@ -160,8 +160,8 @@ def exited_case(policy: Any) -> SignedCase:
     enter_stage(case, "notice")
     first = s.notice(local(2017, 5, 11, 11))
     s.anchor(local(2017, 5, 11, 11))
-    lodge_objection(case, ObjectionCommand(name="村民甲", reason="有务工收入未计入", contact_ref="ref-0001"),
-                    local(2017, 5, 13, 15))
+    lodge_objection(case, ObjectionCommand(name="村民甲", reason="有务工收入未计入", contact="13800000000"),
+                    local(2017, 5, 13, 15), "ref-0001")
     s.resolve("O1", "hepai-secretary", "入户核实，务工收入已计入，收入属实", local(2017, 5, 15, 10))
     close_window(case, "objected", local(2017, 5, 15, 10))
     s.extras.notices[0].update(closed_at=first.closed_at, outcome="objected")

@@ -83,7 +83,7 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "outcome": st.one_of(st.sampled_from(["approve", "return", "reject", "uphold", "dismiss", "consent"]), texts),
     "official_id": ids,
     "objection_id": st.one_of(st.sampled_from(["O1", "O2", "O0"]), ids),
-    "contact_ref": ids,
+    "contact": texts,
     "recipient": ids,
     "meeting_ref": st.one_of(st.none(), texts),
     "note": st.one_of(st.none(), texts),
@@ -148,7 +148,7 @@ WELL_FORMED: dict[str, st.SearchStrategy[Any]] = {
         st.sampled_from(HOUSEHOLD_STAGES),
     ),
     "ConsentCommand": st.fixed_dictionaries({"official_id": valid_ids, "note": st.one_of(st.none(), valid_texts)}),
-    "ObjectionCommand": st.fixed_dictionaries({"name": valid_texts, "reason": valid_texts, "contact_ref": valid_ids}),
+    "ObjectionCommand": st.fixed_dictionaries({"name": valid_texts, "reason": valid_texts, "contact": valid_texts}),
     "ResolutionCommand": st.fixed_dictionaries({
         "objection_id": st.one_of(st.sampled_from(["O1", "O2"]), valid_ids),
         "outcome": st.sampled_from(["uphold", "dismiss"]),

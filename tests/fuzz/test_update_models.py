@@ -108,7 +108,7 @@ def _states() -> dict[str, tuple[CaseState, Roster]]:
     enter_stage(case, "notice")
     open_window(case, HOUSEHOLD.stage("notice"), NOW)
     notice = copy.deepcopy(case)
-    lodge_objection(notice, ObjectionCommand(name="村民甲", reason="收入不实", contact_ref="ref1"), NOW)
+    lodge_objection(notice, ObjectionCommand(name="村民甲", reason="收入不实", contact="13800000000"), NOW, "ref1")
     states["notice"] = notice
 
     case.notices[-1].closed_at, case.notices[-1].outcome = NOW + timedelta(days=8), "passed"
@@ -196,7 +196,7 @@ def test_an_objection_or_resolution_is_applied_or_refused_and_a_refusal_changes_
     if objection is not None:
         _applied_or_refused(
             lambda s: check_objection(s, objection, NOW),
-            lambda s: lodge_objection(s, objection, NOW),
+            lambda s: lodge_objection(s, objection, NOW, "ref-fuzz"),
             state,
         )
     resolution = _draw_command(data, ResolutionCommand, state, roster)

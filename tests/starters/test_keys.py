@@ -2,6 +2,7 @@
 administrator registers and revokes."""
 
 import json
+from datetime import datetime, timezone
 import os
 import stat
 
@@ -80,3 +81,54 @@ def test_a_private_key_readable_by_others_is_refused(home):
     os.chmod(demo_key, 0o644)
     with pytest.raises(Refused, match="readable by others"):
         load_private_key(settings, OFFICIAL)
+
+
+def test_a_passphrase_protected_key_is_written_encrypted_and_signs_only_with_its_passphrase(tmp_path, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.certificates import issue_certificate
+    from domain.roles import Role
+    from starters.errors import BadUsage
+    from starters.signer import certificate_path, load_signer
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TUOPIN_KEY_PASSPHRASE", "清流县 2017")
+    made = CliRunner().invoke(cli, ["keys", "new", "--as", OFFICIAL, "--passphrase", "--dir", str(tmp_path / "k"), "--json"])
+    assert made.exit_code == 0, made.output
+    made_doc = json.loads(made.output)
+    path = tmp_path / "k" / f"{OFFICIAL}.pem"
+    assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    settings = Settings(keys_dir=tmp_path / "k", home=tmp_path / "home")
+    # no certificate beside the key: the official is told to get one from the administrator
+    with pytest.raises(BadUsage, match="key administrator"):
+        load_signer(settings, OFFICIAL)
+    at = datetime.now(timezone.utc)
+    cert = issue_certificate(Ed25519PrivateKey.generate(), serial="0" * 32, official_id=OFFICIAL, person_id="p-1",
+                             role="village_secretary", jurisdiction_id="changxiao-hepai", public_key=made_doc["public_key"],
+                             valid_from=at, issued_at=at)
+    certificate_path(path).write_text(cert.model_dump_json(), encoding="utf-8")
+    signer = load_signer(settings, OFFICIAL)
+    assert signer.official.role == Role.village_secretary
+    assert signer.private_key.public_key() is not None  # the right passphrase opens it
+    monkeypatch.setenv("TUOPIN_KEY_PASSPHRASE", "wrong")
+    with pytest.raises(BadUsage, match="wrong passphrase") as wrong:
+        _ = load_signer(settings, OFFICIAL).private_key
+    assert wrong.value.exit_code == 2
+    # no passphrase and no terminal to ask on: a usage error saying how to give it
+    monkeypatch.delenv("TUOPIN_KEY_PASSPHRASE")
+    with pytest.raises(BadUsage, match="TUOPIN_KEY_PASSPHRASE"):
+        _ = load_signer(settings, OFFICIAL).private_key
+
+
+def test_keys_new_asks_for_the_passphrase_twice_on_a_terminal(tmp_path, monkeypatch):
+    import starters.signer as signer_module
+
+    monkeypatch.delenv("TUOPIN_KEY_PASSPHRASE", raising=False)
+    monkeypatch.setattr(signer_module, "_interactive", lambda: True)
+    made = CliRunner().invoke(cli, ["keys", "new", "--as", OFFICIAL, "--passphrase", "--dir", str(tmp_path)],
+                              input="秘密口令\n秘密口令\n")
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / f"{OFFICIAL}.pem").read_bytes().startswith(b"-----BEGIN ENCRYPTED")
+    mismatch = CliRunner().invoke(cli, ["keys", "new", "--as", "other", "--passphrase", "--dir", str(tmp_path)],
+                                  input="一\n二\n一\n一\n")
+    assert mismatch.exit_code == 0 and "do not match" in mismatch.output.lower()

@@ -63,7 +63,7 @@ class CaseDriver:
         return await cases.consent(self.client, self.settings, self.case_id, ConsentCommand(official_id=official))
 
     async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
-        return await cases.lodge_objection(self.client, self.settings, self.case_id, name, contact, reason)
+        return await cases.lodge_objection(self.client, self.case_id, name, contact, reason)
 
     async def resolve(self, objection: str, outcome: str, official: str = VS, finding: str = "经入户核实") -> CaseAck:
         await self.signing_at_server_time()

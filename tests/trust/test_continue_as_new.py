@@ -2,7 +2,9 @@
 dismissed with a new window) continues as new at its next wait, carrying the whole case, and goes
 on to exit; a client cannot start a case with a carried state of its own making."""
 
+import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowFailureError
 
 from domain.case import CaseResume
 from domain.messages import CaseOutcome, OpenCaseInput
@@ -48,5 +50,6 @@ async def test_a_client_cannot_start_a_case_with_a_state_of_its_own(driver, hous
         OpenCaseInput(exit_type="household", unit_id=household, year=2018, first_decision=appraisal(), resume=resume),
         id=f"household-exit/{household}/2018-forged", task_queue=driver.settings.task_queue,
     )
-    outcome = await handle.result()
-    assert outcome.status == "rejected" and "carried only from its own previous run" in (outcome.reason or "")
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert "carried only from its own previous run" in str(failed.value.cause)

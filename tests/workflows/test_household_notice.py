@@ -3,6 +3,8 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from activities.registry.schema import ObjectionContact
 from tests.support.driver import TS, VD, VS, refused
 
@@ -87,3 +89,30 @@ async def test_resolving_twice_is_refused(driver, household):
     ack = await driver.object()
     await driver.resolve(ack.objection_id, "dismiss")
     assert "already dismissed" in await refused(driver.resolve(ack.objection_id, "uphold"))
+
+
+async def test_the_case_stores_the_contact_in_the_registry_and_one_objector_objects_once_per_notice(driver, household, small_store):
+    await driver.open(household)
+    await driver.verify(household)
+    ack = await driver.object(name="村民丙", contact="13712345678", reason="收入未计入")
+    state = await driver.state()
+    (objection,) = state.objections
+    with small_store.session() as s:
+        from activities.registry.schema import ObjectionContact
+
+        row = s.get(ObjectionContact, objection.contact_ref)
+        assert row is not None and row.contact == "13712345678" and row.case_id == driver.case_id
+    shown = state.model_dump_json()
+    assert "13712345678" not in shown and "objector" not in shown
+    # the same objector again, however spelled, while this notice lasts: refused, nothing changes
+    again = await refused(driver.object(name=" 村民丙", contact="137-1234-5678", reason="另一理由"))
+    assert "AlreadyObjected" in again and "objected already" in again
+    assert len((await driver.state()).objections) == 1
+    await driver.resolve(ack.objection_id, "dismiss", official=VS, finding="经核实无此情况")
+    await driver.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
+    assert "AlreadyObjected" in await refused(driver.object(name="村民丙", contact="13712345678", reason="再次异议"))
+    # a reason of whitespace only never reaches the case
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        await driver.object(name="村民丁", contact="13600000000", reason="   ")

@@ -1,10 +1,14 @@
 """`tuopin open` starts a case and waits for its worker to open it in one request (update-with-start):
 no polling, and no extra workflow task from a poll landing while the opening reads the registry."""
 
+import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
 
 from domain.simulation import Simulation
 from starters import cases
+from starters.errors import Refused
 from tests.support.driver import appraisal
 
 
@@ -30,18 +34,25 @@ async def test_an_opening_is_answered_by_the_case_without_a_single_query(driver,
     assert kinds.index("WORKFLOW_EXECUTION_UPDATE_COMPLETED") > kinds.index("WORKFLOW_TASK_COMPLETED")
 
 
-async def test_an_opening_the_worker_refuses_is_answered_as_rejected(driver, household, monkeypatch):
-    """The client's own checks pass; the worker refuses (a simulated case on a production worker)."""
+async def test_an_opening_the_worker_refuses_is_answered_as_a_refusal_and_fails_the_run(driver, household, monkeypatch):
+    """The worker refuses the opening (a simulated case on a production worker): the `opened` update
+    answers with the reason, the run fails naming the refusal, and the unit stays free."""
     async def no_query(*args, **kwargs):
         raise AssertionError("the opening polled the case")
 
     monkeypatch.setattr(cases, "query", no_query)
     await driver.signing_at_server_time()
-    opened = await cases.open_case(driver.client, driver.settings, "household", household, 2017, appraisal(),
-                                   simulation=Simulation(notice_seconds=60))
-    assert opened.status == "rejected" and "production worker" in opened.outcome_reason
-    handle = driver.client.get_workflow_handle(opened.case_id)
-    assert (await handle.result())["status"] == "rejected"
+    with pytest.raises(Refused) as refusal:
+        await cases.open_case(driver.client, driver.settings, "household", household, 2017, appraisal(),
+                              simulation=Simulation(notice_seconds=60))
+    assert refusal.value.kind == "SimulationRefused" and "production worker" in refusal.value.format_message()
+    handle = driver.client.get_workflow_handle(f"household-exit/{household}/2017")
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert isinstance(failed.value.cause, ApplicationError) and failed.value.cause.type == "SimulationRefused"
+    assert failed.value.cause.non_retryable
+    monkeypatch.undo()
+    assert (await driver.open(household)).status == "open"
 
 
 async def test_a_case_whose_worker_cannot_answer_the_update_is_polled_instead(driver, household, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from domain.simulation import Simulation
 from starters import cases
 from tests.support import small_registry
-from tests.support.driver import CaseDriver, appraisal
+from tests.support.driver import CaseDriver, appraisal, refused
 from workers.settings import Settings
 from workers.worker import SimulationFenceError, build_worker, run_worker
 
@@ -17,12 +17,12 @@ SIM_QUEUE = "tuopin-test-simulation"
 
 async def test_a_production_worker_refuses_a_simulated_case(driver, household):
     await driver.signing_at_server_time()
-    opened = await cases.open_case(
+    reason = await refused(cases.open_case(
         driver.client, driver.settings, "household", household, 2017, appraisal(), simulation=Simulation(notice_seconds=60)
-    )
-    assert opened.status == "rejected" and "production worker" in opened.outcome_reason
-    state = await cases.show(driver.client, opened.case_id)
-    assert state.simulation is not None and state.decisions == []
+    ))
+    assert "SimulationRefused" in reason and "production worker" in reason
+    state = await cases.show(driver.client, f"household-exit/{household}/2017")
+    assert state.simulation is not None and state.decisions == [] and state.status == "rejected"
 
 
 async def test_a_simulation_worker_runs_a_short_notice_and_marks_the_case(ts_env, small_store, small_keys, policy, second_household):

@@ -82,4 +82,5 @@ async def test_both_designations_of_one_village_exit(driver, small_store):
         row = s.get(Village, VILLAGE)
         assert (row.poor_status, row.hollow_status) == ("exited", "exited")
         assert row.poor_exited_case_id.endswith("/poor/2018") and row.hollow_exited_case_id.endswith("/hollow/2018")
-    assert "status 'exited'" in await refused(driver.open_unit("village", VILLAGE, 2018, survey(), "poor"))
+    assert "already exists" in await refused(driver.open_unit("village", VILLAGE, 2018, survey(), "poor"))
+    assert "status 'exited'" in await refused(driver.open_unit("village", VILLAGE, 2021, survey(), "poor"))
