@@ -18,7 +18,7 @@ from domain.procedures import PROCEDURES
 from starters import cases, render
 from starters.cli_options import SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
 from starters.client import connect
-from starters.errors import BadUsage, Refused
+from starters.errors import BadUsage
 from workers.settings import Settings
 
 

@@ -1,7 +1,6 @@
 """`tuopin keys` (an official's own key pair) and `tuopin officials` (an administrator's registry of
 public keys): the ground of 签字确认."""
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 

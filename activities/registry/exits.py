@@ -81,7 +81,6 @@ def _set_exited(s: Session, unit_type: str, unit_id: str, case_id: str, year: in
 def real_exits(store: RegistryStore) -> int:
     """How many units the registry holds as exited other than by a simulation worker's case: an exit
     recorded by a production worker, or a unit marked exited by any other means (an import, a seed)."""
-    simulated = select(StatusChange.case_id).where(StatusChange.simulated.is_(True))
     with store.session() as s:
         total = s.scalar(select(func.count()).select_from(StatusChange).where(
             StatusChange.to_status == "exited", StatusChange.simulated.is_(False)

@@ -1,6 +1,5 @@
 """The payload codec: AES-GCM under a key ring, a key id in each payload; rotation; tampering."""
 
-import asyncio
 import json
 import os
 import stat

@@ -18,7 +18,6 @@ from domain.case import CaseState
 from domain.dossier import FORMAT, ZERO_HASH, Problem, build_dossier, entry_hash, signature_count, verify_dossier
 from domain.procedures import VILLAGE as VILLAGE_PROCEDURE
 from domain.signature_rules import check_signed
-from domain.signing import public_key_text
 from domain.signoff_rules import apply_decision, enter_stage
 from domain.simulation import Simulation
 from starters.dossier_commands import dossier, trace, trace_rows

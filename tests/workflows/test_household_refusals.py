@@ -1,10 +1,9 @@
 """Every refusal names its reason and leaves the case exactly as it was."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain.messages import DecisionCommand
 from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, appraisal, refused
