@@ -10,9 +10,15 @@ from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
 from domain.officials import Roster
+from domain.progress import CaseProgress
 from domain.signing import Signature
 from domain.simulation import Simulation
 from domain.units import UnitPath
+
+__all__ = [  # CaseProgress is defined apart (domain.progress): a client polls it without this module
+    "Announcement", "CaseProgress", "CaseResume", "CaseState", "CaseStatus", "DecisionRecord", "NoticeScope",
+    "NoticeWindow", "Objection", "RefusedAttempt", "Reminder",
+]
 
 CaseStatus = Literal["open", "exited", "rejected"]
 
@@ -157,19 +163,6 @@ class CaseState(BaseModel):
 
     def next_seq(self) -> int:
         return len(self.decisions) + 1
-
-
-class CaseProgress(BaseModel):
-    """Where a case stands, without its record: what a client polls for (opened yet? which stage?)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    stage: str
-    status: str
-    ready: bool
-    outcome_reason: str | None = None
-    pass_id: str | None = None  # what a signature for the current stage must name
 
 
 class CaseResume(BaseModel):

@@ -1,6 +1,11 @@
 """Case ids are workflow ids built from the business key: one case per unit, exit type and year."""
 
-from domain.procedures import ExitType
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI derives case ids without loading the procedure tables
+    from domain.procedures import ExitType
 
 _PREFIX = {"household": "household-exit", "village": "village-exit", "township": "township-exit", "county": "county-exit"}
 

@@ -14,9 +14,8 @@ from typing import Any
 import click
 
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
-from domain.procedures import PROCEDURES
-from starters import cases, render
-from starters.cli_options import SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
+from starters import cases  # starters.render (domain.case, the procedures) only where a case is printed
+from starters.cli_options import EXIT_TYPES, SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
 from starters.client import connect
 from starters.errors import BadUsage
 from workers.settings import Settings
@@ -35,6 +34,7 @@ def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: in
         return await cases.show(client, opened.case_id) if as_json else opened
 
     state = run(go())
+    from starters import render
     say(as_json, render.case_document(state) if as_json else None, state.case_id)
 
 
@@ -207,12 +207,13 @@ def show(settings: Settings, as_json: bool, case: str) -> None:
         return await cases.show(client, case)
 
     state = run(go())
+    from starters import render
     say(as_json, render.case_document(state), render.case_text(state))
 
 
 @click.command("list")
 @common
-@click.option("--type", "exit_type", type=click.Choice(sorted(PROCEDURES)))
+@click.option("--type", "exit_type", type=click.Choice(EXIT_TYPES))
 @click.option("--township")
 @click.option("--stage", type=click.Choice(STAGES))
 @click.option("--status", type=click.Choice(["open", "exited", "rejected"]))
@@ -229,6 +230,7 @@ def list_(settings: Settings, as_json: bool, exit_type: str | None, township: st
         return await cases.list_cases(client, exit_type, township, stage, status, limit)
 
     rows = run(go())
+    from starters import render
     say(as_json, rows, render.table_text(rows, ["case_id", "stage", "status", "township", "awaiting"]))
 
 
@@ -266,6 +268,7 @@ def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[
 
     ack, seen = run(go())
     if as_json:
+        from starters import render
         say(as_json, {"ack": ack.model_dump(mode="json"), "case": render.case_document(seen)}, "")
         return
     progress, waiting = seen
@@ -285,6 +288,7 @@ def inbox(settings: Settings, as_json: bool, official: str, key_file: Path | Non
         return await cases.inbox(await connect(settings), settings, official, key_file)
 
     rows = run(go())
+    from starters import render
     say(as_json, rows, render.table_text(rows, ["case_id", "stage", "waiting_since", "waited"]))
 
 

@@ -1,10 +1,12 @@
 """What the CLI does to cases, as plain async functions the tests can call too (main(client=...))."""
 
+from __future__ import annotations
+
 import asyncio
 import contextlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import (
     Client,
@@ -17,10 +19,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.case_queries import still_awaited
-from domain.case import CaseProgress, CaseState
 from domain.case_ids import case_id as make_case_id
 from domain.case_ids import exit_type_of
-from domain.case_summary import static_details, static_summary
 from domain.messages import (
     CaseAck,
     ConsentCommand,
@@ -29,15 +29,17 @@ from domain.messages import (
     OpenCaseInput,
     ResolutionCommand,
 )
-from domain.procedures import PROCEDURES
-from domain.records import normalize_record
+from domain.progress import CaseProgress
 from domain.signing import OPENING_PASS
-from domain.simulation import Simulation
 from starters.client import QUERY_TIMEOUT, call, query
 from starters.errors import Refused, Unreachable
 from starters.signer import load_signer
 from workers.settings import Settings
 from workflows import search_attributes as sa
+
+if TYPE_CHECKING:  # a decision needs none of these: imported where a command uses them
+    from domain.case import CaseState
+    from domain.simulation import Simulation
 
 # The workflow type of each exit, by name: the CLI starts cases without importing workflow code.
 WORKFLOW_NAME_BY_EXIT_TYPE = {
@@ -59,6 +61,9 @@ async def open_case(
     """Signs the opening record and starts the case; the case itself checks the opening (facts,
     criteria, roster, signature). A refused opening fails its run, which leaves the unit free for a
     corrected opening, and is reported here as a refusal naming the reason."""
+    from domain.case_summary import static_details, static_summary
+    from domain.procedures import PROCEDURES
+
     first = _normalized(exit_type, first)
     cid = make_case_id(exit_type, unit_id, year, designation)  # type: ignore[arg-type]
     if first.signature is None:
@@ -171,7 +176,12 @@ async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
 
 
 def _normalized(exit_type: str | None, cmd: DecisionCommand) -> DecisionCommand:
-    if cmd.record is None or cmd.signature is not None or exit_type not in PROCEDURES:
+    if cmd.record is None or cmd.signature is not None or exit_type is None:
+        return cmd
+    from domain.procedures import PROCEDURES
+    from domain.records import normalize_record
+
+    if exit_type not in PROCEDURES:
         return cmd
     procedure = PROCEDURES[exit_type]
     if cmd.stage not in procedure.stage_ids():
@@ -225,6 +235,8 @@ async def still_awaited_by(client: Client, cid: str) -> list[str]:
 
 
 async def show(client: Client, cid: str) -> CaseState:
+    from domain.case import CaseState
+
     if exit_type_of(cid) is None:
         raise Refused(f"{cid!r} is not a case id (e.g. household-exit/<household>/<year>)", kind="unknown_case")
     return await query(client.get_workflow_handle(cid), "state", CaseState)

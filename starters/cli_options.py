@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from workers.settings import Settings
 
 
-def __getattr__(name: str) -> Any:
-    """STAGES (every stage id, for --stage choices), computed when a command module asks for it."""
-    if name == "STAGES":
-        from domain.procedures import PROCEDURES
-
-        return sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
-    raise AttributeError(name)
+# Every stage id (for --stage choices) and every exit type (for --type), written out so that a
+# command's options need not load the procedure tables (domain.procedures) to exist; a test keeps
+# them equal to the tables (tests/starters/test_cli_startup.py).
+STAGES = (
+    "application", "appraisal", "city_approval", "city_assessment", "city_endorsement", "city_review",
+    "county_approval", "county_assessment", "notice", "province_approval", "survey", "township_review",
+    "verification",
+)
+EXIT_TYPES = ("county", "household", "township", "village")
 
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")

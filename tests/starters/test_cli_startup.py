@@ -38,3 +38,11 @@ def test_the_table_of_lazy_commands_matches_the_commands():
         for name, (module, attr, short_help) in group.lazy.items():
             command = getattr(importlib.import_module(module), attr)
             assert command.get_short_help_str(45) == short_help, name
+
+
+def test_the_written_out_stage_ids_and_exit_types_match_the_procedure_tables():
+    from domain.procedures import PROCEDURES
+    from starters.cli_options import EXIT_TYPES, STAGES
+
+    assert list(STAGES) == sorted({s for p in PROCEDURES.values() for s in p.stage_ids()})
+    assert list(EXIT_TYPES) == sorted(PROCEDURES)
