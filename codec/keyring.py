@@ -72,8 +72,8 @@ class KeyRing:
         try:
             return cls.load(path)
         except KeyRingError:
-            if path.exists():
-                raise
+            if path.exists():  # written by another process meanwhile (or malformed: load says so)
+                return cls.load(path)
         ring = cls.fresh(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".codec-keys-", dir=path.parent)  # mkstemp: mode 0600
