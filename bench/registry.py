@@ -17,6 +17,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore
 from starters.demo_keys import create_demo_keys
+from starters.trust_setup import admin_key, ensure_trust
 
 COUNTY = "qingliu"
 TOWNSHIP = "benchtown"
@@ -78,5 +79,7 @@ def build(registry_url: str, keys_dir: Path, households: int) -> RegistryStore:
                                jurisdiction_id=hid, synthetic=True))
             for year, income in INCOMES.items():
                 s.add(HouseholdIncome(household_id=hid, year=year, per_capita_income=income))
-    create_demo_keys(store, keys_dir)
+    # the trust folder beside the keys is the default one of a home whose keys are `<home>/keys`
+    ensure_trust(keys_dir.parent / "trust", COUNTY)
+    create_demo_keys(store, keys_dir, admin_key(keys_dir.parent / "trust"))
     return store

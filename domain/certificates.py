@@ -12,6 +12,7 @@ The same root certifies the workers' service key, which signs the dossier chain 
 
 import base64
 import binascii
+import functools
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -106,13 +107,21 @@ def public_key_of(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(strict_b64(text, 32))
 
 
-def verify_statement(public_key: str, statement: BaseModel, signature: str) -> bool:
-    """Whether `signature` is `public_key`'s Ed25519 signature over the statement's canonical JSON."""
+@functools.lru_cache(maxsize=8192)
+def ed25519_verifies(public_key: str, message: bytes, signature: str) -> bool:
+    """Whether `signature` (base64, one spelling) is `public_key`'s Ed25519 signature over `message`.
+    Pure, so remembered: a case checks the same certificate with every message its holder signs, and
+    a message in its update's validator and again in its handler."""
     try:
-        public_key_of(public_key).verify(strict_b64(signature, 64), canonical(statement.model_dump(mode="json")))
+        public_key_of(public_key).verify(strict_b64(signature, 64), message)
         return True
     except (InvalidSignature, CertificateRefused, ValueError):
         return False
+
+
+def verify_statement(public_key: str, statement: BaseModel, signature: str) -> bool:
+    """Whether `signature` is `public_key`'s Ed25519 signature over the statement's canonical JSON."""
+    return ed25519_verifies(public_key, canonical(statement.model_dump(mode="json")), signature)
 
 
 def sign_statement(private_key: Ed25519PrivateKey, statement: BaseModel) -> str:
