@@ -5,7 +5,6 @@ valid: a case accepts a key only by its certificate's chain to the root pinned i
 configuration (domain/certificates.py, workers/trust.py).
 """
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -108,19 +107,7 @@ def signers_of(store: RegistryStore, jurisdiction_ids: list[str]) -> tuple[Roste
         return Roster(officials=officials), [KeyRevocation.model_validate_json(r.revocation) for r in rows]
 
 
-def certificates_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyCertificate]:
-    with store.session() as s:
-        rows = s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids), OfficialKey.certificate.is_not(None)))
-        return [KeyCertificate.model_validate_json(r.certificate) for r in rows]
-
-
 def revocations_by_id(store: RegistryStore, key_ids: list[str]) -> list[KeyRevocation]:
     with store.session() as s:
         rows = s.scalars(select(OfficialKey).where(OfficialKey.key_id.in_(key_ids), OfficialKey.revocation.is_not(None)))
         return [KeyRevocation.model_validate_json(r.revocation) for r in rows]
-
-
-def revoked_at(store: RegistryStore, key: str) -> datetime | None:
-    with store.session() as s:
-        row = s.get(OfficialKey, key)
-        return as_utc(row.revoked_at) if row is not None else None

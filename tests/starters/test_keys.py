@@ -132,3 +132,44 @@ def test_keys_new_asks_for_the_passphrase_twice_on_a_terminal(tmp_path, monkeypa
     mismatch = CliRunner().invoke(cli, ["keys", "new", "--as", "other", "--passphrase", "--dir", str(tmp_path)],
                                   input="一\n二\n一\n一\n")
     assert mismatch.exit_code == 0 and "do not match" in mismatch.output.lower()
+
+
+def test_the_root_is_printed_for_auditors_and_only_the_root_key_certifies(home, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from domain.certificates import check_certificate
+    from starters.signer import write_private_key
+
+    root = json.loads(CliRunner().invoke(cli, ["officials", "root", "--json"]).output)
+    made = json.loads(CliRunner().invoke(cli, ["keys", "new", "--as", OFFICIAL, "--json"]).output)
+    out = tmp_path / "cert.json"
+    registered = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", made["public_key"],
+                                          "--by", "a", "--out", str(out)])
+    assert registered.exit_code == 0, registered.output
+    from domain.certificates import KeyCertificate
+
+    check_certificate(KeyCertificate.model_validate_json(out.read_text()), root["root_public_key"])
+    # a key file that is not an Ed25519 private key, or missing, is a usage error naming --admin-key
+    bad = tmp_path / "not-a-key.pem"
+    bad.write_text("nonsense")
+    for admin in (str(bad), str(tmp_path / "missing.pem")):
+        refused = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", made["public_key"],
+                                           "--by", "a", "--admin-key", admin])
+        assert refused.exit_code == 2 and "admin-key" in refused.output, refused.output
+    # another key as the "root": the certificate it issues does not chain to the pinned root
+    other = tmp_path / "other.pem"
+    write_private_key(other, Ed25519PrivateKey.generate())
+    forged = CliRunner().invoke(cli, ["officials", "register", "--as", OFFICIAL, "--public-key", made["public_key"],
+                                      "--by", "a", "--admin-key", str(other), "--json"])
+    assert forged.exit_code == 0, forged.output  # the registry keeps what it is given; cases decide
+    with pytest.raises(Exception, match="pinned root"):
+        check_certificate(KeyCertificate.model_validate_json(forged.output), root["root_public_key"])
+
+
+def test_a_dossier_is_verified_only_against_a_readable_root(home, tmp_path):
+    dossier = tmp_path / "d.json"
+    dossier.write_text("{}")
+    bad_root = tmp_path / "root.pub"
+    bad_root.write_text("not a key")
+    result = CliRunner().invoke(cli, ["dossier", "verify", str(dossier), "--root", str(bad_root), "--offline"])
+    assert result.exit_code == 2 and "not a base64 Ed25519 public key" in result.output, result.output
