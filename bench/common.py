@@ -28,7 +28,7 @@ def free_port() -> int:
 
 async def start_dev_server(db_file: Path, log_level: str = "error"):
     """The dev server exactly as `tuopin serve` runs it: SQLite in WAL mode, tuopin's search attributes."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
+    from workers.data_converter import DATA_CONVERTER
     from temporalio.testing import WorkflowEnvironment
 
     from workflows import search_attributes as sa
@@ -37,7 +37,7 @@ async def start_dev_server(db_file: Path, log_level: str = "error"):
     env = await WorkflowEnvironment.start_local(
         port=port,
         ui=False,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=sa.ALL,
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_database_filename=str(db_file),

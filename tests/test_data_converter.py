@@ -70,3 +70,22 @@ def test_a_workflows_own_copy_writes_the_same_bytes():
     copy = DATA_CONVERTER.with_context(WorkflowSerializationContext(namespace="default", workflow_id="w"))
     assert ([p.data for p in copy.payload_converter.to_payloads(VALUES)]
             == [p.data for p in DATA_CONVERTER.payload_converter.to_payloads(VALUES)])
+
+
+def test_the_shared_converter_writes_what_the_sdks_pydantic_converter_writes():
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    ours = DATA_CONVERTER.payload_converter.to_payloads(VALUES)
+    stock = pydantic_data_converter.payload_converter.to_payloads(VALUES)
+    assert [(p.metadata, p.data) for p in ours] == [(p.metadata, p.data) for p in stock]
+
+
+def test_each_activations_converter_reuses_the_warm_encoders():
+    """A payload converter built afresh (as the SDK builds one for each activation) shares the
+    encoding converters, so their pydantic type adapters are built once per process."""
+    from workers.data_converter import SharedPydanticPayloadConverter
+
+    first, second = SharedPydanticPayloadConverter(), SharedPydanticPayloadConverter()
+    assert first is not second
+    assert list(map(id, first.converters.values())) == list(map(id, second.converters.values()))
+    assert first.converters[b"json/plain"].__class__.__name__ == "PydanticJSONPlainPayloadConverter"
