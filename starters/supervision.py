@@ -34,6 +34,13 @@ from domain.spot_check import (
     is_check_id,
     resolve_entry,
 )
+from domain.spot_check_referral import (
+    DECISION_STAGE,
+    REPORT_STAGE,
+    DecisionOnReferral,
+    ReferralAck,
+    ReportCommand,
+)
 from starters.client import call, query
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
 from starters.signer import sign_as, signing_now
@@ -157,6 +164,37 @@ async def record_finding(
 
 async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> FindingAck:
     return await call(cid, client.get_workflow_handle(cid).execute_update("finding", cmd, result_type=FindingAck))
+
+
+# -- 责成相关地方进行核查处理: the township's report, the county's decision ----------------------------------
+async def report_referral(
+    client: Client, settings: Settings, cid: str, unit_id: str, conclusion: str, official_id: str, meeting_ref: str,
+    finding: str, steps: tuple[str, ...] = (), unit_type: str | None = None, key_file: Path | None = None,
+) -> ReferralAck:
+    """The township's report on a referred unit, signed by one of its leaders (both sign the same report)."""
+    state = await show_check(client, cid)
+    entry = registry_call(lambda: resolve_entry(state, unit_id, unit_type))
+    official = official_of(store_of(settings), official_id)
+    cmd = valid(ReportCommand, unit_id=unit_id, unit_type=entry.unit_type, conclusion=conclusion,
+                official_id=official_id, meeting_ref=meeting_ref, finding=finding, steps=steps)
+    return await send_referral(client, cid, "report", signed_as(settings, official, key_file, cid, REPORT_STAGE, cmd))
+
+
+async def decide_referral(
+    client: Client, settings: Settings, cid: str, unit_id: str, ruling: str, official_id: str, meeting_ref: str,
+    note: str, steps: tuple[str, ...] = (), unit_type: str | None = None, key_file: Path | None = None,
+) -> ReferralAck:
+    """The county's decision on the township's report, signed by its party secretary or county head."""
+    state = await show_check(client, cid)
+    entry = registry_call(lambda: resolve_entry(state, unit_id, unit_type))
+    official = official_of(store_of(settings), official_id)
+    cmd = valid(DecisionOnReferral, unit_id=unit_id, unit_type=entry.unit_type, ruling=ruling,
+                official_id=official_id, meeting_ref=meeting_ref, note=note, steps=steps)
+    return await send_referral(client, cid, "decide", signed_as(settings, official, key_file, cid, DECISION_STAGE, cmd))
+
+
+async def send_referral(client: Client, cid: str, update: str, cmd: ReportCommand | DecisionOnReferral) -> ReferralAck:
+    return await call(cid, client.get_workflow_handle(cid).execute_update(update, cmd, result_type=ReferralAck))
 
 
 # -- 返贫 and 新增 ------------------------------------------------------------------------------------

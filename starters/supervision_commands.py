@@ -1,4 +1,5 @@
-"""`tuopin spotcheck start|finding|show` (强化监督问责), `tuopin registry reenter|enroll` (动态管理: 返贫, 新增)
+"""`tuopin spotcheck start|finding|report|decide|show` (强化监督问责: the check, its findings, and the
+township's report and county's decision on an adverse one), `tuopin registry reenter|enroll` (动态管理: 返贫, 新增)
 and `tuopin registry buffer|supervision` (正向激励: the buffer period, and the households' flags).
 
 Register with ``cli.add_command(spotcheck)`` and, on the ``registry`` group,
@@ -24,8 +25,10 @@ from starters.client import connect
 from starters.errors import BadUsage, registry_call
 from starters.supervision import (
     enroll as enroll_household,
+    decide_referral,
     record_finding,
     reenter as reenter_household,
+    report_referral,
     show_check,
     start_check,
     store_of,
@@ -36,7 +39,9 @@ from starters.supervision import (
 from workers.settings import Settings
 
 _DATE = click.DateTime(["%Y-%m-%d"])
-VERDICTS = {"confirmed": "confirmed", "false-exit": "false_exit"}
+VERDICTS = {"confirmed": "confirmed", "false-exit": "false_exit", "incomplete": "incomplete"}
+CONCLUSIONS = {"false-exit": "false_exit", "incomplete": "incomplete"}
+UNIT_TYPES = ["household", "village_poor", "village_hollow", "township"]
 
 
 # -- spot checks ----------------------------------------------------------------------------------
@@ -78,12 +83,13 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
 @click.argument("verdict", type=click.Choice(sorted(VERDICTS)))
 @click.option("--as", "official", required=True, help="The verifier (a county_group official of the county).")
 @click.option("--note", required=True, help="What the check found.")
-@click.option("--unit-type", type=click.Choice(["household", "village_poor", "village_hollow", "township"]),
+@click.option("--unit-type", type=click.Choice(UNIT_TYPES),
               help="Only when a village is sampled both as 贫困村 and as 空壳村.")
 def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: str, official: str, note: str,
             unit_type: str | None, key_file: Path | None) -> None:
-    """Record the finding on UNIT: confirmed, or false-exit (the exit is reversed in the registry and the
-    officials who signed it are named)."""
+    """Record the finding on UNIT: confirmed; false-exit (不符合条件: the criteria were not met) or
+    incomplete (未完整履行退出程序: a step was left undone). An adverse finding changes nothing yet: it is
+    referred to the unit's township (核查处理), and the officials who signed the exit are named."""
     _check_id(check)
 
     async def go() -> Any:
@@ -93,18 +99,90 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
 
     ack, state = run(go())
     lines = [f"recorded: {ack.unit_id} {verdict} — {state.check_id} is {state.status}, {ack.units_outstanding} outstanding"]
-    change = ack.registry_change
-    if change:
-        lines.append(
-            f"registry: {change['unit_type']} {change['unit_id']} {change['from_status']} → {change['to_status']} "
-            f"(exit {change['reversed_case_id']} reversed, 虚假脱贫)" if change.get("reversed")
-            else f"registry: {change.get('note')}"
-        )
+    entry = next((e for e in state.sample if e.unit_id == ack.unit_id and e.unit_type == ack.unit_type), None)
+    if entry is not None and entry.referral is not None:
+        lines.append(f"referred to {entry.referral.township_id} for 核查处理: its party secretary and head report "
+                     f"(`tuopin spotcheck report {state.check_id} {ack.unit_id} ...`)")
     if ack.signers:
         lines.append("signed the exit:")
         lines += [f"  {s.stage:16} {s.role:20} {s.official_id} ({s.name}, {s.person_id}) {render._local(s.at)}"
                   for s in ack.signers]
     say(as_json, {"ack": ack.model_dump(mode="json"), "check": check_document(state)}, "\n".join(lines))
+
+
+_UNIT_TYPE = click.option("--unit-type", type=click.Choice(UNIT_TYPES),
+                          help="Only when a village is sampled both as 贫困村 and as 空壳村.")
+_STEPS = click.option("--steps", default="", metavar="STAGE,...",
+                      help="The exit's steps left undone / to redo, by stage id (e.g. verification,notice).")
+
+
+def _steps(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@spotcheck.command("report")
+@common
+@signing
+@click.argument("check")
+@click.argument("unit")
+@click.argument("conclusion", type=click.Choice(sorted(CONCLUSIONS)))
+@click.option("--as", "official", required=True, help="The township_secretary or township_head of the unit's township.")
+@click.option("--meeting", "meeting_ref", required=True, help="The township party committee and government's meeting.")
+@click.option("--finding", required=True, help="What the township's 核查 found.")
+@_STEPS
+@_UNIT_TYPE
+def report(settings: Settings, as_json: bool, check: str, unit: str, conclusion: str, official: str, meeting_ref: str,
+           finding: str, steps: str, unit_type: str | None, key_file: Path | None) -> None:
+    """The township's report (核查) on a referred UNIT: false-exit (criteria not met) or incomplete (with
+    --steps left undone). Its party secretary and its head both sign the same report."""
+    _check_id(check)
+
+    async def go() -> Any:
+        return await report_referral(await connect(settings), settings, check, unit, CONCLUSIONS[conclusion], official,
+                                     meeting_ref, finding, _steps(steps), unit_type, key_file)
+
+    ack = run(go())
+    say(as_json, ack.model_dump(mode="json"), _referral_text(ack))
+
+
+@spotcheck.command("decide")
+@common
+@signing
+@click.argument("check")
+@click.argument("unit")
+@click.argument("ruling", type=click.Choice(["reverse", "redo"]))
+@click.option("--as", "official", required=True, help="The county_secretary or county_head.")
+@click.option("--meeting", "meeting_ref", required=True, help="The county party committee and government's meeting.")
+@click.option("--note", required=True, help="The decision's reasons.")
+@_STEPS
+@_UNIT_TYPE
+def decide(settings: Settings, as_json: bool, check: str, unit: str, ruling: str, official: str, meeting_ref: str,
+           note: str, steps: str, unit_type: str | None, key_file: Path | None) -> None:
+    """The county's decision (处理) on the township's report: reverse the exit (虚假脱贫) or redo the
+    --steps named (the exit stands). The county party secretary and county head both sign it."""
+    _check_id(check)
+
+    async def go() -> Any:
+        return await decide_referral(await connect(settings), settings, check, unit, ruling, official, meeting_ref,
+                                     note, _steps(steps), unit_type, key_file)
+
+    ack = run(go())
+    say(as_json, ack.model_dump(mode="json"), _referral_text(ack))
+
+
+def _referral_text(ack: Any) -> str:
+    lines = [f"{ack.unit_id}: referral {ack.status}"
+             + (f"; awaiting {', '.join(ack.awaiting)}" if ack.awaiting else "")]
+    change = ack.registry_change
+    if change:
+        if change.get("reversed"):
+            lines.append(f"registry: {change['unit_type']} {change['unit_id']} {change['from_status']} → "
+                         f"{change['to_status']} (exit {change['reversed_case_id']} reversed, 虚假脱贫)")
+        elif change.get("redo"):
+            lines.append(f"registry: the exit stands; to redo: {', '.join(change['steps'])}")
+        else:
+            lines.append(f"registry: {change.get('note')}")
+    return "\n".join(lines)
 
 
 @spotcheck.command("show")
@@ -137,7 +215,8 @@ def _headline(state: SpotCheckState) -> str:
     rate = "-" if s.wrongful_exit_rate is None else f"{s.wrongful_exit_rate:.1%}"
     return (f"{state.status}: sampled {s.units_sampled} of {s.exits_total} exits of {state.year} in {state.county_id} "
             f"({state.percent:g}%, seed {state.seed}); checked {s.units_checked}, outstanding {s.units_outstanding}, "
-            f"false exits {s.false_exits}, wrongful-exit rate {rate}")
+            f"false exits {s.false_exits}, incomplete {s.incomplete}, wrongful-exit rate {rate}; referrals open "
+            f"{s.referrals_open}, reversed {len(s.reversed_units)}, redo {len(s.redo_units)}")
 
 
 def check_text(state: SpotCheckState) -> str:
@@ -148,15 +227,28 @@ def check_text(state: SpotCheckState) -> str:
     rows = [
         {"unit": e.unit_id, "type": e.unit_type, "exit case": e.case_id, "verifier": e.verifier_id or "-",
          "independent": "yes" if e.independent_verifier else "NO",
-         "finding": e.finding.verdict if e.finding else "-", "by": e.finding.official_id if e.finding else ""}
+         "finding": e.finding.verdict if e.finding else "-", "by": e.finding.official_id if e.finding else "",
+         "referral": e.referral.status if e.referral else ""}
         for e in state.sample
     ]
     if rows:
-        lines.append(render.table_text(rows, ["unit", "type", "exit case", "verifier", "independent", "finding", "by"]))
+        lines.append(render.table_text(rows, ["unit", "type", "exit case", "verifier", "independent", "finding", "by",
+                                              "referral"]))
     for e in state.sample:
-        if e.finding and e.finding.verdict == "false_exit":
+        if e.finding and e.finding.verdict != "confirmed":
             who = "; ".join(f"{s.stage} {s.role} {s.official_id}" for s in e.signers) or (e.trace_note or "unknown")
-            lines.append(f"false exit {e.unit_id} ({e.case_id}): {e.finding.note} — signed by: {who}")
+            word = "false exit" if e.finding.verdict == "false_exit" else "incomplete"
+            lines.append(f"{word} {e.unit_id} ({e.case_id}): {e.finding.note} — signed by: {who}")
+        r = e.referral
+        if r is not None:
+            line = f"  referral to {r.township_id}: {r.status}"
+            if r.report_signers:
+                line += f"; report {r.conclusion} ({r.report_meeting_ref}) by {', '.join(x.official_id for x in r.report_signers)}"
+            if r.decision_signers:
+                line += f"; decision {r.ruling} ({r.decision_meeting_ref}) by {', '.join(x.official_id for x in r.decision_signers)}"
+            if r.redo_steps:
+                line += f"; redo {', '.join(r.redo_steps)}"
+            lines.append(line)
     for r in state.reminders:
         lines.append(f"reminder #{r.round} {render._local(r.at)} to {', '.join(r.recipients)} ({len(r.units)} units)")
     return "\n".join(lines)

@@ -55,6 +55,7 @@ def build_worker(
             supervision.exit_traces,
             supervision.record_check,
             supervision.record_finding,
+            supervision.record_decision,
             supervision.remind_verifiers,
             supervision.complete_check,
         ],
