@@ -109,7 +109,7 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
     assert all(e.finding is None for e in state.sample) and state.refused_attempts == []
     with sv_store.session() as s:
         assert s.get(Household, FALSE).status == "exited"
-        assert s.scalars(select(SpotCheckFinding)).all() == []
+        assert s.scalars(select(SpotCheckFinding).where(SpotCheckFinding.check_id == cid)).all() == []
     assert state.in_flight == []
 
     # -- the false exit: found, referred to the township, reported, decided ---------------------
