@@ -48,7 +48,7 @@ class Stage(BaseModel):
 class Procedure(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    exit_type: ExitType
+    exit_type: ExitType | Literal["enrollment"]  # enrollment: domain/enrollment.py (新增 / 返贫)
     unit_level: Level
     title_zh: str
     stages: tuple[Stage, ...]
