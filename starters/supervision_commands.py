@@ -1,9 +1,11 @@
 """`tuopin spotcheck start|finding|report|decide|show` (强化监督问责: the check, its findings, and the
-township's report and county's decision on an adverse one), `tuopin registry reenter|enroll` (动态管理: 返贫, 新增)
+township's report and county's decision on an adverse one), `tuopin registry register` (动态管理: 登记 of a
+newly poor household; `reenter` and `enroll` refuse, naming `tuopin open enrollment`, the procedure that enrols)
 and `tuopin registry buffer|supervision` (正向激励: the buffer period, and the households' flags).
 
 Register with ``cli.add_command(spotcheck)`` and, on the ``registry`` group,
-``registry.add_command(reenter)``, ``registry.add_command(enroll)``, ``registry.add_command(buffer)``,
+``registry.add_command(reenter)``, ``registry.add_command(enroll)``, ``registry.add_command(register)``,
+``registry.add_command(buffer)``,
 ``registry.add_command(supervision)``. Import ``starters.cli`` before this module (the console
 script does): it uses its ``common`` and ``signing`` decorators.
 Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or registry unreachable.
@@ -22,12 +24,11 @@ from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
 from starters.cli_options import SAFE_ID, common, run, say, signing
 from starters.client import connect
-from starters.errors import BadUsage, registry_call
+from starters.errors import BadUsage, Refused, registry_call
 from starters.supervision import (
-    enroll as enroll_household,
     decide_referral,
     record_finding,
-    reenter as reenter_household,
+    register as register_household,
     report_referral,
     show_check,
     start_check,
@@ -254,34 +255,41 @@ def check_text(state: SpotCheckState) -> str:
     return "\n".join(lines)
 
 
-# -- 返贫 and 新增 ------------------------------------------------------------------------------------
+# -- 登记 of a newly poor household; enrolment (新增 / 返贫) is a case: `tuopin open enrollment` ----------
 def _record_text(r: ReentryRecord) -> str:
-    what = "returned to poverty (返贫)" if r.kind == "return" else "enrolled as newly poor (新增)"
-    after = f" after exit {r.previous_case_id}" if r.previous_case_id else ""
-    return (f"{r.reentry_id}: {r.household_id} {what}{after}; now {r.status}; signed by {r.official_id} ({r.role}), "
-            f"evidence sha256 {r.evidence_sha256}")
+    return (f"{r.reentry_id}: {r.household_id} registered as a candidate (登记, not yet poor); signed by "
+            f"{r.official_id} ({r.role}), evidence sha256 {r.evidence_sha256}. Enrol it with `tuopin open enrollment "
+            f"{r.household_id} --reason newly-poor ...` (民主评议, notice, township review, county approval).")
 
 
 _EVIDENCE = click.option("--evidence", "evidence_file", required=True,
                          type=click.Path(exists=True, dir_okay=False, path_type=Path),
                          help="The evidence file (its SHA-256 is recorded and signed; the file is not stored).")
+_NOT_ALONE = ("one village official's signature no longer enrols a household: enrolment (新增 / 返贫) runs its own "
+              "procedure (民主评议, 7-day notice, township review, county approval). ")
 
 
-@click.command("reenter")
-@common
-@signing
-@click.argument("household")
-@click.option("--reason", required=True, help="Why the household returned to poverty.")
-@_EVIDENCE
-@click.option("--as", "official", required=True, help="The village_secretary or village_director of its village.")
-def reenter(settings: Settings, as_json: bool, household: str, reason: str, evidence_file: Path, official: str,
-            key_file: Path | None) -> None:
-    """返贫: an exited HOUSEHOLD returns to poverty (back to poor in the registry; it may exit again later)."""
-    record = reenter_household(settings, household, reason, evidence_file, official, key_file)
-    say(as_json, record.model_dump(mode="json"), _record_text(record))
+def _refuse_alone(command: str, what: str) -> None:
+    raise Refused(f"`tuopin registry {command}` is withdrawn: {_NOT_ALONE}{what}", kind="EnrollmentProcedureRequired")
 
 
-@click.command("enroll")
+@click.command("reenter", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def reenter(args: tuple[str, ...]) -> None:
+    """Withdrawn: a returned household is enrolled by `tuopin open enrollment HOUSEHOLD --reason returned`."""
+    _refuse_alone("reenter", "Open it with `tuopin open enrollment HOUSEHOLD --year Y --reason returned --as "
+                  "VILLAGE_OFFICIAL --meeting REF --meeting-date D --attendance N --result T`.")
+
+
+@click.command("enroll", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def enroll(args: tuple[str, ...]) -> None:
+    """Withdrawn: register a newly poor household (`tuopin registry register`), then `tuopin open enrollment`."""
+    _refuse_alone("enroll", "Register the household's data with `tuopin registry register HOUSEHOLD ...`, then open "
+                  "`tuopin open enrollment HOUSEHOLD --year Y --reason newly-poor --as VILLAGE_OFFICIAL --meeting REF ...`.")
+
+
+@click.command("register")
 @common
 @signing
 @click.argument("household")
@@ -293,10 +301,10 @@ def reenter(settings: Settings, as_json: bool, household: str, reason: str, evid
 @click.option("--reason", required=True, help="Why the household is poor.")
 @_EVIDENCE
 @click.option("--as", "official", required=True, help="The village_secretary or village_director of the village.")
-def enroll(settings: Settings, as_json: bool, household: str, village: str, members: int, head_name: str,
-           incomes: tuple[str, ...], lacking: tuple[str, ...], reason: str, evidence_file: Path, official: str,
-           key_file: Path | None) -> None:
-    """新增: enrol a newly poor HOUSEHOLD in the registry (with its head's post, to consent at its exit)."""
+def register(settings: Settings, as_json: bool, household: str, village: str, members: int, head_name: str,
+             incomes: tuple[str, ...], lacking: tuple[str, ...], reason: str, evidence_file: Path, official: str,
+             key_file: Path | None) -> None:
+    """登记: record a newly poor HOUSEHOLD's data as a candidate (not poor until its enrolment case)."""
     if not SAFE_ID.match(household) or "/" in household:
         raise BadUsage(f"{household!r} is not a household id")
     income: dict[int, str] = {}
@@ -311,7 +319,7 @@ def enroll(settings: Settings, as_json: bool, household: str, village: str, memb
         raise BadUsage("--income amounts must be numbers of yuan") from None
     new = valid(NewHousehold, village_id=village, members=members, head_name=head_name, per_capita_income=income,
                 lacking=tuple(lacking))
-    record = enroll_household(settings, household, new, reason, evidence_file, official, key_file)
+    record = register_household(settings, household, new, reason, evidence_file, official, key_file)
     say(as_json, record.model_dump(mode="json"), _record_text(record))
 
 

@@ -45,6 +45,7 @@ def build_worker(
             registry.load_case,
             registry.load_signers,
             registry.record_exit,
+            registry.record_enrollment,
             notices.post_notice,
             notices.close_notice,
             dossiers.anchor_dossier,

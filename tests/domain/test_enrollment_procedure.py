@@ -4,12 +4,12 @@
     "不得合并步骤,不得简化程序…贫困人口脱贫必须实行民主评议…让群众参与评价,做到全程透明" (二.3)
 
 The policy names no procedure for (re)entry; tuopin mirrors the household exit (docs/policy-trace.md).
-Not yet wired to a workflow (see the module's docstring and the report of issue 17).
+The workflow that walks it is tested end to end in tests/workflows/test_household_enrollment.py.
 """
 
 import pytest
 
-from domain.enrollment import ENROLLMENT
+from domain.enrollment import ENROLLMENT, EnrollmentRefused, check_opening
 from domain.procedures import HOUSEHOLD
 from domain.refusals import Refusal
 from domain.signoff_rules import apply_decision, check_decision, enter_stage, stage_complete
@@ -26,6 +26,7 @@ from tests.domain.conftest import (
 )
 
 PROPOSER = "hepai-secretary"
+ENROLLMENT_RECORD = {**APPRAISAL_RECORD, "reason": "returned"}
 
 
 def _enrollment_case():
@@ -36,20 +37,35 @@ def _enrollment_case():
 
 def test_the_enrollment_mirrors_the_household_exit_without_consent() -> None:
     assert ENROLLMENT.stage_ids() == ["appraisal", "notice", "township_review", "county_approval"]
-    assert [s.title_zh for s in ENROLLMENT.stages] == ["民主评议", "村内公示", "审核上报", "批准退出"]
+    assert [s.title_zh for s in ENROLLMENT.stages] == ["民主评议", "村内公示", "审核上报", "批准纳入"]
     notice = ENROLLMENT.stage("notice")
-    assert notice.kind == "notice" and [lvl.value for lvl in notice.notice_scopes] == ["village"]
-    for stage_id in ("township_review", "county_approval"):  # the same stages, the same signers, as an exit
-        assert ENROLLMENT.stage(stage_id) == HOUSEHOLD.stage(stage_id)
-    assert ENROLLMENT.stage("appraisal") == HOUSEHOLD.stage("appraisal")
+    assert notice.kind == "notice" and notice.notice_scopes == HOUSEHOLD.stage("notice").notice_scopes
+    assert notice.resolver_roles == HOUSEHOLD.stage("notice").resolver_roles
+    for stage_id in ("appraisal", "township_review", "county_approval"):  # the same signers, as an exit
+        assert ENROLLMENT.stage(stage_id).phases == tuple(
+            tuple(slot.model_copy(update={"record": ENROLLMENT.stage(stage_id).record_kind()}) for slot in phase)
+            for phase in HOUSEHOLD.stage(stage_id).phases
+        )
+    # its 民主评议 also records why: newly poor or returned
+    assert ENROLLMENT.stage("appraisal").record_kind() == "enrollment_appraisal"
     assert ENROLLMENT.stages_accepting("consent") == []
+
+
+def test_the_opening_reason_must_be_what_the_registry_shows() -> None:
+    check_opening("h1", "returned", "exited")
+    check_opening("h1", "newly-poor", "candidate")
+    for reason, status, says in (("returned", "poor", "enrolled already"), ("newly-poor", "poor", "enrolled already"),
+                                 ("newly-poor", "exited", "returned household"), ("returned", "candidate", "newly-poor"),
+                                 ("both", "exited", "unknown enrolment reason")):
+        with pytest.raises(EnrollmentRefused, match=says):
+            check_opening("h1", reason, status)
 
 
 def test_one_village_official_can_neither_enroll_nor_exit_a_household_alone() -> None:
     roster = build_roster()
     case = _enrollment_case()
     apply_decision(case, ENROLLMENT, roster, decision("appraisal", PROPOSER, meeting_ref=APPRAISAL_REF,
-                                                       record=dict(APPRAISAL_RECORD)), NOW)
+                                                       record=dict(ENROLLMENT_RECORD)), NOW)
     assert stage_complete(case, ENROLLMENT.stage("appraisal"))
     enter_stage(case, "township_review")  # (past the notice, as the workflow would be)
     for stage_id, ref in (("township_review", TOWNSHIP_REF), ("county_approval", COUNTY_REF)):
