@@ -108,12 +108,29 @@ async def spot_check_of_2017(d: CaseDriver) -> None:
     raise AssertionError("the spot check did not complete")
 
 
+async def enrollment_of_the_returned(d: CaseDriver) -> None:
+    """After the spot check (its redo leaves the 2017 exit standing): the household exited in 2017 has
+    returned to poverty and is enrolled in 2018; an objection is dismissed, then review and approval."""
+    from tests.support.driver import enrollment_appraisal
+
+    await d.open_unit("enrollment", f"{small_registry.VILLAGE}-e001", 2018, enrollment_appraisal("returned"))
+    await d.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
+    ack = await d.object(reason="该户已稳定脱贫")
+    await d.resolve(ack.objection_id, "dismiss")
+    await d.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
+    await d.pass_notice()
+    await d.township()
+    state = await d.county()
+    assert state.status == "enrolled", state.outcome_reason
+
+
 SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
     "household-objection-return": household_with_objection_and_return,
     "village-exit": village_exit,
     "township-exit": township_exit,
     "county-exit": county_exit,
     "spotcheck-2017": spot_check_of_2017,
+    "enrollment-returned": enrollment_of_the_returned,  # after the spot check: it samples the 2017 exits
 }
 
 
