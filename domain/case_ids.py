@@ -20,6 +20,11 @@ def case_id(exit_type: ExitType | Literal["enrollment"], unit_id: str, year: int
     return "/".join(parts)
 
 
+def case_id_prefix(exit_type: str) -> str:
+    """What every case id of the type starts with (before its first "/")."""
+    return _PREFIX[exit_type]
+
+
 def exit_type_of(case_id_: str) -> str | None:
     prefix = case_id_.split("/", 1)[0]
     return next((kind for kind, p in _PREFIX.items() if p == prefix), None)

@@ -1,7 +1,8 @@
 """The registry's side of supervision: the year's exits a spot check samples, the check and its
 findings, the county's decision on an adverse finding (a reversal: 虚假脱贫; or a redo of missing steps,
 the exit standing), and listings with the buffer period (摘帽不摘政策), the
-false-exit flag and re-entries (those are written by activities/registry/reentries.py).
+false-exit flag and re-entries (registrations and earlier returns are written by
+activities/registry/reentries.py, enrolments by activities/registry/enrollments.py).
 
 Every write is idempotent, keyed by the check (and unit) or the re-entry that makes it.
 """
@@ -30,6 +31,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore, as_utc
 from domain.buffer import BufferRule, in_buffer, local_date
+from domain.case_ids import case_id_prefix
 from domain.refusals import UnitNotFound
 from domain.signing import Signature
 from domain.spot_check import ExitedUnit, Signer
@@ -309,7 +311,8 @@ def households_supervised(
 ) -> list[dict[str, Any]]:
     """Households (no personal data) with the buffer period and the supervision flags: ``in_buffer``,
     ``false_exit_check_id`` (the latest check whose county decision reversed an exit of it: 虚假脱贫),
-    ``redo_check_id`` (the latest that ordered missing steps redone) and re-entries."""
+    ``redo_check_id`` (the latest that ordered missing steps redone) and re-entries (registrations,
+    earlier signed returns, and returns enrolled by a case)."""
     with store.session() as s:
         query = select(Household, Village.township_id).join(Village, Village.id == Household.village_id).order_by(Household.id)
         if township_id:
@@ -332,6 +335,15 @@ def households_supervised(
         counts = dict(s.execute(
             select(Reentry.household_id, func.count()).where(Reentry.household_id.in_(ids)).group_by(Reentry.household_id)
         ).all())
+        # a return to poverty is now an enrolment case (domain/enrollment.py): exited → poor under its id
+        for unit_id, n in s.execute(
+            select(StatusChange.unit_id, func.count())
+            .where(StatusChange.unit_type == "household", StatusChange.unit_id.in_(ids),
+                   StatusChange.from_status == "exited", StatusChange.to_status == "poor",
+                   StatusChange.case_id.startswith(case_id_prefix("enrollment") + "/"))
+            .group_by(StatusChange.unit_id)
+        ):
+            counts[unit_id] = counts.get(unit_id, 0) + n
         out = []
         for h, tid in rows:
             exited_on = local_date(as_utc(h.exited_at))

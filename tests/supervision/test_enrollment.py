@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from activities.registry import supervision as registry
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.schema import Household, OfficialPost, StatusChange
 from domain.reentry import NewHousehold
@@ -113,6 +114,9 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
         assert (row.status, row.exited_year, row.exited_case_id) == ("poor", None, None)
     assert _changes(sv_store, RETURNED)[-1] == (sv_driver.case_id, "exited", "poor")
     assert _tally(sv_store, 2017) == persons_2017  # the 2017 exit was real: it still counts
+    listing = {r["household_id"]: r for r in registry.households_supervised(
+        sv_store, supervision.supervision_policy(sv_driver.settings).buffer, supervision.today_local(), village_id=VILLAGE)}
+    assert listing[RETURNED]["reentries"] == 1 and listing[RETURNED]["status"] == "poor"
     assert await sv_driver.client.get_workflow_handle(sv_driver.case_id).result() is not None
     # enrolled: a second enrolment is refused at its opening
     says = await refused(sv_driver.open_unit("enrollment", RETURNED, 2019, enrollment_appraisal("returned")))
