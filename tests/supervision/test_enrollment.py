@@ -189,3 +189,23 @@ async def test_a_newly_poor_household_is_registered_then_enrolled_and_an_upheld_
         assert s.get(OfficialPost, f"{new_id}-head").role == "household_head"
         change = s.scalars(select(StatusChange).where(StatusChange.case_id == sv_driver.case_id)).one()
         assert (change.year, change.unit_type, change.from_status) == (2019, "household", "candidate")
+
+
+def test_open_enrollment_signs_the_reason_with_the_appraisal_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    from starters import case_commands
+
+    opened: list[tuple] = []
+    monkeypatch.setattr(case_commands, "_open", lambda settings, as_json, exit_type, unit, year, first, **kw:
+                        opened.append((exit_type, unit, year, first)))
+    args = ["enrollment", RETURNED, "--year", "2018", "--as", VS, "--meeting", "村民主评议〔2018〕4号",
+            "--meeting-date", "2018-03-01", "--attendance", "31", "--result", "一致同意拟纳入"]
+    for bad in ([], ["--reason", "poor"]):  # the reason is required, and one of the two
+        result = CliRunner().invoke(case_commands.open_, [*args, *bad])
+        assert result.exit_code == 2 and "--reason" in result.output
+    assert opened == []
+    result = CliRunner().invoke(case_commands.open_, [*args, "--reason", "returned"])
+    assert result.exit_code == 0, result.output
+    [(exit_type, unit, year, first)] = opened
+    assert (exit_type, unit, year, first.stage, first.official_id) == ("enrollment", RETURNED, 2018, "appraisal", VS)
+    assert first.record == {"held_on": "2018-03-01", "attendance": 31, "result": "一致同意拟纳入", "reason": "returned"}
+    assert first.signed_terms().evidence == first.record  # what the opener signs covers the reason
