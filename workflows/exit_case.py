@@ -69,6 +69,7 @@ class ExitCase(CaseHandlers):
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
         if inp.resume is not None:
             return await self._resume(inp.resume)
+        await self.refuse_another_type(inp)
         try:
             data = await registry_step(
                 RegistryActivities.load_case,
@@ -95,6 +96,13 @@ class ExitCase(CaseHandlers):
         await self.open_case(inp)
         await self.run_procedure()
         return self.case.status == "open"
+
+    async def refuse_another_type(self, inp: OpenCaseInput) -> None:
+        """A workflow runs its own procedure only (an enrolment started as an exit, or the reverse, is refused)."""
+        if inp.exit_type != self.procedure.exit_type:
+            await self.refuse_opening(
+                "OpeningRefused", f"this workflow runs {self.procedure.exit_type} cases, not {inp.exit_type!r} ones"
+            )
 
     async def open_case(self, inp: OpenCaseInput) -> None:
         """Applies the opener's first-stage record; the opening is refused if it does not hold."""

@@ -209,3 +209,26 @@ def test_open_enrollment_signs_the_reason_with_the_appraisal_record(monkeypatch:
     assert (exit_type, unit, year, first.stage, first.official_id) == ("enrollment", RETURNED, 2018, "appraisal", VS)
     assert first.record == {"held_on": "2018-03-01", "attendance": 31, "result": "一致同意拟纳入", "reason": "returned"}
     assert first.signed_terms().evidence == first.record  # what the opener signs covers the reason
+
+
+async def test_an_enrolment_started_under_another_id_or_type_is_refused(sv_driver, sv_store) -> None:
+    """Attack: someone who reaches the frontend starts the enrolment workflow under an exit's id (its
+    registry write would name that id), or an exit workflow as an enrolment."""
+    from temporalio.client import WorkflowFailureError
+
+    from domain.messages import OpenCaseInput
+    from tests.supervision.conftest import SV_QUEUE
+
+    hid = household(12)
+    before = (_status(sv_store, hid), _changes(sv_store, hid))
+    first = enrollment_appraisal("returned")
+    for workflow_name, wid, exit_type, says in (
+        ("HouseholdEnrollmentWorkflow", f"household-exit/{hid}/2018", "enrollment", "runs as household-enrollment/"),
+        ("HouseholdEnrollmentWorkflow", f"household-enrollment/{hid}/2018", "household", "runs enrollment cases, not 'household'"),
+        ("HouseholdExitWorkflow", f"household-exit/{hid}/2018", "enrollment", "runs household cases, not 'enrollment'"),
+    ):
+        inp = OpenCaseInput(exit_type=exit_type, unit_id=hid, year=2018, first_decision=first)
+        with pytest.raises(WorkflowFailureError) as failure:
+            await sv_driver.client.execute_workflow(workflow_name, inp, id=wid, task_queue=SV_QUEUE)
+        assert says in str(failure.value.cause), failure.value.cause
+    assert (_status(sv_store, hid), _changes(sv_store, hid)) == before
