@@ -16,14 +16,19 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from activities.registry import supervision as registry
+from activities.registry.case_heads import final_heads
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.schema import Household, OfficialPost, StatusChange
+from domain.dossier import verify_dossier
 from domain.reentry import NewHousehold
 from starters import supervision
+from starters.dossier_commands import export_dossier
+from starters.dossier_html import render_html
 from starters.supervision_commands import enroll, reenter
 from starters.signer import SIGNING_TIME
 from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, enrollment_appraisal, refused
 from tests.supervision.conftest import VILLAGE, exit_household, household
+from workers.trust import read_root
 
 RETURNED = household(11)
 TOWNSHIP_MEETING = "长校镇党委会议纪要〔2018〕5号"
@@ -118,6 +123,12 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
         sv_store, supervision.supervision_policy(sv_driver.settings).buffer, supervision.today_local(), village_id=VILLAGE)}
     assert listing[RETURNED]["reentries"] == 1 and listing[RETURNED]["status"] == "poor"
     assert await sv_driver.client.get_workflow_handle(sv_driver.case_id).result() is not None
+    # its dossier verifies against the administrator's root, with the final head the registry kept
+    doc = await export_dossier(sv_driver.client, sv_store, sv_driver.case_id)
+    root = read_root(sv_driver.settings.trust_dir)
+    assert verify_dossier(doc, root, None, final_heads(sv_store, [sv_driver.case_id])) == []
+    page = render_html(doc)
+    assert "贫困户纳入档案" in page and "纳入年度" in page and "已纳入" in page
     # enrolled: a second enrolment is refused at its opening
     says = await refused(sv_driver.open_unit("enrollment", RETURNED, 2019, enrollment_appraisal("returned")))
     assert "enrolled already" in says
