@@ -11,7 +11,7 @@ from domain.units import UnitPath
 def load_case_facts(
     store: RegistryStore, exit_type: str, unit_id: str, year: int, designation: str | None
 ) -> tuple[dict[str, Any], UnitPath]:
-    if exit_type == "household":
+    if exit_type in ("household", "enrollment"):  # an enrolment freezes the household's facts too
         facts, path = store.household_case_data(unit_id)
     elif exit_type == "village":
         facts, path = village_case_data(store, unit_id, designation or "poor", year)  # type: ignore[arg-type]

@@ -110,6 +110,18 @@ class RecordExitInput(BaseModel):
     exit: MarkExitedInput
 
 
+class RecordEnrollmentInput(BaseModel):
+    """An enrolment's registry change (新增 / 返贫), on the authority of the case that decided it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    household_id: str
+    case_id: str
+    reason: str  # newly-poor / returned, as the case's opening recorded it
+    year: int
+    at: datetime
+
+
 class StatusChangeResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 

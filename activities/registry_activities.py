@@ -7,11 +7,13 @@ from activities.errors import refusals_are_final
 from activities.models import (
     CaseData,
     LoadCaseInput,
+    RecordEnrollmentInput,
     RecordExitInput,
     RosterInput,
     Signers,
     StatusChangeResult,
 )
+from activities.registry.enrollments import enroll_by_case
 from activities.registry.exits import announce_and_mark_exited
 from activities.registry.schema import StatusChange
 from activities.registry.store import RegistryStore, as_utc
@@ -50,6 +52,15 @@ class RegistryActivities:
             "unit_type": mark.unit_type, "unit_id": mark.unit_id, "case_id": mark.case_id,
             "announcements": len(inp.announcements),
         })
+        return _result(change)
+
+    @activity.defn
+    def record_enrollment(self, inp: RecordEnrollmentInput) -> StatusChangeResult:
+        """纳入: the household poor in the registry, once, by the enrolment case that decided it."""
+        change = refusals_are_final(lambda: enroll_by_case(
+            self.store, inp.household_id, inp.case_id, inp.reason, inp.year, inp.at, simulated=self.simulation,
+        ))
+        activity.logger.info("household_enrolled", extra={"unit_id": inp.household_id, "case_id": inp.case_id})
         return _result(change)
 
 

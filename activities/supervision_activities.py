@@ -1,10 +1,10 @@
 """Activities of the spot checks (强化监督问责): the registry's side (the year's exits, the check, the
-findings and the reversal of a false exit, reminders) and the trace of who signed each exit.
+findings, the referral of an adverse one to its township, the county's decision on it, reminders) and the trace of who signed each exit.
 
 The trace is read from the exit case itself (its `state` query, as `tuopin trace` does), when the
 check draws its sample: the sample freezes each exit's signers, so a finding later does not depend on
 the case's history still being on the server, and the verifier can be chosen among those who did
-not sign. A false exit writes the signers into the registry with the finding.
+not sign. A finding writes the signers into the registry with it.
 """
 
 from datetime import datetime
@@ -65,6 +65,7 @@ class RecordCheckInput(BaseModel):
 
 
 RecordFindingInput = registry.FindingWrite
+RecordDecisionInput = registry.DecisionWrite
 
 
 class FindingResult(BaseModel):
@@ -138,10 +139,18 @@ class SupervisionActivities:
 
     @activity.defn
     def record_finding(self, inp: RecordFindingInput) -> FindingResult:
-        change = refusals_are_final(lambda: registry.record_finding(self.store, inp))
+        refusals_are_final(lambda: registry.record_finding(self.store, inp))
         activity.logger.info("spot_check_finding", extra={
-            "check_id": inp.check_id, "unit_id": inp.unit_id, "verdict": inp.verdict,
-            "reversed": bool(change and change.get("reversed")),
+            "check_id": inp.check_id, "unit_id": inp.unit_id, "verdict": inp.verdict, "referred": bool(inp.referred_to),
+        })
+        return FindingResult(registry_change=None)
+
+    @activity.defn
+    def record_decision(self, inp: RecordDecisionInput) -> FindingResult:
+        """The county's decision on a referral: a reversal undoes the exit; a redo records the steps."""
+        change = refusals_are_final(lambda: registry.record_decision(self.store, inp))
+        activity.logger.info("spot_check_decision", extra={
+            "check_id": inp.check_id, "unit_id": inp.unit_id, "ruling": inp.ruling, "reversed": bool(change.get("reversed")),
         })
         return FindingResult(registry_change=change)
 

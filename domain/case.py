@@ -20,7 +20,7 @@ __all__ = [  # CaseProgress is defined apart (domain.progress): a client polls i
     "NoticeWindow", "Objection", "RefusedAttempt", "Reminder",
 ]
 
-CaseStatus = Literal["open", "exited", "rejected"]
+CaseStatus = Literal["open", "exited", "enrolled", "rejected"]  # enrolled: an enrolment (domain/enrollment.py)
 
 
 class DecisionRecord(BaseModel):

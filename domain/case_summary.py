@@ -6,7 +6,8 @@ from domain.county import TIME_ZONE, TIME_ZONE_NAME
 from domain.procedures import PROCEDURES
 from domain.roles import ROLE_TITLE_ZH, Role
 
-_TYPE_ZH = {"household": "贫困户退出", "village": "贫困村退出", "township": "重点乡退出", "county": "重点县退出"}
+_TYPE_ZH = {"household": "贫困户退出", "village": "贫困村退出", "township": "重点乡退出", "county": "重点县退出",
+            "enrollment": "贫困户纳入"}
 
 
 def static_summary(exit_type: str, unit_id: str, year: int, designation: str | None = None) -> str:

@@ -130,7 +130,7 @@ class OpenCaseInput(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    exit_type: Literal["household", "village", "township", "county"]
+    exit_type: Literal["household", "village", "township", "county", "enrollment"]  # enrollment: 新增 / 返贫
     unit_id: Id
     year: Annotated[int, Field(ge=2014, le=2100)]
     first_decision: DecisionCommand

@@ -1,5 +1,6 @@
-"""The step tables of the four exit procedures, 清委办〔2017〕25号 三(一)–三(四): who signs each step, in
-which order, at which level (docs/policy-trace.md, section 1, maps each step to its clause).
+"""The step tables of the four exit procedures, 清委办〔2017〕25号 三(一)–三(四), and of the enrolment of a
+household (新增 / 返贫, domain/enrollment.py): who signs each step, in which order, at which level
+(docs/policy-trace.md, section 1, maps each step to its clause).
 
 Each stage is a sequence of phases; a phase is a set of sign-off slots that may be filled in any
 order, and the next phase opens only when every slot of the one before is filled. A notice stage
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.roles import Level, Role
 
 ExitType = Literal["household", "village", "township", "county"]
-RecordKind = Literal["appraisal", "survey", "application", "indicator_findings"]
+RecordKind = Literal["appraisal", "enrollment_appraisal", "survey", "application", "indicator_findings"]
 
 
 class Slot(BaseModel):
@@ -48,7 +49,7 @@ class Stage(BaseModel):
 class Procedure(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    exit_type: ExitType
+    exit_type: ExitType | Literal["enrollment"]  # enrollment: domain/enrollment.py (新增 / 返贫)
     unit_level: Level
     title_zh: str
     stages: tuple[Stage, ...]
@@ -79,11 +80,11 @@ _village_committees = (R.village_secretary, R.village_director)
 _township_leaders = (R.township_secretary, R.township_head)
 
 
-def _county_approval() -> Stage:
+def _county_approval(title_zh: str = "批准退出") -> Stage:
     # 经县精准扶贫领导小组审查后 ... 县党委、政府集体研究, 县委书记、县长签字确认
     return Stage(
         id="county_approval",
-        title_zh="批准退出",
+        title_zh=title_zh,
         phases=(
             (Slot(key="county_group", roles=(R.county_group,), level=Level.county, needs_meeting=True),),
             (
@@ -285,4 +286,33 @@ COUNTY = Procedure(
     ),
 )
 
-PROCEDURES: dict[str, Procedure] = {"household": HOUSEHOLD, "village": VILLAGE, "township": TOWNSHIP, "county": COUNTY}
+# 贫困户纳入 (新增 / 返贫): the household exit mirrored, without consent (domain/enrollment.py says why).
+# Its 民主评议 records which of the two the household is (EnrollmentAppraisalRecord's reason).
+ENROLLMENT = Procedure(
+    exit_type="enrollment",
+    unit_level=Level.household,
+    title_zh="贫困户纳入（新增、返贫）",
+    stages=(
+        Stage(
+            id="appraisal",
+            title_zh="民主评议",
+            phases=((Slot(key="appraisal_meeting", roles=_village_committees, level=Level.village,
+                          needs_meeting=True, record="enrollment_appraisal"),),),
+        ),
+        Stage(
+            id="notice",
+            title_zh="村内公示",
+            kind="notice",
+            notice_scopes=(Level.village,),
+            resolver_roles=_village_committees,
+            resolver_level=Level.village,
+        ),
+        HOUSEHOLD.stage("township_review"),
+        _county_approval("批准纳入"),
+    ),
+)
+
+# Every procedure a case runs, by its type (a case id's prefix: domain/case_ids.py).
+PROCEDURES: dict[str, Procedure] = {
+    "household": HOUSEHOLD, "village": VILLAGE, "township": TOWNSHIP, "county": COUNTY, "enrollment": ENROLLMENT,
+}

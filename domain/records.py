@@ -3,7 +3,7 @@ and a reviewer's finding on each public-service indicator."""
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,6 +20,13 @@ class AppraisalRecord(BaseModel):
     held_on: date
     attendance: Annotated[int, Field(ge=1, le=10_000)]
     result: Text
+
+
+class EnrollmentAppraisalRecord(AppraisalRecord):
+    """民主评议 of an enrolment (domain/enrollment.py): the meeting, and why the household is poor:
+    newly identified (新识别) or returned to poverty (返贫)."""
+
+    reason: Literal["newly-poor", "returned"]
 
 
 class SurveyRecord(BaseModel):
@@ -69,6 +76,7 @@ class IndicatorFindings(BaseModel):
 
 RECORD_MODELS: dict[RecordKind, type[BaseModel]] = {
     "appraisal": AppraisalRecord,
+    "enrollment_appraisal": EnrollmentAppraisalRecord,
     "survey": SurveyRecord,
     "application": ApplicationRecord,
     "indicator_findings": IndicatorFindings,

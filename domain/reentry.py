@@ -1,11 +1,14 @@
-"""动态管理 (清委办〔2017〕25号 二.1): 新增贫困人口和返贫人口要及时纳入扶贫范围 — a household that had exited and
-returned to poverty (返贫) goes back into the registry as poor; a newly poor household (新增) is enrolled.
+"""动态管理 (清委办〔2017〕25号 二.1): 新增贫困人口和返贫人口要及时纳入扶贫范围 — the signed registration of a
+newly poor household's data (登记: `tuopin registry register`), and the signed returns recorded before
+enrolment had a procedure.
 
-Who records it: the policy names no procedure for (re)entry. The least surprising rule is the one of
-the household's own first step: the village two committees (村两委: village_secretary or
-village_director of the household's village) record it and sign it, as they record the 民主评议 that
-proposes a household for exit. Each re-entry is signed (Ed25519, like decisions) over the household,
-the kind, the reason and the SHA-256 of the evidence file; a signature counts once.
+Nobody enrols a household here. Enrolment — of a newly poor household (新增) or of one returned to
+poverty (返贫) — is a case of its own (domain/enrollment.py: 民主评议, notice, township review, county
+approval). What the village two committees (村两委: village_secretary or village_director of the
+household's village) do alone is to register a newly poor household's data as a candidate (status
+'candidate', not poor), signed (Ed25519, like decisions) over the household, its data, the reason and
+the SHA-256 of the evidence file; a signature counts once. The kind ``return`` stays for the rows and
+signatures of returns recorded before (their ids ``reentry/<household>/<n>``); none is recorded now.
 
 Pure: ids, who may sign, and what the signature covers (ReentryCommand).
 """
@@ -31,7 +34,7 @@ GUARANTEES = ("food_and_clothing", "compulsory_education", "basic_medical_care",
 
 
 class ReentryRefused(Refusal):
-    """The household cannot (re)enter as asked (not exited, already enrolled, replayed signature...)."""
+    """The household cannot be registered as asked (in the registry already, replayed signature...)."""
 
 
 def reentry_id(household_id: str, seq: int) -> str:
@@ -39,20 +42,21 @@ def reentry_id(household_id: str, seq: int) -> str:
     return f"reentry/{household_id}/{seq}"
 
 
-def enroll_id(household_id: str) -> str:
-    return f"enroll/{household_id}"
+def register_id(household_id: str) -> str:
+    """The id of a newly poor household's registration as a candidate (and of its status change)."""
+    return f"register/{household_id}"
 
 
 def signed_subject(household_id: str, kind: ReentryKind, previous_case_id: str | None) -> str:
     """What a re-entry signature is bound to (the signature's ``case_id``): a return names the exit it
-    undoes, so a signed return cannot be replayed after a later exit; an enrolment happens once."""
+    undoes, so a signed return cannot be replayed after a later exit; a registration happens once."""
     if kind == "return":
         return f"reentry/{household_id}/{previous_case_id}"
-    return enroll_id(household_id)
+    return register_id(household_id)
 
 
 class NewHousehold(BaseModel):
-    """The data a 新增 enrolment records (the head's name and ID stay in the registry only)."""
+    """The data a 新增 registration records (the head's name and ID stay in the registry only)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -93,7 +97,7 @@ class ReentryCommand(SignedMessage):
     reason: str
     evidence_sha256: str
     previous_case_id: str | None = None
-    household: NewHousehold | None = None  # an enrolment's data
+    household: NewHousehold | None = None  # a registration's data
     official_id: str
 
     @property
@@ -110,7 +114,7 @@ class ReentryCommand(SignedMessage):
 def check_recorder(official: Official, village_id: str) -> None:
     if official.role not in RECORDER_ROLES:
         raise WrongRole(
-            f"{official.official_id} acts as {official.role.value}; a household's (re)entry is recorded by the "
+            f"{official.official_id} acts as {official.role.value}; a newly poor household is registered by the "
             "village two committees (village_secretary or village_director)"
         )
     if official.jurisdiction_id != village_id:
@@ -120,7 +124,7 @@ def check_recorder(official: Official, village_id: str) -> None:
 
 
 class ReentryRecord(BaseModel):
-    """A recorded (re)entry, as the CLI prints it (no personal data)."""
+    """A recorded registration (or an earlier return), as the CLI prints it (no personal data)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -10,11 +10,13 @@ reproducible sample, the assignment of verifiers, who may record which finding, 
   to the least-loaded of those whose person did NOT sign that exit (ties by official id, so it is a
   round-robin); only when every county_group official signed it does one of them get it anyway, and
   the entry says the verification is not independent.
-* **Findings**: ``confirmed`` or ``false_exit``, one per sampled unit, by the assigned verifier or
-  another county_group official of the county. A person who signed the exit may not record its finding
-  while an independent county_group official exists for it.
-* **Summary**: units sampled, checked (a finding is in), outstanding; confirmed and false exits; the
-  wrongful-exit rate = false exits ÷ units checked.
+* **Findings**: ``confirmed``, ``false_exit`` (不符合条件) or ``incomplete`` (未完整履行退出程序), one per
+  sampled unit, by the assigned verifier or another county_group official of the county. A person who
+  signed the exit may not record its finding while an independent county_group official exists for it.
+  An adverse finding changes nothing in the registry by itself: it refers the unit to its township
+  (责成相关地方进行核查处理), whose report the county decides on (domain.spot_check_referral).
+* **Summary**: units sampled, checked (a finding is in), outstanding; confirmed, false and incomplete
+  exits; the wrongful-exit rate = adverse findings ÷ units checked; referrals still open, exits reversed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from domain.officials import Official, Roster
 from domain.refusals import Refusal, SamePerson, UnknownOfficial, WrongRole
 from domain.roles import Role
 from domain.signing import Signature, SignedMessage, SignedTerms
+from domain.spot_check_referral import Referral, refer
 
 CHECK_PREFIX = "spot-check"
 DEFAULT_REMIND_AFTER_DAYS = 30
@@ -44,7 +47,7 @@ FINDING_STAGE = "finding"
 # A check has no stages that run again: its signatures all name this one pass.
 CHECK_PASS = "check"
 
-Verdict = Literal["confirmed", "false_exit"]
+Verdict = Literal["confirmed", "false_exit", "incomplete"]
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -209,6 +212,7 @@ class SampleEntry(BaseModel):
     trace_available: bool = True
     trace_note: str | None = None
     finding: Finding | None = None
+    referral: Referral | None = None  # an adverse finding's 核查处理
 
     @property
     def key(self) -> str:
@@ -237,9 +241,13 @@ class CheckSummary(BaseModel):
     units_outstanding: int
     confirmed: int
     false_exits: int
-    wrongful_exit_rate: float | None  # false exits ÷ units checked; None until a finding is in
+    wrongful_exit_rate: float | None  # adverse findings ÷ units checked; None until a finding is in
     false_exit_units: list[str] = Field(default_factory=list)
     reminders: int = 0
+    incomplete: int = 0  # findings of a procedure left incomplete
+    referrals_open: int = 0  # adverse findings the county has not decided on yet
+    reversed_units: list[str] = Field(default_factory=list)  # exits the county decided to reverse
+    redo_units: list[str] = Field(default_factory=list)  # exits whose missing steps are to be redone
 
 
 class SpotCheckState(BaseModel):
@@ -270,6 +278,10 @@ class SpotCheckState(BaseModel):
 
     def outstanding(self) -> list[SampleEntry]:
         return [e for e in self.sample if e.finding is None]
+
+    def pending(self) -> list[SampleEntry]:
+        """What keeps the check open: a finding not in, or a referral not decided."""
+        return [e for e in self.sample if e.finding is None or (e.referral is not None and e.referral.status != "decided")]
 
 
 def check_initiator(roster: Roster, inp: SpotCheckInput) -> Official:
@@ -412,29 +424,44 @@ def apply_finding(
         role=official.role.value, at=now, note=cmd.note, assigned=official.official_id == entry.verifier_id,
         independent=independent, signature=cmd.signature, registry_change=registry_change,
     )
+    entry.referral = refer(entry.township_id, cmd.verdict, now)
     return entry
 
 
 def summarize(state: SpotCheckState) -> CheckSummary:
     found = [e for e in state.sample if e.finding is not None]
     false_exits = [e for e in found if e.finding is not None and e.finding.verdict == "false_exit"]
+    incomplete = [e for e in found if e.finding is not None and e.finding.verdict == "incomplete"]
+    referred = [e.referral for e in found if e.referral is not None]
     return CheckSummary(
         check_id=state.check_id, county_id=state.county_id, year=state.year, percent=state.percent, seed=state.seed,
         status=state.status, exits_total=state.exits_total, units_sampled=len(state.sample),
         units_checked=len(found), units_outstanding=len(state.sample) - len(found),
-        confirmed=len(found) - len(false_exits), false_exits=len(false_exits),
-        wrongful_exit_rate=round(len(false_exits) / len(found), 4) if found else None,
+        confirmed=len(found) - len(false_exits) - len(incomplete), false_exits=len(false_exits),
+        wrongful_exit_rate=round((len(false_exits) + len(incomplete)) / len(found), 4) if found else None,
         false_exit_units=[e.unit_id for e in false_exits], reminders=len(state.reminders),
+        incomplete=len(incomplete), referrals_open=sum(1 for r in referred if r.status != "decided"),
+        reversed_units=[e.unit_id for e in found if e.referral is not None and e.referral.ruling == "reverse"
+                        and e.referral.status == "decided"],
+        redo_units=[e.unit_id for e in found if e.referral is not None and e.referral.ruling == "redo"
+                    and e.referral.status == "decided"],
     )
 
 
 def reminder_recipients(state: SpotCheckState) -> tuple[list[str], list[str]]:
-    """(recipients, units) of a reminder: each outstanding unit's verifier, or the county group."""
+    """(recipients, units) of a reminder: each outstanding unit's verifier (or the county group), and
+    the posts a referral waits for (the township's leaders for its report, the county's for the decision)."""
     recipients: list[str] = []
     units: list[str] = []
-    for entry in state.outstanding():
-        who = entry.verifier_id or f"{Role.county_group.value}@{state.county_id}"
-        if who not in recipients:
-            recipients.append(who)
+    for entry in state.pending():
+        if entry.finding is None:
+            wanted = [entry.verifier_id or f"{Role.county_group.value}@{state.county_id}"]
+        else:
+            assert entry.referral is not None
+            place = entry.referral.township_id if entry.referral.status == "referred" else state.county_id
+            wanted = [f"{role.value}@{place}" for role in entry.referral.awaited_roles()]
+        for who in wanted:
+            if who not in recipients:
+                recipients.append(who)
         units.append(entry.unit_id)
     return recipients, units

@@ -1,4 +1,4 @@
-"""The case commands: `tuopin open household|village|township|county`, `decide`, `consent`, `object`,
+"""The case commands: `tuopin open household|village|township|county|enrollment`, `decide`, `consent`, `object`,
 `resolve`, `show`, `list` and `inbox`.
 
 Register with ``cli.add_command(...)`` for each of ``CASE_COMMANDS`` (``starters.cli`` does).
@@ -23,7 +23,7 @@ from workers.settings import Settings
 
 @click.group("open")
 def open_() -> None:
-    """Open an exit case (prints the case id)."""
+    """Open an exit case, or an enrolment (prints the case id)."""
 
 
 def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: int, first: DecisionCommand,
@@ -63,6 +63,29 @@ def open_household(settings: Settings, as_json: bool, household: str, year: int,
     """民主评议: the village two committees propose HOUSEHOLD for exit in --year."""
     first = _first("appraisal", official, meeting, note, held_on=meeting_date, attendance=attendance, result=result)
     _open(settings, as_json, "household", household, year, first, key_file=key_file)
+
+
+@open_.command("enrollment")
+@common
+@signing
+@click.argument("household", callback=unit_id_argument)
+@click.option("--year", type=click.IntRange(2014, 2100), required=True, help="The year of the enrolment.")
+@click.option("--reason", type=click.Choice(["newly-poor", "returned"]), required=True,
+              help="newly-poor (新识别: registered first with `tuopin registry register`) or returned (返贫: it had exited).")
+@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
+@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
+@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟纳入).")
+@click.option("--note")
+def open_enrollment(settings: Settings, as_json: bool, household: str, year: int, reason: str, official: str,
+                    meeting: str, meeting_date: Any, attendance: int, result: str, note: str | None,
+                    key_file: Path | None) -> None:
+    """民主评议: the village two committees propose HOUSEHOLD for enrolment (新增 / 返贫) in --year; then
+    a 7-day notice, the township's review and the county's approval, as for an exit."""
+    first = _first("appraisal", official, meeting, note, held_on=meeting_date, attendance=attendance, result=result,
+                   reason=reason)
+    _open(settings, as_json, "enrollment", household, year, first, key_file=key_file)
 
 
 @open_.command("village")
@@ -216,7 +239,7 @@ def show(settings: Settings, as_json: bool, case: str) -> None:
 @click.option("--type", "exit_type", type=click.Choice(EXIT_TYPES))
 @click.option("--township")
 @click.option("--stage", type=click.Choice(STAGES))
-@click.option("--status", type=click.Choice(["open", "exited", "rejected"]))
+@click.option("--status", type=click.Choice(["open", "exited", "enrolled", "rejected"]))
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
 def list_(settings: Settings, as_json: bool, exit_type: str | None, township: str | None, stage: str | None,
           status: str | None, limit: int) -> None:

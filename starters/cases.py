@@ -47,6 +47,7 @@ WORKFLOW_NAME_BY_EXIT_TYPE = {
     "village": "VillageExitWorkflow",
     "township": "TownshipExitWorkflow",
     "county": "CountyExitWorkflow",
+    "enrollment": "HouseholdEnrollmentWorkflow",
 }
 OPEN_WAIT_SECONDS = 20.0
 OPENED_UPDATE = "opened"  # ExitCase.opened

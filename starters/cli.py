@@ -85,7 +85,7 @@ def _wants_json(ctx: click.Context) -> bool:
 
 
 @click.group(cls=TuopinGroup, lazy={
-    "open": ("starters.case_commands", "open_", "Open an exit case (prints the case id)."),
+    "open": ("starters.case_commands", "open_", "Open an exit case, or an enrolment (prints..."),
     "decide": ("starters.case_commands", "decide", "Approve, return (--to, --note) or reject..."),
     "consent": ("starters.case_commands", "consent", "The household acknowledges its exit..."),
     "object": ("starters.case_commands", "object_", "Lodge an objection (异议) while the public..."),
@@ -168,8 +168,9 @@ def setup(settings: Settings, as_json: bool) -> None:
 
 # -- registry ---------------------------------------------------------------------------------
 @cli.group(cls=LazyGroup, lazy={
-    "reenter": ("starters.supervision_commands", "reenter", "返贫: an exited HOUSEHOLD returns to poverty..."),
-    "enroll": ("starters.supervision_commands", "enroll", "新增: enrol a newly poor HOUSEHOLD in the..."),
+    "reenter": ("starters.supervision_commands", "reenter", "Withdrawn: a returned household is..."),
+    "enroll": ("starters.supervision_commands", "enroll", "Withdrawn: register a newly poor household..."),
+    "register": ("starters.supervision_commands", "register", "登记: record a newly poor HOUSEHOLD's data..."),
     "buffer": ("starters.supervision_commands", "buffer", "Every unit exited now and whether it is in..."),
     "supervision": ("starters.supervision_commands", "supervision", "Households with their buffer period,..."),
     "reconcile": ("starters.reconcile", "reconcile", "Compare the registry's exits with the..."),
@@ -192,7 +193,7 @@ def registry_seed(settings: Settings, as_json: bool) -> None:
 @common
 @click.option("--township")
 @click.option("--village")
-@click.option("--status", type=click.Choice(["poor", "exited"]))
+@click.option("--status", type=click.Choice(["poor", "exited", "candidate"]))
 def registry_households(settings: Settings, as_json: bool, township: str | None, village: str | None, status: str | None) -> None:
     """Households (ids, village, members, status; no personal data)."""
     from starters.registry_commands import listing

@@ -26,7 +26,7 @@ STAGES = (
     "county_approval", "county_assessment", "notice", "province_approval", "survey", "township_review",
     "verification",
 )
-EXIT_TYPES = ("county", "household", "township", "village")
+EXIT_TYPES = ("county", "enrollment", "household", "township", "village")  # enrollment: 新增 / 返贫
 
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")

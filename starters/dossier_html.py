@@ -53,7 +53,7 @@ footer { margin-top: 2em; font-size: .85em; color: #57606a; border-top: 1px soli
 }
 """
 
-STATUS_ZH = {"open": "办理中", "exited": "已退出", "rejected": "未通过"}
+STATUS_ZH = {"open": "办理中", "exited": "已退出", "enrolled": "已纳入", "rejected": "未通过"}
 OUTCOME_ZH = {"approve": "同意", "return": "退回", "reject": "否决", "consent": "认可", "uphold": "异议成立",
               "dismiss": "异议不成立"}
 
@@ -94,7 +94,8 @@ def render_html(doc: dict[str, Any]) -> str:
     opened = (_of(doc, "opened") or [{}])[0]
     closed = (_of(doc, "closed") or [None])[0]
     status = closed["status"] if closed else "open"
-    title = f"贫困退出档案 {doc.get('case_id', '')}"
+    kind = "贫困户纳入档案" if opened.get("exit_type") == "enrollment" else "贫困退出档案"
+    title = f"{kind} {doc.get('case_id', '')}"
     parts = [
         "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
         f"<title>{e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
@@ -130,7 +131,8 @@ def _header(doc: dict[str, Any], opened: dict[str, Any], closed: dict[str, Any] 
     if opened.get("designation"):
         unit += f" ({opened['designation']})"
     rows = [
-        ("case (案件)", doc.get("case_id")), ("unit (对象)", unit), ("exit year (退出年度)", opened.get("year")),
+        ("case (案件)", doc.get("case_id")), ("unit (对象)", unit), (
+            "year (纳入年度)" if opened.get("exit_type") == "enrollment" else "exit year (退出年度)", opened.get("year")),
         ("status (状态)", f"{status} {STATUS_ZH.get(status, '')}"),
         ("opened (立案)", f"{when(opened.get('opened_at'))} by {opened.get('opened_by', '')}"),
         ("closed (办结)", when(closed.get("closed_at")) if closed else "—"),

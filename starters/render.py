@@ -39,7 +39,7 @@ def case_text(state: CaseState) -> str:
     title = procedure.stage(state.stage).title_zh
     lines = [
         f"case      {state.case_id}",
-        f"unit      {state.exit_type} {state.unit_id}, exit year {state.year}",
+        f"unit      {state.exit_type} {state.unit_id}, {'year' if state.exit_type == 'enrollment' else 'exit year'} {state.year}",
         f"status    {state.status}" + ("" if state.ready or state.status != "open" else " (opening)"),
         f"stage     {state.stage} ({title})  [{' → '.join(procedure.stage_ids())}]",
     ]

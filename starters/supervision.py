@@ -1,6 +1,6 @@
 """What the CLI does for supervision and dynamic management, as plain functions the tests call too:
-start a spot check, record a finding, show a check; a signed return to poverty (返贫) or enrolment
-(新增); the listings with the buffer period. Each signs with the official's key, as decisions do."""
+start a spot check, record a finding, show a check; the signed registration of a newly poor
+household's data (登记, before its enrolment case); the listings with the buffer period. Each signs with the official's key, as decisions do."""
 
 import asyncio
 import secrets
@@ -17,7 +17,7 @@ from activities.registry import supervision as registry
 from activities.registry.store import RegistryStore
 from domain.county import TIME_ZONE
 from domain.officials import Official
-from domain.reentry import REENTRY_PASS, STAGE, NewHousehold, ReentryCommand, ReentryRecord, ReentryRefused
+from domain.reentry import REENTRY_PASS, STAGE, NewHousehold, ReentryCommand, ReentryRecord
 from domain.signature_rules import Ledger, check_signed
 from domain.signing import SignedMessage
 from domain.spot_check import (
@@ -33,6 +33,13 @@ from domain.spot_check import (
     check_sample_size,
     is_check_id,
     resolve_entry,
+)
+from domain.spot_check_referral import (
+    DECISION_STAGE,
+    REPORT_STAGE,
+    DecisionOnReferral,
+    ReferralAck,
+    ReportCommand,
 )
 from starters.client import call, query
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
@@ -159,7 +166,38 @@ async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> Finding
     return await call(cid, client.get_workflow_handle(cid).execute_update("finding", cmd, result_type=FindingAck))
 
 
-# -- 返贫 and 新增 ------------------------------------------------------------------------------------
+# -- 责成相关地方进行核查处理: the township's report, the county's decision ----------------------------------
+async def report_referral(
+    client: Client, settings: Settings, cid: str, unit_id: str, conclusion: str, official_id: str, meeting_ref: str,
+    finding: str, steps: tuple[str, ...] = (), unit_type: str | None = None, key_file: Path | None = None,
+) -> ReferralAck:
+    """The township's report on a referred unit, signed by one of its leaders (both sign the same report)."""
+    state = await show_check(client, cid)
+    entry = registry_call(lambda: resolve_entry(state, unit_id, unit_type))
+    official = official_of(store_of(settings), official_id)
+    cmd = valid(ReportCommand, unit_id=unit_id, unit_type=entry.unit_type, conclusion=conclusion,
+                official_id=official_id, meeting_ref=meeting_ref, finding=finding, steps=steps)
+    return await send_referral(client, cid, "report", signed_as(settings, official, key_file, cid, REPORT_STAGE, cmd))
+
+
+async def decide_referral(
+    client: Client, settings: Settings, cid: str, unit_id: str, ruling: str, official_id: str, meeting_ref: str,
+    note: str, steps: tuple[str, ...] = (), unit_type: str | None = None, key_file: Path | None = None,
+) -> ReferralAck:
+    """The county's decision on the township's report, signed by its party secretary or county head."""
+    state = await show_check(client, cid)
+    entry = registry_call(lambda: resolve_entry(state, unit_id, unit_type))
+    official = official_of(store_of(settings), official_id)
+    cmd = valid(DecisionOnReferral, unit_id=unit_id, unit_type=entry.unit_type, ruling=ruling,
+                official_id=official_id, meeting_ref=meeting_ref, note=note, steps=steps)
+    return await send_referral(client, cid, "decide", signed_as(settings, official, key_file, cid, DECISION_STAGE, cmd))
+
+
+async def send_referral(client: Client, cid: str, update: str, cmd: ReportCommand | DecisionOnReferral) -> ReferralAck:
+    return await call(cid, client.get_workflow_handle(cid).execute_update(update, cmd, result_type=ReferralAck))
+
+
+# -- 登记 of a newly poor household (its enrolment is a case: starters/case_commands.py) ----------
 def _evidence_digest(path: Path) -> str:
     try:
         return reentries.file_sha256(path.read_bytes())
@@ -167,36 +205,12 @@ def _evidence_digest(path: Path) -> str:
         raise BadUsage(f"cannot read the evidence file {path}: {exc.strerror or exc}") from None
 
 
-def reenter(
-    settings: Settings, household_id: str, reason: str, evidence_file: Path, official_id: str,
-    key_file: Path | None = None,
-) -> ReentryRecord:
-    """返贫: the village two committees record that an exited household has returned to poverty."""
-    if not reason.strip():
-        raise BadUsage("--reason must say why the household returned to poverty")
-    store = store_of(settings)
-    village, status, previous = registry_call(lambda: reentries.household_village(store, household_id))
-    if status != "exited":
-        raise Refused(
-            f"household {household_id} is {status!r}, not exited: only an exited household returns to poverty",
-            kind=ReentryRefused.__name__,
-        )
-    digest = _evidence_digest(evidence_file)
-    official = official_of(store, official_id)
-    cmd = ReentryCommand(household_id=household_id, kind="return", reason=reason, evidence_sha256=digest,
-                         previous_case_id=previous, official_id=official_id)
-    signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
-    return registry_call(lambda: reentries.record_return(
-        store, household_id, reason, digest, official_id, signature, datetime.now(timezone.utc),
-        trust_root=pinned_root(settings),
-    ))
-
-
-def enroll(
+def register(
     settings: Settings, household_id: str, new: NewHousehold, reason: str, evidence_file: Path, official_id: str,
     key_file: Path | None = None,
 ) -> ReentryRecord:
-    """新增: the village two committees enrol a newly poor household."""
+    """登记: the village two committees register a newly poor household's data as a candidate (not
+    poor: `tuopin open enrollment HOUSEHOLD --reason newly-poor` runs its enrolment)."""
     if not reason.strip():
         raise BadUsage("--reason must say why the household is poor")
     try:
@@ -209,7 +223,7 @@ def enroll(
     cmd = ReentryCommand(household_id=household_id, kind="new", reason=reason, evidence_sha256=digest, household=new,
                          official_id=official_id)
     signature = signed_as(settings, official, key_file, cmd.subject_id, STAGE, cmd).signature
-    return registry_call(lambda: reentries.enroll_household(
+    return registry_call(lambda: reentries.register_candidate(
         store, household_id, new, reason, digest, official_id, signature, datetime.now(timezone.utc),
         trust_root=pinned_root(settings),
     ))

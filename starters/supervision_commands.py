@@ -1,8 +1,11 @@
-"""`tuopin spotcheck start|finding|show` (强化监督问责), `tuopin registry reenter|enroll` (动态管理: 返贫, 新增)
+"""`tuopin spotcheck start|finding|report|decide|show` (强化监督问责: the check, its findings, and the
+township's report and county's decision on an adverse one), `tuopin registry register` (动态管理: 登记 of a
+newly poor household; `reenter` and `enroll` refuse, naming `tuopin open enrollment`, the procedure that enrols)
 and `tuopin registry buffer|supervision` (正向激励: the buffer period, and the households' flags).
 
 Register with ``cli.add_command(spotcheck)`` and, on the ``registry`` group,
-``registry.add_command(reenter)``, ``registry.add_command(enroll)``, ``registry.add_command(buffer)``,
+``registry.add_command(reenter)``, ``registry.add_command(enroll)``, ``registry.add_command(register)``,
+``registry.add_command(buffer)``,
 ``registry.add_command(supervision)``. Import ``starters.cli`` before this module (the console
 script does): it uses its ``common`` and ``signing`` decorators.
 Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or registry unreachable.
@@ -21,11 +24,12 @@ from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
 from starters.cli_options import SAFE_ID, common, run, say, signing
 from starters.client import connect
-from starters.errors import BadUsage, registry_call
+from starters.errors import BadUsage, Refused, registry_call
 from starters.supervision import (
-    enroll as enroll_household,
+    decide_referral,
     record_finding,
-    reenter as reenter_household,
+    register as register_household,
+    report_referral,
     show_check,
     start_check,
     store_of,
@@ -36,7 +40,9 @@ from starters.supervision import (
 from workers.settings import Settings
 
 _DATE = click.DateTime(["%Y-%m-%d"])
-VERDICTS = {"confirmed": "confirmed", "false-exit": "false_exit"}
+VERDICTS = {"confirmed": "confirmed", "false-exit": "false_exit", "incomplete": "incomplete"}
+CONCLUSIONS = {"false-exit": "false_exit", "incomplete": "incomplete"}
+UNIT_TYPES = ["household", "village_poor", "village_hollow", "township"]
 
 
 # -- spot checks ----------------------------------------------------------------------------------
@@ -78,12 +84,13 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
 @click.argument("verdict", type=click.Choice(sorted(VERDICTS)))
 @click.option("--as", "official", required=True, help="The verifier (a county_group official of the county).")
 @click.option("--note", required=True, help="What the check found.")
-@click.option("--unit-type", type=click.Choice(["household", "village_poor", "village_hollow", "township"]),
+@click.option("--unit-type", type=click.Choice(UNIT_TYPES),
               help="Only when a village is sampled both as 贫困村 and as 空壳村.")
 def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: str, official: str, note: str,
             unit_type: str | None, key_file: Path | None) -> None:
-    """Record the finding on UNIT: confirmed, or false-exit (the exit is reversed in the registry and the
-    officials who signed it are named)."""
+    """Record the finding on UNIT: confirmed; false-exit (不符合条件: the criteria were not met) or
+    incomplete (未完整履行退出程序: a step was left undone). An adverse finding changes nothing yet: it is
+    referred to the unit's township (核查处理), and the officials who signed the exit are named."""
     _check_id(check)
 
     async def go() -> Any:
@@ -93,18 +100,90 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
 
     ack, state = run(go())
     lines = [f"recorded: {ack.unit_id} {verdict} — {state.check_id} is {state.status}, {ack.units_outstanding} outstanding"]
-    change = ack.registry_change
-    if change:
-        lines.append(
-            f"registry: {change['unit_type']} {change['unit_id']} {change['from_status']} → {change['to_status']} "
-            f"(exit {change['reversed_case_id']} reversed, 虚假脱贫)" if change.get("reversed")
-            else f"registry: {change.get('note')}"
-        )
+    entry = next((e for e in state.sample if e.unit_id == ack.unit_id and e.unit_type == ack.unit_type), None)
+    if entry is not None and entry.referral is not None:
+        lines.append(f"referred to {entry.referral.township_id} for 核查处理: its party secretary and head report "
+                     f"(`tuopin spotcheck report {state.check_id} {ack.unit_id} ...`)")
     if ack.signers:
         lines.append("signed the exit:")
         lines += [f"  {s.stage:16} {s.role:20} {s.official_id} ({s.name}, {s.person_id}) {render._local(s.at)}"
                   for s in ack.signers]
     say(as_json, {"ack": ack.model_dump(mode="json"), "check": check_document(state)}, "\n".join(lines))
+
+
+_UNIT_TYPE = click.option("--unit-type", type=click.Choice(UNIT_TYPES),
+                          help="Only when a village is sampled both as 贫困村 and as 空壳村.")
+_STEPS = click.option("--steps", default="", metavar="STAGE,...",
+                      help="The exit's steps left undone / to redo, by stage id (e.g. verification,notice).")
+
+
+def _steps(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@spotcheck.command("report")
+@common
+@signing
+@click.argument("check")
+@click.argument("unit")
+@click.argument("conclusion", type=click.Choice(sorted(CONCLUSIONS)))
+@click.option("--as", "official", required=True, help="The township_secretary or township_head of the unit's township.")
+@click.option("--meeting", "meeting_ref", required=True, help="The township party committee and government's meeting.")
+@click.option("--finding", required=True, help="What the township's 核查 found.")
+@_STEPS
+@_UNIT_TYPE
+def report(settings: Settings, as_json: bool, check: str, unit: str, conclusion: str, official: str, meeting_ref: str,
+           finding: str, steps: str, unit_type: str | None, key_file: Path | None) -> None:
+    """The township's report (核查) on a referred UNIT: false-exit (criteria not met) or incomplete (with
+    --steps left undone). Its party secretary and its head both sign the same report."""
+    _check_id(check)
+
+    async def go() -> Any:
+        return await report_referral(await connect(settings), settings, check, unit, CONCLUSIONS[conclusion], official,
+                                     meeting_ref, finding, _steps(steps), unit_type, key_file)
+
+    ack = run(go())
+    say(as_json, ack.model_dump(mode="json"), _referral_text(ack))
+
+
+@spotcheck.command("decide")
+@common
+@signing
+@click.argument("check")
+@click.argument("unit")
+@click.argument("ruling", type=click.Choice(["reverse", "redo"]))
+@click.option("--as", "official", required=True, help="The county_secretary or county_head.")
+@click.option("--meeting", "meeting_ref", required=True, help="The county party committee and government's meeting.")
+@click.option("--note", required=True, help="The decision's reasons.")
+@_STEPS
+@_UNIT_TYPE
+def decide(settings: Settings, as_json: bool, check: str, unit: str, ruling: str, official: str, meeting_ref: str,
+           note: str, steps: str, unit_type: str | None, key_file: Path | None) -> None:
+    """The county's decision (处理) on the township's report: reverse the exit (虚假脱贫) or redo the
+    --steps named (the exit stands). The county party secretary and county head both sign it."""
+    _check_id(check)
+
+    async def go() -> Any:
+        return await decide_referral(await connect(settings), settings, check, unit, ruling, official, meeting_ref,
+                                     note, _steps(steps), unit_type, key_file)
+
+    ack = run(go())
+    say(as_json, ack.model_dump(mode="json"), _referral_text(ack))
+
+
+def _referral_text(ack: Any) -> str:
+    lines = [f"{ack.unit_id}: referral {ack.status}"
+             + (f"; awaiting {', '.join(ack.awaiting)}" if ack.awaiting else "")]
+    change = ack.registry_change
+    if change:
+        if change.get("reversed"):
+            lines.append(f"registry: {change['unit_type']} {change['unit_id']} {change['from_status']} → "
+                         f"{change['to_status']} (exit {change['reversed_case_id']} reversed, 虚假脱贫)")
+        elif change.get("redo"):
+            lines.append(f"registry: the exit stands; to redo: {', '.join(change['steps'])}")
+        else:
+            lines.append(f"registry: {change.get('note')}")
+    return "\n".join(lines)
 
 
 @spotcheck.command("show")
@@ -137,7 +216,8 @@ def _headline(state: SpotCheckState) -> str:
     rate = "-" if s.wrongful_exit_rate is None else f"{s.wrongful_exit_rate:.1%}"
     return (f"{state.status}: sampled {s.units_sampled} of {s.exits_total} exits of {state.year} in {state.county_id} "
             f"({state.percent:g}%, seed {state.seed}); checked {s.units_checked}, outstanding {s.units_outstanding}, "
-            f"false exits {s.false_exits}, wrongful-exit rate {rate}")
+            f"false exits {s.false_exits}, incomplete {s.incomplete}, wrongful-exit rate {rate}; referrals open "
+            f"{s.referrals_open}, reversed {len(s.reversed_units)}, redo {len(s.redo_units)}")
 
 
 def check_text(state: SpotCheckState) -> str:
@@ -148,48 +228,68 @@ def check_text(state: SpotCheckState) -> str:
     rows = [
         {"unit": e.unit_id, "type": e.unit_type, "exit case": e.case_id, "verifier": e.verifier_id or "-",
          "independent": "yes" if e.independent_verifier else "NO",
-         "finding": e.finding.verdict if e.finding else "-", "by": e.finding.official_id if e.finding else ""}
+         "finding": e.finding.verdict if e.finding else "-", "by": e.finding.official_id if e.finding else "",
+         "referral": e.referral.status if e.referral else ""}
         for e in state.sample
     ]
     if rows:
-        lines.append(render.table_text(rows, ["unit", "type", "exit case", "verifier", "independent", "finding", "by"]))
+        lines.append(render.table_text(rows, ["unit", "type", "exit case", "verifier", "independent", "finding", "by",
+                                              "referral"]))
     for e in state.sample:
-        if e.finding and e.finding.verdict == "false_exit":
+        if e.finding and e.finding.verdict != "confirmed":
             who = "; ".join(f"{s.stage} {s.role} {s.official_id}" for s in e.signers) or (e.trace_note or "unknown")
-            lines.append(f"false exit {e.unit_id} ({e.case_id}): {e.finding.note} — signed by: {who}")
+            word = "false exit" if e.finding.verdict == "false_exit" else "incomplete"
+            lines.append(f"{word} {e.unit_id} ({e.case_id}): {e.finding.note} — signed by: {who}")
+        r = e.referral
+        if r is not None:
+            line = f"  referral to {r.township_id}: {r.status}"
+            if r.report_signers:
+                line += f"; report {r.conclusion} ({r.report_meeting_ref}) by {', '.join(x.official_id for x in r.report_signers)}"
+            if r.decision_signers:
+                line += f"; decision {r.ruling} ({r.decision_meeting_ref}) by {', '.join(x.official_id for x in r.decision_signers)}"
+            if r.redo_steps:
+                line += f"; redo {', '.join(r.redo_steps)}"
+            lines.append(line)
     for r in state.reminders:
         lines.append(f"reminder #{r.round} {render._local(r.at)} to {', '.join(r.recipients)} ({len(r.units)} units)")
     return "\n".join(lines)
 
 
-# -- 返贫 and 新增 ------------------------------------------------------------------------------------
+# -- 登记 of a newly poor household; enrolment (新增 / 返贫) is a case: `tuopin open enrollment` ----------
 def _record_text(r: ReentryRecord) -> str:
-    what = "returned to poverty (返贫)" if r.kind == "return" else "enrolled as newly poor (新增)"
-    after = f" after exit {r.previous_case_id}" if r.previous_case_id else ""
-    return (f"{r.reentry_id}: {r.household_id} {what}{after}; now {r.status}; signed by {r.official_id} ({r.role}), "
-            f"evidence sha256 {r.evidence_sha256}")
+    return (f"{r.reentry_id}: {r.household_id} registered as a candidate (登记, not yet poor); signed by "
+            f"{r.official_id} ({r.role}), evidence sha256 {r.evidence_sha256}. Enrol it with `tuopin open enrollment "
+            f"{r.household_id} --reason newly-poor ...` (民主评议, notice, township review, county approval).")
 
 
 _EVIDENCE = click.option("--evidence", "evidence_file", required=True,
                          type=click.Path(exists=True, dir_okay=False, path_type=Path),
                          help="The evidence file (its SHA-256 is recorded and signed; the file is not stored).")
+_NOT_ALONE = ("one village official's signature no longer enrols a household: enrolment (新增 / 返贫) runs its own "
+              "procedure (民主评议, 7-day notice, township review, county approval). ")
 
 
-@click.command("reenter")
-@common
-@signing
-@click.argument("household")
-@click.option("--reason", required=True, help="Why the household returned to poverty.")
-@_EVIDENCE
-@click.option("--as", "official", required=True, help="The village_secretary or village_director of its village.")
-def reenter(settings: Settings, as_json: bool, household: str, reason: str, evidence_file: Path, official: str,
-            key_file: Path | None) -> None:
-    """返贫: an exited HOUSEHOLD returns to poverty (back to poor in the registry; it may exit again later)."""
-    record = reenter_household(settings, household, reason, evidence_file, official, key_file)
-    say(as_json, record.model_dump(mode="json"), _record_text(record))
+def _refuse_alone(command: str, what: str) -> None:
+    raise Refused(f"`tuopin registry {command}` is withdrawn: {_NOT_ALONE}{what}", kind="EnrollmentProcedureRequired")
 
 
-@click.command("enroll")
+@click.command("reenter", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def reenter(args: tuple[str, ...]) -> None:
+    """Withdrawn: a returned household is enrolled by `tuopin open enrollment HOUSEHOLD --reason returned`."""
+    _refuse_alone("reenter", "Open it with `tuopin open enrollment HOUSEHOLD --year Y --reason returned --as "
+                  "VILLAGE_OFFICIAL --meeting REF --meeting-date D --attendance N --result T`.")
+
+
+@click.command("enroll", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def enroll(args: tuple[str, ...]) -> None:
+    """Withdrawn: register a newly poor household (`tuopin registry register`), then `tuopin open enrollment`."""
+    _refuse_alone("enroll", "Register the household's data with `tuopin registry register HOUSEHOLD ...`, then open "
+                  "`tuopin open enrollment HOUSEHOLD --year Y --reason newly-poor --as VILLAGE_OFFICIAL --meeting REF ...`.")
+
+
+@click.command("register")
 @common
 @signing
 @click.argument("household")
@@ -201,10 +301,10 @@ def reenter(settings: Settings, as_json: bool, household: str, reason: str, evid
 @click.option("--reason", required=True, help="Why the household is poor.")
 @_EVIDENCE
 @click.option("--as", "official", required=True, help="The village_secretary or village_director of the village.")
-def enroll(settings: Settings, as_json: bool, household: str, village: str, members: int, head_name: str,
-           incomes: tuple[str, ...], lacking: tuple[str, ...], reason: str, evidence_file: Path, official: str,
-           key_file: Path | None) -> None:
-    """新增: enrol a newly poor HOUSEHOLD in the registry (with its head's post, to consent at its exit)."""
+def register(settings: Settings, as_json: bool, household: str, village: str, members: int, head_name: str,
+             incomes: tuple[str, ...], lacking: tuple[str, ...], reason: str, evidence_file: Path, official: str,
+             key_file: Path | None) -> None:
+    """登记: record a newly poor HOUSEHOLD's data as a candidate (not poor until its enrolment case)."""
     if not SAFE_ID.match(household) or "/" in household:
         raise BadUsage(f"{household!r} is not a household id")
     income: dict[int, str] = {}
@@ -219,7 +319,7 @@ def enroll(settings: Settings, as_json: bool, household: str, village: str, memb
         raise BadUsage("--income amounts must be numbers of yuan") from None
     new = valid(NewHousehold, village_id=village, members=members, head_name=head_name, per_capita_income=income,
                 lacking=tuple(lacking))
-    record = enroll_household(settings, household, new, reason, evidence_file, official, key_file)
+    record = register_household(settings, household, new, reason, evidence_file, official, key_file)
     say(as_json, record.model_dump(mode="json"), _record_text(record))
 
 

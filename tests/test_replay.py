@@ -22,7 +22,7 @@ CURRENT = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.jso
 
 def test_there_is_a_history_for_every_exit_type():
     names = {path.stem.split("-")[0] for path in HISTORIES}
-    assert names >= {"household", "village", "township", "county", "spotcheck"}
+    assert names >= {"household", "village", "township", "county", "spotcheck", "enrollment"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[str(p.relative_to(FOLDER).with_suffix("")) for p in HISTORIES])

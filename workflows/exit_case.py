@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import AnnounceInput, CloseNoticeInput, LoadCaseInput, MarkExitedInput, PostNoticeInput, RecordExitInput
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseResume, CaseState
+    from domain.case import Announcement, CaseResume, CaseState, NoticeWindow
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import CaseOutcome, OpenCaseInput
     from domain.notice_rules import close_window, open_window
@@ -69,6 +69,7 @@ class ExitCase(CaseHandlers):
         """Freezes the facts, checks the criteria and walks every stage; True when the case is approved."""
         if inp.resume is not None:
             return await self._resume(inp.resume)
+        await self.refuse_another_type(inp)
         try:
             data = await registry_step(
                 RegistryActivities.load_case,
@@ -95,6 +96,13 @@ class ExitCase(CaseHandlers):
         await self.open_case(inp)
         await self.run_procedure()
         return self.case.status == "open"
+
+    async def refuse_another_type(self, inp: OpenCaseInput) -> None:
+        """A workflow runs its own procedure only (an enrolment started as an exit, or the reverse, is refused)."""
+        if inp.exit_type != self.procedure.exit_type:
+            await self.refuse_opening(
+                "OpeningRefused", f"this workflow runs {self.procedure.exit_type} cases, not {inp.exit_type!r} ones"
+            )
 
     async def open_case(self, inp: OpenCaseInput) -> None:
         """Applies the opener's first-stage record; the opening is refused if it does not hold."""
@@ -176,7 +184,7 @@ class ExitCase(CaseHandlers):
                         PostNoticeInput(
                             case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
                             jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
-                            closes_at=window.closes_at, body=notice_body(self.case, window),
+                            closes_at=window.closes_at, body=self.notice_text(window),
                             signers=self.officials.wanted(self._unit_path()) if stage_begins else None,
                         ),
                     )
@@ -194,6 +202,10 @@ class ExitCase(CaseHandlers):
             await self._until(lambda: not self.case.open_objections() or self.case.status != "open")
             await self._close_notice("objected")
             # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
+
+    def notice_text(self, window: NoticeWindow) -> str:
+        """The notice's wording: an exit's (拟退出); a procedure of another kind words its own."""
+        return notice_body(self.case, window)
 
     async def _close_notice(self, outcome: str) -> None:
         """Closes the window in the registry; a passed notice also reads the next stage's officials."""

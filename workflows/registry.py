@@ -1,6 +1,7 @@
-"""Which workflow runs which exit type."""
+"""Which workflow runs which case type (the four exits and the enrolment)."""
 
 from workflows.county_exit import CountyExitWorkflow
+from workflows.household_enrollment import HouseholdEnrollmentWorkflow
 from workflows.household_exit import HouseholdExitWorkflow
 from workflows.reminder_sweep import ReminderSweepWorkflow
 from workflows.spot_check import SpotCheckWorkflow
@@ -12,5 +13,6 @@ WORKFLOW_BY_EXIT_TYPE = {
     "village": VillageExitWorkflow,
     "township": TownshipExitWorkflow,
     "county": CountyExitWorkflow,
+    "enrollment": HouseholdEnrollmentWorkflow,  # 新增 / 返贫: not an exit, the same machinery
 }
 ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow, SpotCheckWorkflow]

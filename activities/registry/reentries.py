@@ -1,6 +1,7 @@
-"""动态管理 in the registry: a signed return to poverty (返贫) of an exited household and the signed
-enrolment of a newly poor household (新增). The signature is checked here, against the official's
-registered keys, before anything is written; a signed message counts once."""
+"""动态管理 in the registry: the signed registration of a newly poor household's data (登记), as a
+candidate for enrolment, not as poor: only an enrolment case (workflows/household_enrollment.py,
+activities/registry/enrollments.py) makes a household poor, new or returned. The signature is checked
+here, against the official's registered keys, before anything is written; a signed message counts once."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import hashlib
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.registry.keys import revocations_by_id
 from activities.registry.schema import Household, HouseholdIncome, OfficialPost, Reentry, StatusChange, Village
 from activities.registry.store import RegistryStore, as_utc
+from domain.enrollment import STATUS_BEFORE
 from domain.officials import Official
 from domain.reentry import (
     REENTRY_PASS,
@@ -23,13 +25,15 @@ from domain.reentry import (
     ReentryRecord,
     ReentryRefused,
     check_recorder,
-    enroll_id,
-    reentry_id,
+    register_id,
 )
 from domain.refusals import UnitNotFound, UnknownOfficial
 from domain.roles import Role
 from domain.signature_rules import Ledger, accept_revocation, check_signed, signature_digest
 from domain.signing import Signature
+
+
+CANDIDATE = STATUS_BEFORE["newly-poor"]
 
 
 def file_sha256(data: bytes) -> str:
@@ -59,43 +63,12 @@ def _verify(
     return signature
 
 
-def record_return(
-    store: RegistryStore, household_id: str, reason: str, evidence_sha256: str, official_id: str,
-    signature: Signature | None, at: datetime, *, trust_root: str,
-) -> ReentryRecord:
-    """返贫: an exited household back to poor, signed by its village's two committees."""
-    with store.session() as s:
-        household = s.get(Household, household_id, with_for_update=True)
-        if household is None:
-            raise UnitNotFound(f"no household {household_id!r} in the registry (a new poor household is enrolled)")
-        if household.status != "exited":
-            raise ReentryRefused(
-                f"household {household_id} is {household.status!r}, not exited: only an exited household returns to poverty"
-            )
-        previous = household.exited_case_id
-        official = _official(store, official_id)
-        check_recorder(official, household.village_id)
-        cmd = ReentryCommand(household_id=household_id, kind="return", reason=reason, evidence_sha256=evidence_sha256,
-                             previous_case_id=previous, official_id=official_id, signature=signature)
-        signature = _verify(store, s, official, cmd, at, trust_root)
-        seq = 1 + (s.scalar(select(func.count()).select_from(Reentry).where(
-            Reentry.household_id == household_id, Reentry.kind == "return")) or 0)
-        rid = reentry_id(household_id, seq)
-        exit_year = household.exited_year
-        household.status, household.exited_year, household.exited_case_id, household.exited_at = "poor", None, None, None
-        s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=exit_year,
-                           from_status="exited", to_status="poor", at=at))
-        row = _reentry_row(rid, household_id, "return", reason, evidence_sha256, previous, official, signature, at)
-        s.add(row)
-        s.flush()
-        return _record(row, household.status)
-
-
-def enroll_household(
+def register_candidate(
     store: RegistryStore, household_id: str, new: NewHousehold, reason: str, evidence_sha256: str,
     official_id: str, signature: Signature | None, at: datetime, *, trust_root: str,
 ) -> ReentryRecord:
-    """新增: a newly poor household enters the registry (with its head's post, to consent at its exit)."""
+    """登记: a newly poor household's data enters the registry as a candidate (with its head's post, to
+    consent at its later exit); `tuopin open enrollment HOUSEHOLD --reason newly-poor` enrols it."""
     guarantees = new.guarantees()
     with store.session() as s:
         if s.get(Household, household_id) is not None:
@@ -108,7 +81,7 @@ def enroll_household(
                              household=new, official_id=official_id, signature=signature)
         signature = _verify(store, s, official, cmd, at, trust_root)
         s.add(Household(id=household_id, village_id=new.village_id, head_name=new.head_name, members=new.members,
-                        status="poor", synthetic=False, **guarantees))
+                        status=CANDIDATE, synthetic=False, **guarantees))
         s.flush()
         for year, yuan in sorted(new.per_capita_income.items()):
             s.add(HouseholdIncome(household_id=household_id, year=year, per_capita_income=Decimal(yuan)))
@@ -116,13 +89,13 @@ def enroll_household(
         if s.get(OfficialPost, head) is None:
             s.add(OfficialPost(id=head, person_id=f"p-{head}", name=new.head_name, role=Role.household_head.value,
                                jurisdiction_id=household_id, synthetic=False))
-        rid = enroll_id(household_id)
+        rid = register_id(household_id)
         s.add(StatusChange(case_id=rid, unit_type="household", unit_id=household_id, year=None,
-                           from_status="unregistered", to_status="poor", at=at))
+                           from_status="unregistered", to_status=CANDIDATE, at=at))
         row = _reentry_row(rid, household_id, "new", reason, evidence_sha256, None, official, signature, at)
         s.add(row)
         s.flush()
-        return _record(row, "poor")
+        return _record(row, CANDIDATE)
 
 
 def _reentry_row(
@@ -144,12 +117,3 @@ def _record(row: Reentry, status: str) -> ReentryRecord:
         official_id=row.official_id, role=row.role, key_id=row.key_id, signed_at=as_utc(row.signed_at),  # type: ignore[arg-type]
         at=as_utc(row.at), status=status,  # type: ignore[arg-type]
     )
-
-
-def household_village(store: RegistryStore, household_id: str) -> tuple[str, str, str | None]:
-    """(village, status, current exit case) of a household, for the CLI to sign against."""
-    with store.session() as s:
-        h = s.get(Household, household_id)
-        if h is None:
-            raise UnitNotFound(f"no household {household_id!r} in the registry")
-        return h.village_id, h.status, h.exited_case_id

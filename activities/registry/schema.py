@@ -255,8 +255,9 @@ class SpotCheck(Base):
 
 
 class SpotCheckFinding(Base):
-    """A verifier's signed finding on one sampled exit. A false exit (虚假脱贫) is the unit's flag: its
-    exit was reversed by this check, and ``signers`` names who signed that exit (JSON)."""
+    """A verifier's signed finding on one sampled exit; ``signers`` names who signed that exit (JSON). An
+    adverse finding is referred to the township; the county's decision on its report is ``disposition``
+    (a reversal is the unit's 虚假脱贫 flag)."""
 
     __tablename__ = "spot_check_findings"
     __table_args__ = (UniqueConstraint("check_id", "unit_type", "unit_id"),)
@@ -274,8 +275,13 @@ class SpotCheckFinding(Base):
     signature: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     signers: Mapped[str] = mapped_column(Text)  # JSON list of the exit's signers (the trace)
-    reversed: Mapped[bool] = mapped_column(Boolean, default=False)  # this finding changed the unit's status
+    reversed: Mapped[bool] = mapped_column(Boolean, default=False)  # the county's decision reversed the exit
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 核查处理 of an adverse finding: the county's decision (reverse / redo), the referral's record (JSON:
+    # the township's report and the county's decision with their signers), and when it was decided
+    disposition: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    referral: Mapped[str | None] = mapped_column(Text, nullable=True)
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Reentry(Base):

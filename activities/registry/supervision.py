@@ -1,6 +1,8 @@
 """The registry's side of supervision: the year's exits a spot check samples, the check and its
-findings, the reversal of a false exit (虚假脱贫), and listings with the buffer period (摘帽不摘政策), the
-false-exit flag and re-entries (those are written by activities/registry/reentries.py).
+findings, the county's decision on an adverse finding (a reversal: 虚假脱贫; or a redo of missing steps,
+the exit standing), and listings with the buffer period (摘帽不摘政策), the
+false-exit flag and re-entries (registrations and earlier returns are written by
+activities/registry/reentries.py, enrolments by activities/registry/enrollments.py).
 
 Every write is idempotent, keyed by the check (and unit) or the re-entry that makes it.
 """
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from activities.registry.schema import (
     Household,
     Reentry,
+    ReminderOutbox,
     SpotCheck,
     SpotCheckFinding,
     StatusChange,
@@ -28,6 +31,7 @@ from activities.registry.schema import (
 )
 from activities.registry.store import RegistryStore, as_utc
 from domain.buffer import BufferRule, in_buffer, local_date
+from domain.case_ids import case_id_prefix
 from domain.refusals import UnitNotFound
 from domain.signing import Signature
 from domain.spot_check import ExitedUnit, Signer
@@ -152,34 +156,80 @@ class FindingWrite(BaseModel):
     signature: Signature | None
     signers: list[Signer]
     at: datetime
+    referred_to: list[str] = []  # role@township told of the referral (an adverse finding)
 
 
-def record_finding(store: RegistryStore, w: FindingWrite) -> dict[str, Any] | None:
-    """Records a finding once; a false exit also reverses the exit, if it is still the unit's current one
-    (the household or village back to poor, a status change to 'poor' under the check's id). Returns the
-    registry change (None when nothing changed status)."""
+def record_finding(store: RegistryStore, w: FindingWrite) -> None:
+    """Records a finding once. It changes no status: an adverse finding is referred to the township
+    (its leaders get a row in the outbox), and only the county's decision on its report reverses."""
     with store.session() as s:
         existing = s.scalar(select(SpotCheckFinding).where(
             SpotCheckFinding.check_id == w.check_id, SpotCheckFinding.unit_type == w.unit_type,
             SpotCheckFinding.unit_id == w.unit_id,
         ))
         if existing is not None:
-            return _change_of(s, existing)
-        change = _reverse(s, w) if w.verdict == "false_exit" else None
+            return
         s.add(SpotCheckFinding(
             check_id=w.check_id, unit_type=w.unit_type, unit_id=w.unit_id, exited_case_id=w.exited_case_id,
             exit_year=w.exit_year, verdict=w.verdict, official_id=w.official_id, person_id=w.person_id, note=w.note,
             key_id=w.signature.key_id if w.signature else None, signature=w.signature.value if w.signature else None,
             signed_at=w.signature.signed_at if w.signature else None,
             signers=json.dumps([x.model_dump(mode="json") for x in w.signers], ensure_ascii=False),
-            reversed=change is not None and change.get("reversed", False), at=w.at,
+            reversed=False, at=w.at,
         ))
+        for recipient in w.referred_to:
+            s.add(ReminderOutbox(case_id=w.check_id, kind="referral", recipient=recipient, stage="report",
+                                 waiting_since=w.at, created_at=w.at))
+
+
+class DecisionWrite(BaseModel):
+    """The county's decision on a referral, with the referral's whole record; also the activity's input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    unit_type: str
+    unit_id: str
+    exited_case_id: str
+    exit_year: int
+    ruling: str  # reverse / redo
+    referral: dict[str, Any]
+    at: datetime
+
+
+def record_decision(store: RegistryStore, w: DecisionWrite) -> dict[str, Any]:
+    """Writes the decision once on the finding's row; a reversal also undoes the exit, if it is still the
+    unit's current one (back to poor, a status change to 'poor' under the check's id). A redo leaves the
+    exit standing and records the steps to redo. Returns the registry change."""
+    with store.session() as s:
+        finding = s.scalar(select(SpotCheckFinding).where(
+            SpotCheckFinding.check_id == w.check_id, SpotCheckFinding.unit_type == w.unit_type,
+            SpotCheckFinding.unit_id == w.unit_id,
+        ).with_for_update())
+        if finding is None:
+            raise UnitNotFound(f"no finding on {w.unit_type} {w.unit_id} of {w.check_id} in the registry")
+        if finding.disposition is not None:
+            return _change_of(s, finding) or {}
+        if w.ruling == "reverse":
+            change = _reverse(s, finding, w.at)
+        else:
+            change = {"reversed": False, "redo": True, "unit_type": w.unit_type, "unit_id": w.unit_id,
+                      "steps": list(w.referral.get("redo_steps", [])), "exit_case_id": w.exited_case_id,
+                      "note": "the exit stands; the steps named are to be redone"}
+        finding.disposition, finding.disposed_at = w.ruling, w.at
+        finding.referral = json.dumps(w.referral, ensure_ascii=False)
+        finding.reversed = bool(change.get("reversed"))
         s.flush()
         return change
 
 
 def _change_of(s: Session, finding: SpotCheckFinding) -> dict[str, Any] | None:
-    if finding.verdict != "false_exit":
+    if finding.disposition == "redo":
+        steps = json.loads(finding.referral or "{}").get("redo_steps", [])
+        return {"reversed": False, "redo": True, "unit_type": finding.unit_type, "unit_id": finding.unit_id,
+                "steps": steps, "exit_case_id": finding.exited_case_id,
+                "note": "the exit stands; the steps named are to be redone"}
+    if finding.disposition != "reverse":
         return None
     row = s.scalar(select(StatusChange).where(
         StatusChange.case_id == finding.check_id, StatusChange.unit_id == finding.unit_id, StatusChange.to_status == "poor"
@@ -196,7 +246,7 @@ def _change_doc(row: StatusChange, reversed_case_id: str) -> dict[str, Any]:
             "reversed_case_id": reversed_case_id}
 
 
-def _reverse(s: Session, w: FindingWrite) -> dict[str, Any]:
+def _reverse(s: Session, w: SpotCheckFinding, at: datetime) -> dict[str, Any]:
     model = {"household": Household, "village_poor": Village, "village_hollow": Village, "township": Township}[w.unit_type]
     row = s.get(model, w.unit_id, with_for_update=True)
     if row is None:
@@ -219,7 +269,7 @@ def _reverse(s: Session, w: FindingWrite) -> dict[str, Any]:
     else:
         row.status, row.exited_case_id = "poor", None
     change = StatusChange(case_id=w.check_id, unit_type=w.unit_type, unit_id=w.unit_id, year=w.exit_year,
-                          from_status="exited", to_status="poor", at=w.at)
+                          from_status="exited", to_status="poor", at=at)
     s.add(change)
     s.flush()
     return _change_doc(change, w.exited_case_id)
@@ -235,7 +285,9 @@ def findings(store: RegistryStore, check_id: str | None = None, unit_id: str | N
         return [
             {"check_id": f.check_id, "unit_type": f.unit_type, "unit_id": f.unit_id, "exited_case_id": f.exited_case_id,
              "exit_year": f.exit_year, "verdict": f.verdict, "official_id": f.official_id, "note": f.note,
-             "reversed": f.reversed, "signers": json.loads(f.signers), "at": as_utc(f.at)}
+             "reversed": f.reversed, "signers": json.loads(f.signers), "at": as_utc(f.at),
+             "disposition": f.disposition, "referral": json.loads(f.referral) if f.referral else None,
+             "disposed_at": as_utc(f.disposed_at)}
             for f in s.scalars(query)
         ]
 
@@ -258,7 +310,9 @@ def households_supervised(
     village_id: str | None = None, status: str | None = None,
 ) -> list[dict[str, Any]]:
     """Households (no personal data) with the buffer period and the supervision flags: ``in_buffer``,
-    ``false_exit_check_id`` (the latest check that found an exit of it false: 虚假脱贫) and re-entries."""
+    ``false_exit_check_id`` (the latest check whose county decision reversed an exit of it: 虚假脱贫),
+    ``redo_check_id`` (the latest that ordered missing steps redone) and re-entries (registrations,
+    earlier signed returns, and returns enrolled by a case)."""
     with store.session() as s:
         query = select(Household, Village.township_id).join(Village, Village.id == Household.village_id).order_by(Household.id)
         if township_id:
@@ -270,16 +324,26 @@ def households_supervised(
         rows = list(s.execute(query))
         ids = [h.id for h, _ in rows]
         flagged: dict[str, str] = {}
-        for unit_id, check in s.execute(
-            select(SpotCheckFinding.unit_id, SpotCheckFinding.check_id)
-            .where(SpotCheckFinding.unit_type == "household", SpotCheckFinding.verdict == "false_exit",
+        redo: dict[str, str] = {}
+        for unit_id, check, disposition in s.execute(
+            select(SpotCheckFinding.unit_id, SpotCheckFinding.check_id, SpotCheckFinding.disposition)
+            .where(SpotCheckFinding.unit_type == "household", SpotCheckFinding.disposition.is_not(None),
                    SpotCheckFinding.unit_id.in_(ids))
             .order_by(SpotCheckFinding.id)
         ):
-            flagged[unit_id] = check
+            (flagged if disposition == "reverse" else redo)[unit_id] = check
         counts = dict(s.execute(
             select(Reentry.household_id, func.count()).where(Reentry.household_id.in_(ids)).group_by(Reentry.household_id)
         ).all())
+        # a return to poverty is now an enrolment case (domain/enrollment.py): exited → poor under its id
+        for unit_id, n in s.execute(
+            select(StatusChange.unit_id, func.count())
+            .where(StatusChange.unit_type == "household", StatusChange.unit_id.in_(ids),
+                   StatusChange.from_status == "exited", StatusChange.to_status == "poor",
+                   StatusChange.case_id.startswith(case_id_prefix("enrollment") + "/"))
+            .group_by(StatusChange.unit_id)
+        ):
+            counts[unit_id] = counts.get(unit_id, 0) + n
         out = []
         for h, tid in rows:
             exited_on = local_date(as_utc(h.exited_at))
@@ -289,6 +353,7 @@ def households_supervised(
                 "exited_on": exited_on.isoformat() if exited_on else None,
                 "in_buffer": in_buffer(h.status, exited_on, today, rule),
                 "false_exit": h.id in flagged, "false_exit_check_id": flagged.get(h.id),
+                "redo_check_id": redo.get(h.id),
                 "reentries": counts.get(h.id, 0),
             })
         return out

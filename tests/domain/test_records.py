@@ -15,7 +15,7 @@ from domain.notice_calendar import NoticeRule
 from domain.procedures import COUNTY as COUNTY_PROCEDURE
 from domain.procedures import TOWNSHIP as TOWNSHIP_PROCEDURE
 from domain.procedures import Procedure
-from domain.records import RECORD_MODELS, ApplicationRecord, IndicatorFindings, SurveyRecord
+from domain.records import RECORD_MODELS, ApplicationRecord, EnrollmentAppraisalRecord, IndicatorFindings, SurveyRecord
 from domain.refusals import InvalidRecord, MeetingRequired, Refusal
 from domain.signoff_rules import apply_decision, check_decision, enter_stage, stage_complete
 from domain.units import UnitPath
@@ -71,9 +71,19 @@ def all_close() -> dict[str, Any]:
 # ================================================================================================
 
 
+def test_an_enrollment_appraisal_records_why_the_household_is_poor():
+    base = {"held_on": "2018-03-01", "attendance": 31, "result": "一致同意拟纳入"}
+    for reason in ("newly-poor", "returned"):
+        assert EnrollmentAppraisalRecord.model_validate({**base, "reason": reason}).reason == reason
+    for bad in ({**base}, {**base, "reason": "poor"}):
+        with pytest.raises(ValidationError):
+            EnrollmentAppraisalRecord.model_validate(bad)
+
+
 def test_record_models_cover_every_record_kind():
     assert RECORD_MODELS == {
         "appraisal": RECORD_MODELS["appraisal"],
+        "enrollment_appraisal": EnrollmentAppraisalRecord,
         "survey": SurveyRecord,
         "application": ApplicationRecord,
         "indicator_findings": IndicatorFindings,

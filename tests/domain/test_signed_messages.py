@@ -18,6 +18,7 @@ from domain.certificates import KeyCertificate, issue_certificate
 from domain.signature_rules import Ledger, SignatureRefused, check_signed, record_accepted
 from domain.signing import SignedMessage, public_key_text, verify
 from domain.spot_check import FINDING_STAGE, START_STAGE, FindingCommand, SpotCheckInput
+from domain.spot_check_referral import DECISION_STAGE, REPORT_STAGE, DecisionOnReferral, ReportCommand
 from starters.signer import sign
 
 NOW = datetime(2017, 6, 1, 9, tzinfo=timezone.utc)
@@ -64,6 +65,20 @@ COMMANDS = [
                        official_id=SIGNER.official_id, note="入户核查属实"),
         fixed(FINDING_STAGE), "official_id",
         {"unit_id": "changxiao-shaping-h002", "unit_type": "village_poor", "verdict": "false_exit", "note": "数据不实"},
+    ),
+    Signed(
+        ReportCommand(unit_id="changxiao-shaping-h001", unit_type="household", conclusion="incomplete",
+                      official_id=SIGNER.official_id, meeting_ref="镇会1号", finding="公示未张贴", steps=("notice",)),
+        fixed(REPORT_STAGE), "official_id",
+        {"unit_id": "changxiao-shaping-h002", "unit_type": "village_poor", "conclusion": "false_exit",
+         "meeting_ref": "镇会2号", "finding": "收入不实", "steps": ("verification",)},
+    ),
+    Signed(
+        DecisionOnReferral(unit_id="changxiao-shaping-h001", unit_type="household", ruling="redo",
+                           official_id=SIGNER.official_id, meeting_ref="县会1号", note="重新公示", steps=("notice",)),
+        fixed(DECISION_STAGE), "official_id",
+        {"unit_id": "changxiao-shaping-h002", "unit_type": "village_poor", "ruling": "reverse", "meeting_ref": "县会2号", "note": "撤销",
+         "steps": ("verification",)},
     ),
     Signed(
         SpotCheckInput(county_id="qingliu", year=2017, percent=10, seed=7, initiator_id=SIGNER.official_id,

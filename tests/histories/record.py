@@ -82,18 +82,46 @@ async def county_exit(d: CaseDriver) -> None:
 
 
 async def spot_check_of_2017(d: CaseDriver) -> None:
-    """After the household scenario: the county group checks every 2017 exit and confirms it."""
+    """After the household scenario: the county group checks every 2017 exit; the first is found
+    incomplete, referred to the township, reported on and ordered redone; the others are confirmed."""
     from starters import supervision
+    from tests.support.driver import CH, CS, TH as TOWNSHIP_HEAD, TS
 
     state = await supervision.start_check(d.client, d.settings, 2017, 100, CG, seed=2017, county_id=small_registry.COUNTY)
     d.case_id = state.check_id
-    for entry in state.sample:
-        await supervision.record_finding(d.client, d.settings, state.check_id, entry.unit_id, "confirmed", CG, "入户核实，收入稳定")
+    cid = state.check_id
+    for n, entry in enumerate(state.sample):
+        if n == 0:
+            await supervision.record_finding(d.client, d.settings, cid, entry.unit_id, "incomplete", CG, "公示未张贴")
+            for who in (TS, TOWNSHIP_HEAD):
+                await supervision.report_referral(d.client, d.settings, cid, entry.unit_id, "incomplete", who, "镇会1号",
+                                                  "公示程序未完整履行", ("notice",))
+            for who in (CS, CH):
+                await supervision.decide_referral(d.client, d.settings, cid, entry.unit_id, "redo", who, "县会1号",
+                                                  "重新公示", ("notice",))
+        else:
+            await supervision.record_finding(d.client, d.settings, cid, entry.unit_id, "confirmed", CG, "入户核实，收入稳定")
     for _ in range(100):
         if (await supervision.show_check(d.client, state.check_id)).status == "completed":
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the spot check did not complete")
+
+
+async def enrollment_of_the_returned(d: CaseDriver) -> None:
+    """After the spot check (its redo leaves the 2017 exit standing): the household exited in 2017 has
+    returned to poverty and is enrolled in 2018; an objection is dismissed, then review and approval."""
+    from tests.support.driver import enrollment_appraisal
+
+    await d.open_unit("enrollment", f"{small_registry.VILLAGE}-e001", 2018, enrollment_appraisal("returned"))
+    await d.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
+    ack = await d.object(reason="该户已稳定脱贫")
+    await d.resolve(ack.objection_id, "dismiss")
+    await d.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
+    await d.pass_notice()
+    await d.township()
+    state = await d.county()
+    assert state.status == "enrolled", state.outcome_reason
 
 
 SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
@@ -102,6 +130,7 @@ SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
     "township-exit": township_exit,
     "county-exit": county_exit,
     "spotcheck-2017": spot_check_of_2017,
+    "enrollment-returned": enrollment_of_the_returned,  # after the spot check: it samples the 2017 exits
 }
 
 

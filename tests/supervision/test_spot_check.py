@@ -1,6 +1,7 @@
 """强化监督问责 (四.4) on the time-skipping server: two households exit in 2017; the county leading group
-spot-checks 100 % of that year's exits; refused findings change nothing; a false exit reverses the
-exit in the registry, flags the household and names who signed it; the verifiers are reminded after
+spot-checks 100 % of that year's exits; refused findings change nothing; a false-exit finding names who
+signed the exit and is referred to the township (责成相关地方进行核查处理), whose report the county decides
+on: the reversal undoes the exit in the registry and flags the household; the verifiers are reminded after
 the limit; the check completes with its summary; the household later exits again, for 2018."""
 
 import asyncio
@@ -19,11 +20,16 @@ from starters import supervision
 from starters.errors import Refused
 from starters.supervision_commands import check_text
 from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, refused
+from tests.support.small_registry import TOWNSHIP
 from tests.supervision.conftest import INSPECTOR, exit_household, household
 
 SEED = 20170
 FALSE, CONFIRMED = household(1), household(2)
 NOTE = "入户核查：家庭务工收入未达标，住房仍为危房"
+TOWNSHIP_MEETING = "长校镇党政班子会议纪要〔2018〕4号"
+REPORT = "经核查：2017年人均可支配收入2900元，低于扶贫标准，不符合退出条件"
+COUNTY_MEETING = "县委常委会议纪要〔2018〕6号"
+DECISION = "同意乡镇核查意见，撤销该户2017年脱贫退出"
 
 
 async def _until(driver, cid: str, predicate, tries: int = 200) -> SpotCheckState:
@@ -103,14 +109,27 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
     assert all(e.finding is None for e in state.sample) and state.refused_attempts == []
     with sv_store.session() as s:
         assert s.get(Household, FALSE).status == "exited"
-        assert s.scalars(select(SpotCheckFinding)).all() == []
+        assert s.scalars(select(SpotCheckFinding).where(SpotCheckFinding.check_id == cid)).all() == []
     assert state.in_flight == []
 
-    # -- the false exit ------------------------------------------------------------------------
+    # -- the false exit: found, referred to the township, reported, decided ---------------------
     ack = await supervision.record_finding(client, settings, cid, FALSE, "false_exit", INSPECTOR, NOTE)
     assert ack.units_outstanding == 1
     assert [s.official_id for s in ack.signers] == [VS, VD, WT, TS, TH, CG, CS, CH]  # the trace
-    change = ack.registry_change
+    # 责成相关地方进行核查处理: the finding alone reverses nothing; the township is told
+    assert ack.registry_change is None
+    with sv_store.session() as s:
+        assert s.get(Household, FALSE).status == "exited"
+    assert {(r.kind, r.recipient) for r in outbox(sv_store, cid)} == {
+        ("referral", f"township_secretary@{TOWNSHIP}"), ("referral", f"township_head@{TOWNSHIP}")}
+    await sv_driver.signing_at_server_time()
+    for who in (TS, TH):
+        await supervision.report_referral(client, settings, cid, FALSE, "false_exit", who, TOWNSHIP_MEETING, REPORT)
+    first = await supervision.decide_referral(client, settings, cid, FALSE, "reverse", CS, COUNTY_MEETING, DECISION)
+    assert first.status == "reported" and first.awaiting == ["county_head@qingliu"] and first.registry_change is None
+    decided = await supervision.decide_referral(client, settings, cid, FALSE, "reverse", CH, COUNTY_MEETING, DECISION)
+    assert decided.status == "decided"
+    change = decided.registry_change
     assert change["reversed"] and (change["from_status"], change["to_status"], change["case_id"]) == ("exited", "poor", cid)
     assert change["reversed_case_id"] == f"household-exit/{FALSE}/2017"
     with sv_store.session() as s:
@@ -120,6 +139,10 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
     assert (last.case_id, last.from_status, last.to_status, last.year) == (cid, "exited", "poor", 2017)
     [found] = registry.findings(sv_store, check_id=cid)
     assert (found["verdict"], found["reversed"], found["official_id"]) == ("false_exit", True, INSPECTOR)
+    assert found["disposition"] == "reverse"
+    assert [x["official_id"] for x in found["referral"]["report_signers"]] == [TS, TH]
+    assert [x["official_id"] for x in found["referral"]["decision_signers"]] == [CS, CH]
+    assert found["referral"]["decision_meeting_ref"] == COUNTY_MEETING
     assert [s["official_id"] for s in found["signers"]] == [VS, VD, WT, TS, TH, CG, CS, CH]
     flags = {r["household_id"]: r for r in registry.households_supervised(sv_store, BufferRule(), date(2018, 1, 1))}
     assert flags[FALSE]["false_exit"] and flags[FALSE]["false_exit_check_id"] == cid  # 虚假脱贫
@@ -137,7 +160,7 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
     await sv_driver.env.sleep(timedelta(days=31))
     state = await _until(sv_driver, cid, lambda st: len(st.reminders) >= 1)
     assert state.reminders[0].recipients == [INSPECTOR] and state.reminders[0].units == [CONFIRMED]
-    rows = [r for r in outbox(sv_store, cid)]
+    rows = [r for r in outbox(sv_store, cid) if r.kind == "reminder"]
     assert [(r.kind, r.recipient, r.stage) for r in rows][:1] == [("reminder", INSPECTOR, "finding")]
 
     # -- the last finding completes the check ----------------------------------------------------

@@ -26,6 +26,15 @@ def appraisal(official: str = VS, held_on: date = date(2017, 1, 5), meeting: str
     )
 
 
+def enrollment_appraisal(reason: str, official: str = VS, held_on: date = date(2018, 3, 1),
+                         meeting: str = "长校河排村民主评议〔2018〕4号") -> DecisionCommand:
+    """The 民主评议 that opens an enrolment (domain/enrollment.py): the meeting and why (newly-poor / returned)."""
+    return DecisionCommand(
+        stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting,
+        record={"held_on": held_on.isoformat(), "attendance": 31, "result": "一致同意拟纳入", "reason": reason},
+    )
+
+
 class CaseDriver:
     def __init__(self, env: WorkflowEnvironment, store: RegistryStore, task_queue: str, keys_dir: Path) -> None:
         self.env = env
