@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean ui-check
+.PHONY: run test install clean ui-check demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/tuopin serve
+
+# Every exit type from its first record to 销号 in about a minute, on a demo server of its own
+# (namespace tuopin-demo, notices of seconds, never the production registry): starters/demo.py.
+demo: $(STAMP)
+	$(BIN)/tuopin demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
