@@ -202,6 +202,7 @@ def fresh_home(settings: Settings) -> None:
 async def run_demo(settings: Settings, *, notice_seconds: int, only: tuple[str, ...], step: bool, keep_open: bool,
                    out: TextIO = sys.stdout) -> int:
     """Runs the chosen scenarios on a demo server of its own; 0 when every case exited."""
+    from observability.logging_config import temporal_context_in_fields_only
     from starters.codec_commands import start_codec_server
     from starters.dev_server import check_ports_free, start_dev_server
     from starters.registry_commands import seed
@@ -214,6 +215,7 @@ async def run_demo(settings: Settings, *, notice_seconds: int, only: tuple[str, 
     check_ports_free(host, {"the demo's Temporal frontend": int(port), "the demo's Web UI": settings.ui_port})
     fresh_home(settings)
     seed(settings)
+    temporal_context_in_fields_only()
     logging.getLogger().setLevel(logging.WARNING)  # the worker's info lines would drown the story
     converter = data_converter(settings)
     codec_server = start_codec_server(settings, converter)

@@ -165,6 +165,9 @@ async def _stop_child(process: asyncio.subprocess.Process, seconds: float = 30.0
 
 
 async def worker_until_signalled(settings: Settings) -> None:
+    from observability.logging_config import temporal_context_in_fields_only
+
+    temporal_context_in_fields_only()
     _check_policy(settings)
     _check_trust(settings)
     if settings.simulation and (settings.registry == settings.production_registry):
