@@ -9,7 +9,6 @@ import re
 from click.testing import CliRunner
 
 from starters.dossier_html import carried_dossier, render_html
-from tests.dossier.test_dossier_chain import built, doc, root, root_file, runner_cli  # noqa: F401  (fixtures)
 
 
 def _verify(runner_cli, path, root_file, *extra):
