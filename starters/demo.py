@@ -207,7 +207,7 @@ async def run_demo(settings: Settings, *, notice_seconds: int, only: tuple[str, 
     from starters.dev_server import check_ports_free, start_dev_server
     from starters.registry_commands import seed
     from starters.search_attribute_setup import register_search_attributes
-    from starters.serve import _stop_event, temporal_binary
+    from starters.serve import stop_event, temporal_binary
     from workers.connection import data_converter
     from workers.worker import run_worker
 
@@ -228,7 +228,7 @@ async def run_demo(settings: Settings, *, notice_seconds: int, only: tuple[str, 
     except BaseException:
         codec_server.shutdown()
         raise
-    stop = _stop_event()
+    stop = stop_event()
     worker = asyncio.ensure_future(run_worker(settings, client, stop))
     try:
         await register_search_attributes(client, DEMO_NAMESPACE)

@@ -1,4 +1,10 @@
-"""`tuopin serve` (embedded dev server + UI + worker + demo registry) and `tuopin worker`."""
+"""`tuopin serve` (embedded dev server + UI + worker + demo registry) and `tuopin worker`.
+
+`serve` is a supervisor: the dev server and the worker are child processes (starters/dev_server.py:
+their own session, and they die with `serve`, even a `kill -9` of it); a worker that dies is started
+again, a bounded number of times; a server that dies takes the worker with it and `serve` exits
+non-zero. The worker runs as a child, not in this process, so that its death is seen and handled
+rather than leaving a dev server behind that holds the ports."""
 
 import asyncio
 import os
@@ -43,7 +49,7 @@ def temporal_binary(name: str = "temporal") -> str:
     return found
 
 
-def _stop_event() -> asyncio.Event:
+def stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -81,7 +87,7 @@ async def serve(settings: Settings) -> None:
     converter = data_converter(settings)
     # the Web UI reads the encrypted payloads through the codec endpoint, from the operator's browser
     codec_server = start_codec_server(settings, converter)
-    stop = _stop_event()
+    stop = stop_event()
     try:
         server, client = await start_dev_server(
             temporal_binary(), host=host, port=int(port), namespaces=[settings.namespace], ui_port=settings.ui_port,
@@ -180,6 +186,6 @@ async def worker_until_signalled(settings: Settings) -> None:
     except RPCError as exc:  # an operator may have to do it with admin rights; cases still run
         log.warning("search_attributes_not_registered", error=exc.message)
     try:
-        await run_worker(settings, client, _stop_event())
+        await run_worker(settings, client, stop_event())
     except SimulationFenceError as exc:
         raise Refused(str(exc), kind="SimulationFence") from None
