@@ -192,11 +192,20 @@ def scenarios_for(settings: Settings, only: tuple[str, ...]) -> list[Scenario]:
     return [build[name]() for name in SCENARIOS if name in chosen]
 
 
+DEMO_MARK = ".tuopin-demo"  # in the folders the demo made: the only folders it ever empties
+
+
 def fresh_home(settings: Settings) -> None:
-    """The demo starts afresh: its own folder only (`<home>/demo`), never the production files."""
-    assert settings.home.name == "demo" and settings.registry.endswith(DEMO_REGISTRY_FILE)
-    shutil.rmtree(settings.home, ignore_errors=True)
-    settings.home.mkdir(parents=True)
+    """The demo starts afresh: its own folder only (`<home>/demo`), never the production files, and
+    never a folder it did not make (a `--home` whose `demo` folder is someone's own is refused)."""
+    home = settings.home
+    assert home.name == "demo" and settings.registry.endswith(DEMO_REGISTRY_FILE)
+    if home.exists() and any(home.iterdir()) and not (home / DEMO_MARK).is_file():
+        raise Refused(f"{home} exists and was not made by `tuopin demo`: refusing to empty it; pass another --home",
+                      kind="NotADemoFolder")
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / DEMO_MARK).write_text("made by `tuopin demo`; emptied at each of its starts\n", encoding="utf-8")
 
 
 async def run_demo(settings: Settings, *, notice_seconds: int, only: tuple[str, ...], step: bool, keep_open: bool,

@@ -76,6 +76,16 @@ def test_a_person_may_do_a_step_by_hand_while_the_demo_waits(tmp_path):
     assert "press Enter" in out and "done already" in out and "summary: household exited" in out
 
 
+def test_the_demo_never_empties_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "thesis.txt").write_text("years of work")
+    proc = subprocess.run([TUOPIN, "demo", "--home", str(tmp_path), "--port", str(free_port()), "--ui-port",
+                           str(free_port()), "--no-keep-open"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1 and "was not made by `tuopin demo`" in proc.stderr, proc.stderr
+    assert (tmp_path / "demo" / "thesis.txt").read_text() == "years of work"
+
+
 def test_the_demo_refuses_held_ports_and_leaves_the_folder_alone(tmp_path):
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "keep.txt").write_text("x")
