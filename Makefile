@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean ui-check
+.PHONY: run test install clean ui-check demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,16 +17,24 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/tuopin serve
 
+# Every exit type from its first record to 销号 in about a minute, on a demo server of its own
+# (namespace tuopin-demo, notices of seconds, never the production registry): starters/demo.py.
+demo: $(STAMP)
+	$(BIN)/tuopin demo $(DEMO_ARGS)
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .tuopin .pytest_cache
 
-# Renders a case in the Temporal Web UI with headless Chromium (needs Debian's chromium).
+# Renders cases in the Temporal Web UI with headless Chromium (Debian's chromium: `.ci/chromium.sh`
+# installs it when missing; .ci/run runs this after `make test`). Screenshots under each test's tmp
+# folder (UI_CHECK_ARGS="--basetemp=DIR" to keep them in DIR).
+UI_CHECK_ARGS ?=
 ui-check: $(STAMP)
 	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
-	$(BIN)/python tests/manual/web_ui_check.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/manual/check_web_ui.py $(UI_CHECK_ARGS)
 
 # -- benchmarks (bench/, docs/performance.md) ------------------------------------------------------
 # `make bench` (QUICK=1: a short run, under 3 minutes): tuopin, the engine's floor (a bare Temporal

@@ -35,6 +35,12 @@ def local_date(value: datetime | date | None) -> date | None:
     return value.astimezone(TIME_ZONE).date() if value.tzinfo else value.date()
 
 
+def judged_on(year: int, today: date) -> date:
+    """The day a report on `year` judges the buffer period on: the year's last day, or `today` while
+    the year is still running (a report on 2017 speaks of 2017, not of the day it is printed)."""
+    return min(date(year, 12, 31), today)
+
+
 def in_buffer(status: str | None, exited_on: date | None, today: date, rule: BufferRule) -> bool:
     """Exited (and not after ``today``) and ``today`` not past the buffer's end."""
     if status != "exited":

@@ -101,6 +101,7 @@ def _wants_json(ctx: click.Context) -> bool:
     "spotcheck": ("starters.supervision_commands", "spotcheck", "督查抽查: the county leading group's spot..."),
     "codec-server": ("starters.codec_commands", "codec_server", "The HTTP codec endpoint for the Temporal..."),
     "codec-keys": ("starters.codec_commands", "codec_keys", "The payload codec's key ring..."),
+    "demo": ("starters.demo_commands", "demo", "The whole procedure in minutes, on a demo..."),
 })
 def cli() -> None:
     """tuopin (脱贫): durable poverty-exit cases on Temporal, per 清委办〔2017〕25号."""

@@ -26,6 +26,7 @@ from domain.case import CaseState
 from domain.case_ids import exit_type_of
 from domain.dossier import (
     RESOLUTION_OUTCOME,
+    Problem,
     RegistryExtras,
     build_dossier,
     signature_count,
@@ -40,7 +41,7 @@ from workers.trust import ROOT_FILE
 from starters import cases, render
 from starters.cli_options import SAFE_ID, common, run, say
 from starters.client import connect
-from starters.dossier_html import render_html
+from starters.dossier_html import NotADossierPage, carried_dossier, looks_like_html, page_matches, render_html
 from starters.errors import BadUsage, Refused, Unreachable
 from workflows import search_attributes as sa
 from workers.settings import Settings
@@ -195,11 +196,9 @@ def root_key(settings: Settings, root_file: Path | None) -> tuple[str, str]:
                    "dossier [default: the trust folder's admin-root.pub].")
 @click.option("--offline", is_flag=True, help="Do not consult the registry (its revocations, the final head it keeps).")
 def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None, offline: bool) -> None:
-    """Verify a JSON dossier FILE (no Temporal server needed). Exit 0 when intact, 1 naming every problem."""
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Refused(f"{file} is not a readable dossier (JSON): {exc}", kind="DossierUnreadable") from None
+    """Verify a dossier FILE, JSON or the HTML page `dossier --format html` wrote (no Temporal server
+    needed). Exit 0 when intact, 1 naming every problem."""
+    doc, page = read_dossier_file(file)
     root, root_note = root_key(settings, root_file)
     registry: list[KeyRevocation] | None = None
     heads: dict[str, DossierAnchor] | None = None
@@ -208,6 +207,9 @@ def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None
         registry, heads, registry_note = registry_view(settings, signer_key_ids(doc), doc.get("case_id"))
     keys_note = f"{root_note}; {registry_note}"
     problems = verify_dossier(doc, root, registry, heads)
+    if page is not None and isinstance(doc, dict) and not page_matches(page, doc):
+        problems.append(Problem(seq=None, kind=None, message=(
+            "the HTML page's visible content is not what the dossier it carries renders to: the page was altered")))
     if problems:
         if as_json:
             render.emit_json({"ok": False, "file": str(file), "problems": [p.model_dump() for p in problems],
@@ -226,6 +228,20 @@ def verify(settings: Settings, as_json: bool, file: Path, root_file: Path | None
                  "not a real exit")
     say(as_json, {"ok": True, "file": str(file), "case_id": doc.get("case_id"), "entries": entries,
                   "signatures": signatures, "anchors": len(anchors), "closing_anchor": closing, "head": doc.get("head"), "keys": keys_note, "simulation": simulation}, text)
+
+
+def read_dossier_file(file: Path) -> tuple[Any, str | None]:
+    """The dossier in FILE, and the page's text when FILE is the HTML form (which carries the JSON)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+        if looks_like_html(text):
+            return carried_dossier(text), text
+        return json.loads(text), None
+    except NotADossierPage as exc:
+        raise Refused(f"{file} is not a dossier page: {exc}", kind="DossierUnreadable") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refused(f"{file} is not a readable dossier (JSON, or the HTML page of one): {exc}",
+                      kind="DossierUnreadable") from None
 
 
 # -- trace: who signed what, level by level ---------------------------------------------------------

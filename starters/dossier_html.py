@@ -1,8 +1,15 @@
-"""A case's dossier (档案) as ONE self-contained HTML page: inline CSS, no scripts, fonts, images or
-links; it opens offline and prints on A4. Rendered from the dossier document itself (not the case),
-so the page shows exactly what the chain covers. Every piece of text is escaped."""
+"""A case's dossier (档案) as ONE self-contained HTML page: inline CSS, no executable script, fonts,
+images or links; it opens offline and prints on A4. Rendered from the dossier document itself (not the
+case), so the page shows exactly what the chain covers. Every piece of text is escaped.
+
+The page carries the JSON dossier it shows, in a data block (`<script type="application/json">`, which
+a browser never runs), so `tuopin dossier verify` checks the page itself: it verifies the JSON it
+carries and then renders it again; a page whose visible content differs from that rendering was
+altered and is refused (docs/security.md, "The dossier")."""
 
 import hashlib
+import json
+import re
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -113,9 +120,46 @@ def render_html(doc: dict[str, Any]) -> str:
         f'<footer>Dossier format {e(doc.get("format"))}; generated {e(when(doc.get("generated_at")))} ({TIME_ZONE_NAME}). '
         "Times are Beijing time. Check the JSON form with <code>tuopin dossier verify FILE</code>; its head must be "
         f'<span class="mono">{e(doc.get("head"))}</span>.</footer>',
+        embedded(doc),
         "</body>", "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+DOSSIER_BLOCK = '<script type="application/json" id="tuopin-dossier">'
+_BLOCK = re.compile(r'<script\b[^>]*\bid="tuopin-dossier"[^>]*>(.*?)</script>', re.S | re.I)
+
+
+def embedded(doc: dict[str, Any]) -> str:
+    """The dossier as a data block. `<`, `>` and `&` are written as JSON escapes, so no text in the
+    dossier can close the block or open markup; the JSON read back is the same."""
+    text = json.dumps(doc, ensure_ascii=False)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"{DOSSIER_BLOCK}{text}</script>"
+
+
+class NotADossierPage(ValueError):
+    """An HTML file without exactly one dossier block, or with one that is not JSON."""
+
+
+def looks_like_html(text: str) -> bool:
+    return text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+
+
+def carried_dossier(page: str) -> Any:
+    """The JSON dossier a page carries (exactly one block, or NotADossierPage)."""
+    blocks = _BLOCK.findall(page)
+    if len(blocks) != 1:
+        raise NotADossierPage("it carries no dossier block" if not blocks else f"it carries {len(blocks)} dossier blocks, not one")
+    try:
+        return json.loads(blocks[0])
+    except ValueError as exc:
+        raise NotADossierPage(f"its dossier block is not JSON: {exc}") from None
+
+
+def page_matches(page: str, doc: dict[str, Any]) -> bool:
+    """Whether the page is exactly what this dossier renders to: what people read is what was verified."""
+    return page == render_html(doc)
 
 
 def _simulation(opened: dict[str, Any]) -> str:

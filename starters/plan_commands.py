@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError
 
 from activities.registry.plan_queries import read_plan_facts
 from activities.registry.store import RegistryStore, RegistryUnavailable, RegistryUrlError
-from domain.buffer import BufferRule
+from domain.buffer import BufferRule, judged_on
 from domain.county import TIME_ZONE, TIME_ZONE_NAME
 from domain.plan_report import Assessment, BufferCounts, Figures, PlanReport, build_report
 from starters.errors import BadUsage, Refused, Unreachable
@@ -41,7 +41,8 @@ def plan() -> None:
 @plan.command("report")
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The exit year to report on.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
-              help=f"The day the buffer period is judged on [default: today, {TIME_ZONE_NAME}].")
+              help=f"The day the buffer period is judged on [default: the year's last day, or today ({TIME_ZONE_NAME}) "
+                   "while the year runs].")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Also write the report as one self-contained HTML page (table and SVG charts) to FILE.")
@@ -57,7 +58,7 @@ def report(year: int, today: datetime | None, as_json: bool, html_file: Path | N
     (合计 rows, body text) that its rows do not bear out."""
     click.get_current_context().meta["as_json"] = as_json
     settings = Settings.from_env(registry_url=registry_url, home=home)
-    result = build(settings, year, today.date() if today else datetime.now(TIME_ZONE).date())
+    result = build(settings, year, today.date() if today else judged_on(year, datetime.now(TIME_ZONE).date()))
     if html_file is not None:
         try:
             html_file.write_text(render_html(result), encoding="utf-8")

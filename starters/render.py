@@ -1,7 +1,12 @@
-"""How cases and listings look: a JSON document for machines, aligned text for people."""
+"""How cases and listings look: a JSON document for machines, aligned text for people.
+
+One time zone in everything people read: the county's (domain/county.py), with its offset, to the
+minute; `--json` keeps ISO 8601 as the data has it. Lists read as comma-separated values."""
 
 import json
+import re
 import unicodedata
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -31,7 +36,26 @@ def case_document(state: CaseState) -> dict[str, Any]:
 
 
 def _local(value: Any) -> str:
-    return value.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else "-"
+    """A moment as people in the county read it: `2017-03-08 00:00+08:00`."""
+    return value.astimezone(TIME_ZONE).isoformat(sep=" ", timespec="minutes") if value else "-"
+
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
+
+
+def cell(value: Any) -> str:
+    """A table cell for people: moments in the county's time, lists comma-separated, nothing as blank."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return _local(value)
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return _local(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(cell(v) for v in value) or "-"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def case_text(state: CaseState) -> str:
@@ -94,7 +118,7 @@ def _pad(text: str, width: int) -> str:
 def table_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     if not rows:
         return "(none)"
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(columns)]
     head = "  ".join(_pad(c, widths[i]) for i, c in enumerate(columns))
     body = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]

@@ -190,3 +190,46 @@ def exited_case(policy: Any) -> SignedCase:
     case.status, case.closed_at = "exited", done + timedelta(seconds=1)
     s.anchor(done + timedelta(seconds=1), final=True)
     return s
+
+
+# -- a built exited case and its dossier, and the dossier commands without a server ----------------------
+GENERATED = datetime(2017, 6, 3, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def built(policy) -> Any:
+    return exited_case(policy)
+
+
+@pytest.fixture(scope="module")
+def root(built) -> str:
+    return built.root.public
+
+
+@pytest.fixture
+def doc(built) -> dict[str, Any]:
+    from domain.dossier import build_dossier
+
+    return build_dossier(built.case, built.extras, [], GENERATED)
+
+
+@pytest.fixture
+def runner_cli() -> Any:
+    import click
+
+    from starters.dossier_commands import dossier, trace
+
+    @click.group()
+    def cli() -> None:
+        pass
+
+    cli.add_command(dossier)
+    cli.add_command(trace)
+    return cli
+
+
+@pytest.fixture
+def root_file(root, tmp_path) -> str:
+    path = tmp_path / "admin-root.pub"
+    path.write_text(root + "\n", encoding="ascii")
+    return str(path)

@@ -5,11 +5,10 @@ fails and names that entry; another root, or a revocation the root did not sign,
 import copy
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,30 +19,14 @@ from domain.procedures import VILLAGE as VILLAGE_PROCEDURE
 from domain.signature_rules import check_signed
 from domain.signoff_rules import apply_decision, enter_stage
 from domain.simulation import Simulation
-from starters.dossier_commands import dossier, trace, trace_rows
+from starters.dossier_commands import trace_rows
 from starters.dossier_html import render_html
 from starters.signer import sign
 from tests.domain.conftest import UNIT_PATH, VILLAGE, build_roster, local
 from tests.support.unit_cases import TS, survey
 
-from .conftest import TestRoot, anchor_case, exited_case
+from .conftest import GENERATED, TestRoot, anchor_case
 
-GENERATED = datetime(2017, 6, 3, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def built(policy) -> Any:
-    return exited_case(policy)
-
-
-@pytest.fixture(scope="module")
-def root(built) -> str:
-    return built.root.public
-
-
-@pytest.fixture
-def doc(built) -> dict[str, Any]:
-    return build_dossier(built.case, built.extras, [], GENERATED)
 
 
 def entry(doc: dict[str, Any], kind: str, pick: Callable[[dict[str, Any]], bool] = lambda d: True) -> dict[str, Any]:
@@ -275,24 +258,6 @@ def test_revocations_signed_by_the_root(doc, built, root):
 
 
 # -- the CLI, with no server and no registry -------------------------------------------------------------
-@pytest.fixture
-def runner_cli() -> click.Group:
-    @click.group()
-    def cli() -> None:
-        pass
-
-    cli.add_command(dossier)
-    cli.add_command(trace)
-    return cli
-
-
-@pytest.fixture
-def root_file(root, tmp_path) -> str:
-    path = tmp_path / "admin-root.pub"
-    path.write_text(root + "\n", encoding="ascii")
-    return str(path)
-
-
 def test_verify_offline_through_the_cli(doc, runner_cli, root_file, tmp_path, monkeypatch):
     path = tmp_path / "dossier.json"
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -78,7 +78,9 @@ async def test_an_exited_case_exports_verifies_and_prints(driver, household, tmp
 
     html = render_html(doc)
     (tmp_path / "dossier.html").write_text(html, encoding="utf-8")
-    assert "http" not in html and "<script" not in html.lower() and "src=" not in html
+    assert "http" not in html and "src=" not in html
+    # the one script element is the JSON dossier it carries, a data block a browser never runs
+    assert html.lower().count("<script") == 1 and '<script type="application/json" id="tuopin-dossier">' in html
     assert 'class="timeline"' in html and "@page { size: A4" in html
     for official in {d.official_id for d in state.decisions} | {VS}:
         assert official in html, official
@@ -132,6 +134,13 @@ async def test_export_and_trace_through_the_cli(driver, household, tmp_path):
     printed = await asyncio.to_thread(invoke, "dossier", "--format", "html", driver.case_id, "--out", str(page))
     assert printed.exit_code == 0, printed.output
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # the page itself verifies, against the registry too; altered, it does not
+    checked = await asyncio.to_thread(invoke, "dossier", "verify", str(page), "--root", root_file)
+    assert checked.exit_code == 0 and "chain intact, 10 signatures valid" in checked.stdout, checked.output
+    assert "the final head it keeps compared" in checked.stdout
+    page.write_text(page.read_text(encoding="utf-8").replace(VS, VD, 1), encoding="utf-8")
+    altered = await asyncio.to_thread(invoke, "dossier", "verify", str(page), "--root", root_file)
+    assert altered.exit_code == 1 and "the page was altered" in altered.output, altered.output
     explicit = await asyncio.to_thread(invoke, "dossier", "export", driver.case_id)
     assert explicit.exit_code == 0 and json.loads(explicit.stdout)["case_id"] == driver.case_id
 

@@ -379,3 +379,25 @@ def test_broken_plan_data_is_refused_with_exit_1(registry: dict, tmp_path: Path)
 def test_a_malformed_registry_url_is_a_usage_error() -> None:
     result = CliRunner().invoke(plan, ["report", "--year", "2017", "--registry-url", "not a url"])
     assert result.exit_code == 2 and "registry URL" in result.output
+
+
+def test_a_report_on_a_past_year_speaks_of_that_years_dates(registry: dict) -> None:
+    """`plan report --year 2017` judges the buffer period at the end of 2017, not on the day it is printed."""
+    from domain.county import TIME_ZONE
+
+    result = _invoke(registry, "--year", "2017")
+    assert result.exit_code == 0, result.output
+    assert "in their buffer period on 2017-12-31 (摘帽不摘政策" in result.stdout
+    assert datetime.now(TIME_ZONE).date().isoformat() not in result.stdout
+    doc = json.loads(_invoke(registry, "--year", "2017", "--json").stdout)
+    assert doc["today"] == "2017-12-31"
+
+
+def test_the_day_a_year_is_judged_on() -> None:
+    from datetime import date
+
+    from domain.buffer import judged_on
+
+    assert judged_on(2017, date(2026, 12, 4)) == date(2017, 12, 31)
+    assert judged_on(2026, date(2026, 3, 1)) == date(2026, 3, 1)  # the year still runs: as of today
+    assert judged_on(2026, date(2026, 12, 31)) == date(2026, 12, 31)
