@@ -2,6 +2,7 @@
 
 from workflows.county_exit import CountyExitWorkflow
 from workflows.household_exit import HouseholdExitWorkflow
+from workflows.name_list import NameListWorkflow
 from workflows.reminder_sweep import ReminderSweepWorkflow
 from workflows.spot_check import SpotCheckWorkflow
 from workflows.township_exit import TownshipExitWorkflow
@@ -13,4 +14,4 @@ WORKFLOW_BY_EXIT_TYPE = {
     "township": TownshipExitWorkflow,
     "county": CountyExitWorkflow,
 }
-ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow, SpotCheckWorkflow]
+ALL_WORKFLOWS = [*WORKFLOW_BY_EXIT_TYPE.values(), ReminderSweepWorkflow, SpotCheckWorkflow, NameListWorkflow]
