@@ -3,8 +3,6 @@ any message: a member accepts a list decision only with a valid signature, by a 
 official holding the post, over a signed list that names this case in the stage and pass it is in,
 with the whole member set: adding, dropping or swapping a member invalidates it."""
 
-import pytest
-
 from domain.messages import CaseAck
 from domain.name_lists import ListDecisionCommand, ListMember, MemberException
 from starters import cases, lists as list_calls
@@ -30,24 +28,16 @@ async def _send(driver, case_id: str, cmd: ListDecisionCommand) -> CaseAck:
     return await driver.client.get_workflow_handle(case_id).execute_update("list_decide", cmd, result_type=CaseAck)
 
 
-@pytest.fixture
-async def opened(lists, homes):
-    households = homes(3)
-    await lists.open_list(households[:2], VILLAGE)
-    outsider = await lists.open(households[2])  # a single case, on no list
-    return lists, await _members(lists), outsider.case_id
 
 
-async def test_a_case_not_on_the_signed_list_refuses_it(opened):
-    driver, members, outsider = opened
+async def attack_a_case_not_on_the_signed_list_refuses_it(driver, members, outsider):
     cmd = await _signed(driver, VD, members)
     reason = await refused(_send(driver, outsider, cmd))
     assert "NotOnList" in reason and "not on the signed list" in reason
     assert all(d.stage == "appraisal" for d in (await cases.show(driver.client, outsider)).decisions)
 
 
-async def test_adding_a_member_after_signing_invalidates_the_signature(opened):
-    driver, members, outsider = opened
+async def attack_adding_a_member_after_signing_invalidates_the_signature(driver, members, outsider):
     cmd = await _signed(driver, VD, members)
     state = await cases.show(driver.client, outsider)
     grown = cmd.model_copy(update={"members": [*members, ListMember(case_id=outsider, stage=state.stage, pass_id=state.pass_id)]})
@@ -57,8 +47,7 @@ async def test_adding_a_member_after_signing_invalidates_the_signature(opened):
     assert len(after.decisions) == 1  # refused by the validator: nothing reached the history
 
 
-async def test_swapping_or_dropping_a_member_invalidates_the_signature(opened):
-    driver, members, outsider = opened
+async def attack_swapping_or_dropping_a_member_invalidates_the_signature(driver, members, outsider):
     cmd = await _signed(driver, VD, members)
     state = await cases.show(driver.client, outsider)
     swapped = cmd.model_copy(update={"members": [members[0], ListMember(case_id=outsider, stage=state.stage, pass_id=state.pass_id)]})
@@ -68,8 +57,7 @@ async def test_swapping_or_dropping_a_member_invalidates_the_signature(opened):
     assert "SignatureRefused" in await refused(_send(driver, members[0].case_id, dropped))
 
 
-async def test_a_stripped_exception_or_another_list_id_invalidates_the_signature(opened):
-    driver, members, _ = opened
+async def attack_a_stripped_exception_or_another_list_id_invalidates_the_signature(driver, members, _):
     back = MemberException(case_id=members[1].case_id, outcome="reject", reason="家庭收入不达标")
     cmd = await _signed(driver, VD, members, exceptions=[back])
     stripped = cmd.model_copy(update={"exceptions": []})
@@ -79,16 +67,14 @@ async def test_a_stripped_exception_or_another_list_id_invalidates_the_signature
     assert (await cases.show(driver.client, members[1].case_id)).status == "open"
 
 
-async def test_a_member_in_another_pass_refuses_the_list(opened):
-    driver, members, _ = opened
+async def attack_a_member_in_another_pass_refuses_the_list(driver, members, _):
     stale = [members[0].model_copy(update={"pass_id": "verification#0"}), members[1]]
     cmd = await _signed(driver, VD, stale)
     reason = await refused(_send(driver, members[0].case_id, cmd))
     assert "NotOnList" in reason and "sign the list again" in reason
 
 
-async def test_a_list_signature_counts_once_per_member(opened):
-    driver, members, _ = opened
+async def attack_a_list_signature_counts_once_per_member(driver, members, _):
     cmd = await _signed(driver, VD, members)
     await _send(driver, members[0].case_id, cmd)
     again = await refused(_send(driver, members[0].case_id, cmd))
@@ -96,8 +82,7 @@ async def test_a_list_signature_counts_once_per_member(opened):
     assert len((await cases.show(driver.client, members[0].case_id)).decisions) == 2
 
 
-async def test_unsigned_wrong_post_or_borrowed_key_is_refused(opened):
-    driver, members, _ = opened
+async def attack_unsigned_wrong_post_or_borrowed_key_is_refused(driver, members, _):
     target = members[0].case_id
     unsigned = ListDecisionCommand(list_id=driver.list_id, stage="verification", official_id=WT, members=members)
     assert "SignatureRefused" in await refused(_send(driver, target, unsigned))
@@ -109,8 +94,7 @@ async def test_unsigned_wrong_post_or_borrowed_key_is_refused(opened):
     assert len((await cases.show(driver.client, target)).decisions) == 1
 
 
-async def test_the_list_relays_only_its_own_members(opened):
-    driver, members, outsider = opened
+async def attack_the_list_relays_only_its_own_members(driver, members, outsider):
     state = await cases.show(driver.client, outsider)
     cmd = await _signed(driver, VD, [*members, ListMember(case_id=outsider, stage=state.stage, pass_id=state.pass_id)])
     assert "NotOnList" in await refused(list_calls.send_list_decision(driver.client, cmd))
@@ -118,3 +102,24 @@ async def test_the_list_relays_only_its_own_members(opened):
     assert "NotOnList" in await refused(
         driver.client.get_workflow_handle(driver.list_id).execute_update("decide", other, result_type=CaseAck)
     )
+
+
+async def test_every_attack_on_a_list_signature_is_refused_by_the_member(lists, homes):
+    """One list for all attacks (the small registry's eligible households are shared by the session);
+    each refused attack leaves the members as they were, so the next starts from the same state; the
+    replay comes last, as it needs one accepted decision."""
+    households = homes(3)
+    await lists.open_list(households[:2], VILLAGE)
+    outsider = (await lists.open(households[2])).case_id  # a single case, on no list
+    members = await _members(lists)
+    for attack in (
+        attack_a_case_not_on_the_signed_list_refuses_it,
+        attack_adding_a_member_after_signing_invalidates_the_signature,
+        attack_swapping_or_dropping_a_member_invalidates_the_signature,
+        attack_a_stripped_exception_or_another_list_id_invalidates_the_signature,
+        attack_a_member_in_another_pass_refuses_the_list,
+        attack_unsigned_wrong_post_or_borrowed_key_is_refused,
+        attack_the_list_relays_only_its_own_members,
+        attack_a_list_signature_counts_once_per_member,
+    ):
+        await attack(lists, members, outsider)
