@@ -41,6 +41,9 @@ class DecisionRecord(BaseModel):
     record: dict[str, Any] | None = None
     signature: Signature | None = None
     superseded: bool = False  # a later return sent the case back before this stage
+    # a decision made by a list signature (名单, domain/name_lists.py): the list id, the members and
+    # exceptions it signed, and its note; the signature then names the list, not this case
+    signed_list: dict[str, Any] | None = None
 
 
 class Objection(BaseModel):

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from domain.anchors import DossierAnchor, check_anchor, order_heads, order_positions
 from domain.case import CaseState
 from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.name_lists import ListDecisionCommand, ListMember, MemberException, members_digest
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.roles import Level, Role
@@ -113,6 +114,8 @@ def _content(message: SignedMessage, case_id: str, stage: str, official: Officia
 def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """What a decision's (or consent's) signature covers, as the workflow rebuilt it on acceptance."""
     message: SignedMessage
+    if data.get("signed_list") is not None:
+        return list_decision_fields(data)
     if data["outcome"] == "consent":
         message = ConsentCommand.model_construct(official_id=data["official_id"], note=data.get("note"))
     else:
@@ -123,6 +126,42 @@ def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
         )
     official = _post(data["official_id"], data.get("person_id"), data.get("name"), data["role"], data["jurisdiction_id"])
     return _content(message, case_id, data["stage"], official, data["signature"])
+
+
+def _list_message(data: dict[str, Any]) -> ListDecisionCommand:
+    signed = data["signed_list"]
+    return ListDecisionCommand.model_construct(
+        list_id=signed["list_id"], stage=data["stage"], official_id=data["official_id"], meeting_ref=data.get("meeting_ref"),
+        note=signed.get("note"), members=[ListMember.model_construct(**m) for m in signed["members"]],
+        exceptions=[MemberException.model_construct(**e) for e in signed.get("exceptions", [])],
+    )
+
+
+def list_decision_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What a list signature (名单) covers: the list, its stage, its members and exceptions."""
+    official = _post(data["official_id"], data.get("person_id"), data.get("name"), data["role"], data["jurisdiction_id"])
+    message = _list_message(data)
+    return _content(message, message.list_id, data["stage"], official, data["signature"])
+
+
+def list_membership_problems(case_id: str | None, data: dict[str, Any], sig: Signature) -> list[str]:
+    """Whether the signed list named this case at this stage, with the decision the case recorded,
+    and the signature was made for that list and member set."""
+    message = _list_message(data)
+    out = []
+    if sig.case_id != message.list_id:
+        out.append(f"the list signature was made for {sig.case_id!r}, not the list {message.list_id!r} it names")
+    if sig.pass_id != members_digest(message.list_id, data["stage"], message.members):
+        out.append("the list signature's member digest does not match the signed member list")
+    mine = [m for m in message.members if m.case_id == case_id and m.stage == data["stage"]]
+    if not mine:
+        out.append(f"case {case_id} is not on the signed list {message.list_id} at {data['stage']!r}")
+    excepted = next((e for e in message.exceptions if e.case_id == case_id), None)
+    outcome = excepted.outcome if excepted else "approve"
+    if data.get("outcome") != outcome:
+        out.append(f"the signed list {'excepts' if excepted else 'approves'} this case ({outcome}); "
+                   f"the case recorded {data.get('outcome')!r}")
+    return out
 
 
 def resolution_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -508,7 +547,10 @@ def _check_entry_signature(
     if stored != expected:
         differ = sorted(k for k in set(expected) | set(stored or {}) if (stored or {}).get(k) != expected.get(k))
         say(f"the stored {stored_key} differ from what the entry's data implies (in {', '.join(differ)})")
-    if sig.case_id != case_id:
+    if kind == "decision" and data.get("signed_list") is not None:
+        for problem in list_membership_problems(case_id, data, sig):
+            say(problem)
+    elif sig.case_id != case_id:
         say(f"the signature was made for case {sig.case_id!r}, not {case_id!r}")
     if sig.stage != expected["stage"]:
         say(f"the signature was made for stage {sig.stage!r}, not {expected['stage']!r}")

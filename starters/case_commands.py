@@ -16,12 +16,15 @@ import click
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
 from starters import cases  # starters.render (domain.case, the procedures) only where a case is printed
 from starters.cli_options import EXIT_TYPES, SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
+from starters.cli import LazyGroup
 from starters.client import connect
 from starters.errors import BadUsage
 from workers.settings import Settings
 
 
-@click.group("open")
+@click.group("open", cls=LazyGroup, lazy={
+    "list": ("starters.list_commands", "open_list", "Open a list (名单) and one case per member..."),
+})
 def open_() -> None:
     """Open an exit case, or an enrolment (prints the case id)."""
 
@@ -223,7 +226,11 @@ def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcom
 @common
 @click.argument("case", callback=case_id_argument)
 def show(settings: Settings, as_json: bool, case: str) -> None:
-    """Stage, status, who is awaited, notice window, decisions."""
+    """Stage, status, who is awaited, notice window, decisions (of a case, or of a list: 名单)."""
+    if case.startswith("household-list/"):
+        from starters.list_commands import show_list
+
+        return show_list(settings, as_json, case)
 
     async def go() -> Any:
         client = await connect(settings)
@@ -241,10 +248,15 @@ def show(settings: Settings, as_json: bool, case: str) -> None:
 @click.option("--stage", type=click.Choice(STAGES))
 @click.option("--status", type=click.Choice(["open", "exited", "enrolled", "rejected"]))
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
+@click.option("--lists", "of_lists", is_flag=True, help="The lists (名单) instead of the cases.")
 def list_(settings: Settings, as_json: bool, exit_type: str | None, township: str | None, stage: str | None,
-          status: str | None, limit: int) -> None:
+          status: str | None, limit: int, of_lists: bool = False) -> None:
     """Cases, filtered through the server's visibility store ("awaiting": everyone the case's current
     step awaited when it began; `show` says who is still needed)."""
+    if of_lists:
+        from starters.list_commands import list_lists
+
+        return list_lists(settings, as_json, limit)
     if township is not None and not SAFE_ID.match(township):
         raise BadUsage(f"--township {township!r} is not a township id")
 

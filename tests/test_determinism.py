@@ -23,7 +23,8 @@ WORKFLOW_CODE = sorted(
 # the models are built and validated in workflow code and are read; the `@activity.defn` methods and
 # the rest of the module run in activities.
 ACTIVITY_INTERFACES = sorted(PROJECT_ROOT / "activities" / f"{name}.py" for name in (
-    "dossier_activities", "notice_activities", "registry_activities", "reminder_activities", "supervision_activities"))
+    "dossier_activities", "list_activities", "notice_activities", "registry_activities", "reminder_activities",
+    "supervision_activities"))
 PROJECT_PACKAGES = ("domain", "workflows", "activities", "workers", "starters")
 
 FORBIDDEN_CALLS = {

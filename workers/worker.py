@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.dossier_activities import DossierActivities
+from activities.list_activities import ListActivities
 from activities.notice_activities import NoticeActivities
 from activities.registry.exits import real_exits
 from activities.registry.store import RegistryStore
@@ -37,6 +38,7 @@ def build_worker(
     dossiers = DossierActivities(store, trust)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     supervision = SupervisionActivities(client, store)
+    lists = ListActivities(client)
     return Worker(
         client,
         task_queue=task_queue,
@@ -59,6 +61,8 @@ def build_worker(
             supervision.record_decision,
             supervision.remind_verifiers,
             supervision.complete_check,
+            lists.relay_list_decision,
+            lists.member_progress,
         ],
         activity_executor=executor,
         workflow_runner=workflow_runner(),

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.signoff_rules import apply_consent, apply_decision, check_consent, check_decision, find_official
     from domain.waits import awaited
     from workflows.registry_steps import registry_step
+    from workflows.list_member import ListMemberHandlers
     from workflows.signatures import refuse_unsigned, verify_signed
     from workflows.stage_officials import StageOfficials
 
@@ -41,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
 OPENED_ASKS = 5
 
 
-class CaseHandlers:
+class CaseHandlers(ListMemberHandlers):
     """The message handlers of every exit workflow (mixed into workflows/exit_case.ExitCase)."""
 
     procedure: Procedure

@@ -122,6 +122,37 @@ async def enrollment_of_the_returned(d: CaseDriver) -> None:
     await d.township()
     state = await d.county()
     assert state.status == "enrolled", state.outcome_reason
+LIST_HOMES = [f"{small_registry.VILLAGE}-e002", f"{small_registry.VILLAGE}-e003"]
+
+
+async def household_list(d: CaseDriver) -> None:
+    """After the spot check: two households on one list (名单) to 销号, each post signing the list once;
+    the history recorded is the list's."""
+    from tests.support.list_driver import ListDriver
+
+    lists = ListDriver(d.env, d.store, QUEUE, d.settings.keys_dir)
+    await lists.open_list(LIST_HOMES, small_registry.VILLAGE)
+    for official in (f"{small_registry.VILLAGE}-director", f"{small_registry.VILLAGE}-workteam"):
+        await lists.sign("verification", official)
+    await lists.consent_all(LIST_HOMES)
+    await lists.members_until(lambda m: m.stage == "notice")
+    await lists.pass_list_notice()
+    await lists.members_until(lambda m: m.stage == "township_review")
+    for official in (f"{small_registry.TOWNSHIP}-secretary", TH):
+        await lists.sign("township_review", official, "M")
+    for official in (CG, f"{small_registry.COUNTY}-secretary", f"{small_registry.COUNTY}-head"):
+        await lists.sign("county_approval", official, "M")
+    await lists.members_until(lambda m: m.status == "exited")
+    for _ in range(100):  # the list ends once it has seen every member end
+        if (await d.client.get_workflow_handle(lists.list_id).describe()).status.name == "COMPLETED":
+            break
+        await asyncio.sleep(0.05)
+    d.case_id = lists.list_id
+
+
+async def household_list_member(d: CaseDriver) -> None:
+    """A member of that list: its decisions from township review on came as list decisions."""
+    d.case_id = f"household-exit/{LIST_HOMES[0]}/2017"
 
 
 SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
@@ -131,6 +162,8 @@ SCENARIOS: dict[str, Callable[[CaseDriver], Awaitable[None]]] = {
     "county-exit": county_exit,
     "spotcheck-2017": spot_check_of_2017,
     "enrollment-returned": enrollment_of_the_returned,  # after the spot check: it samples the 2017 exits
+    "household-list": household_list,
+    "household-list-member": household_list_member,
 }
 
 

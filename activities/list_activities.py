@@ -1,0 +1,83 @@
+"""What a list's workflow does to its member cases (名单, docs/lists.md): relays a signed list
+decision to each member as an update (the member verifies it itself), and reads where each stands."""
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.list_state import MemberView
+from domain.messages import CaseAck
+from domain.name_lists import ListDecisionCommand
+from domain.progress import CaseProgress
+
+ASK_MEMBER = timedelta(seconds=30)
+
+
+class RelayInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    decision: ListDecisionCommand
+
+
+class RelayAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    accepted: bool
+    stage: str | None = None
+    status: str | None = None
+    reason: str | None = None
+
+
+class MembersInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_ids: list[str]
+
+
+class MembersSeen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    members: list[MemberView]
+
+
+class ListActivities:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    @activity.defn
+    async def relay_list_decision(self, inp: RelayInput) -> RelayAnswer:
+        """The member's own answer: accepted, or refused with its reason (a refusal is an answer, not
+        a failure: one member's refusal never holds up the others)."""
+        handle = self.client.get_workflow_handle(inp.case_id)
+        try:
+            ack = await handle.execute_update("list_decide", inp.decision, result_type=CaseAck, rpc_timeout=ASK_MEMBER)
+        except WorkflowUpdateFailedError as exc:
+            return RelayAnswer(case_id=inp.case_id, accepted=False, reason=str(exc.cause or exc))
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return RelayAnswer(case_id=inp.case_id, accepted=False, reason="the case is closed or does not exist")
+            raise
+        return RelayAnswer(case_id=inp.case_id, accepted=True, stage=ack.stage, status=ack.status)
+
+    @activity.defn
+    async def member_progress(self, inp: MembersInput) -> MembersSeen:
+        seen = []
+        for n, case_id in enumerate(inp.case_ids):
+            activity.heartbeat(n)
+            try:
+                p = await self.client.get_workflow_handle(case_id).query(
+                    "progress", result_type=CaseProgress, rpc_timeout=ASK_MEMBER
+                )
+            except WorkflowQueryFailedError:
+                continue
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    continue
+                raise
+            seen.append(MemberView(case_id=case_id, stage=p.stage, status=p.status, pass_id=p.pass_id))
+        return MembersSeen(members=seen)

@@ -1,0 +1,136 @@
+"""The list commands (名单, docs/lists.md): `tuopin open list household`, `sign-list`, `notice print`,
+and the list side of `show` and `list --lists`.
+
+Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server unreachable.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from domain.messages import DecisionCommand
+from starters import lists
+from starters.cli_options import STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
+from starters.client import connect
+from starters.errors import BadUsage
+from workers.settings import Settings
+
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+@click.group("list")
+def open_list() -> None:
+    """Open a list (名单) and one case per member (prints the list id)."""
+
+
+@open_list.command("household")
+@common
+@signing
+@click.argument("village", callback=unit_id_argument)
+@click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--households", required=True, help="The members, comma-separated household ids.")
+@click.option("--meeting", required=True, help="Reference of the one appraisal meeting's minutes.")
+@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
+@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
+@click.option("--note")
+def open_list_household(settings: Settings, as_json: bool, village: str, year: int, official: str, households: str,
+                        meeting: str, meeting_date: Any, attendance: int, result: str, note: str | None,
+                        key_file: Path | None) -> None:
+    """贫困户退出名单: the 民主评议 of VILLAGE proposes --households for exit in --year, one meeting."""
+    units = [h.strip() for h in households.split(",")]
+    for unit in units:
+        unit_id_argument(None, None, unit)  # type: ignore[arg-type]
+    first = valid(DecisionCommand, stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting,
+                  note=note, record={"held_on": meeting_date.date().isoformat(), "attendance": attendance, "result": result})
+
+    async def go() -> Any:
+        client = await connect(settings)
+        list_id = await lists.open_list(client, settings, "household", village, year, units, first, key_file)
+        return await _document(client, list_id) if as_json else list_id
+
+    out = run(go())
+    say(as_json, out, out if isinstance(out, str) else "")
+
+
+@click.command("sign-list")
+@common
+@signing
+@click.argument("list_id", metavar="LIST", callback=case_id_argument)
+@click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you sign the list at.")
+@click.option("--as", "official", required=True, help="Your official id.")
+@click.option("--meeting", help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
+@click.option("--note")
+@click.option("--except", "excepted", multiple=True, metavar="CASE=return:REASON|CASE=reject:REASON",
+              help="Take a member out of your approval: return it (to the stage after the first, or "
+                   "CASE=return@STAGE:REASON) or reject it. Repeatable.")
+def sign_list(settings: Settings, as_json: bool, list_id: str, stage: str, official: str, meeting: str | None,
+              note: str | None, excepted: tuple[str, ...], key_file: Path | None) -> None:
+    """Sign a list once at a stage: its members there are approved, but those --except names."""
+    from domain.name_lists import default_return_stage, parse_exception
+    from domain.procedures import PROCEDURES
+
+    back_to = default_return_stage(PROCEDURES["household"].stage_ids())
+    try:
+        exceptions = [parse_exception(text, back_to) for text in excepted]
+    except ValueError as exc:
+        raise BadUsage(str(exc).splitlines()[0]) from None
+
+    async def go() -> Any:
+        client = await connect(settings)
+        return await lists.sign_list(client, settings, list_id, stage, official, meeting, note, exceptions, key_file)
+
+    result = run(go())
+    text = [f"signed {result.list_id} at {result.stage}: {len(result.accepted)} member(s) accepted"]
+    text += [f"  refused by {case}: {reason}" for case, reason in result.refused.items()]
+    say(as_json, result.model_dump(mode="json"), "\n".join(text))
+
+
+async def _document(client: Any, list_id: str) -> dict[str, Any]:
+    from domain.list_views import list_document
+
+    names, members = await lists.show_list(client, list_id)
+    return list_document(names, members)
+
+
+def show_list(settings: Settings, as_json: bool, list_id: str) -> None:
+    """`tuopin show LIST` (starters/case_commands.show hands a list id here)."""
+    from domain.list_views import list_text
+
+    async def go() -> Any:
+        return await _document(await connect(settings), list_id)
+
+    doc = run(go())
+    say(as_json, doc, list_text(doc))
+
+
+def list_lists(settings: Settings, as_json: bool, limit: int) -> None:
+    """`tuopin list --lists`."""
+    from starters import render
+
+    async def go() -> Any:
+        return await lists.list_lists(await connect(settings), limit)
+
+    rows = run(go())
+    say(as_json, rows, render.table_text(rows, ["list_id", "unit_id", "year", "status"]))
+
+
+@click.group("notice")
+def notice() -> None:
+    """A list's public notice (公示)."""
+
+
+@notice.command("print")
+@common
+@click.argument("list_id", metavar="LIST", callback=case_id_argument)
+def notice_print(settings: Settings, as_json: bool, list_id: str) -> None:
+    """The one notice posted for LIST, each line one member with its window."""
+    from domain.list_views import notice_print as render_notice
+
+    async def go() -> Any:
+        return await _document(await connect(settings), list_id)
+
+    doc = run(go())
+    say(as_json, {"list_id": doc["list_id"], "notice": doc["notice"], "text": render_notice(doc)}, render_notice(doc))

@@ -1,0 +1,141 @@
+"""What the CLI does to lists (名单, docs/lists.md), as plain async functions the tests call too."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+
+from domain.case_ids import case_id as make_case_id
+from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput
+from domain.messages import DecisionCommand
+from domain.name_lists import MAX_MEMBERS, ListDecisionCommand, ListMember, is_list_id, list_id_for
+from domain.progress import CaseProgress
+from starters import cases
+from starters.client import call, query
+from starters.errors import BadUsage, Refused
+from starters.signer import load_signer
+from workers.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.case import CaseState
+
+LIST_WORKFLOW = "NameListWorkflow"
+OPENING_AT_ONCE = 8  # member cases opened at the same time
+
+
+async def open_list(
+    client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, units: list[str],
+    first: DecisionCommand, key_file: Path | None = None,
+) -> str:
+    """Opens one case per unit, each with the record of the one meeting (signed for that case), then
+    the list over the cases that opened. A unit whose case is refused (or that is not in ``unit_id``)
+    is not on the list; the refusal names it, after the list id."""
+    if not units:
+        raise BadUsage("a list names at least one member (--households)")
+    if len(set(units)) != len(units):
+        twice = sorted({u for u in units if units.count(u) > 1})
+        raise BadUsage(f"a list names each member once; named twice: {', '.join(twice)}")
+    if len(units) > MAX_MEMBERS:
+        raise BadUsage(f"a list has at most {MAX_MEMBERS} members, not {len(units)}")
+    gate = asyncio.Semaphore(OPENING_AT_ONCE)
+
+    async def open_one(unit: str) -> CaseState:
+        async with gate:
+            await cases.open_case(client, settings, exit_type, unit, year, first, key_file=key_file)
+            return await cases.show(client, make_case_id(exit_type, unit, year))  # type: ignore[arg-type]
+
+    opened = await asyncio.gather(*(open_one(u) for u in units), return_exceptions=True)
+    members, refusals = [], []
+    for unit, result in zip(units, opened):
+        if isinstance(result, BaseException):
+            if not isinstance(result, (Refused, BadUsage)):
+                raise result
+            refusals.append(f"{unit}: {result.format_message()}")
+        elif result.unit_path is None or unit_id not in result.unit_path.jurisdiction_ids():
+            refusals.append(f"{unit}: not in {unit_id}; its case {result.case_id} stays open on its own")
+        else:
+            members.append(result.case_id)
+    if not members:
+        raise Refused("no member could be opened, so no list was: " + "; ".join(refusals), kind="ListRefused")
+    list_id = list_id_for(exit_type, unit_id, year, members)
+    inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=members, opened_by=first.official_id)
+    await call(list_id, client.start_workflow(
+        LIST_WORKFLOW, inp, id=list_id, task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=f"名单 {exit_type} {unit_id} {year}: {len(members)} members",
+    ))
+    if refusals:
+        raise Refused(f"{list_id}\nopened with {len(members)} member(s); not on it: " + "; ".join(refusals),
+                      kind="MembersRefused")
+    return list_id
+
+
+def _list_id(value: str) -> str:
+    if not is_list_id(value):
+        raise Refused(f"{value!r} is not a list id (e.g. household-list/<village>/<year>/<tag>)", kind="unknown_case")
+    return value
+
+
+async def list_state(client: Client, list_id: str) -> ListState:
+    return await query(client.get_workflow_handle(_list_id(list_id)), "state", ListState)
+
+
+async def member_states(client: Client, names: ListState) -> list[CaseState]:
+    return list(await asyncio.gather(*(cases.show(client, m.case_id) for m in names.members)))
+
+
+async def show_list(client: Client, list_id: str) -> tuple[ListState, list[CaseState]]:
+    """The list and each member's case as it is now (the members are the authority)."""
+    names = await list_state(client, list_id)
+    members = await member_states(client, names)
+    current = names.model_copy(update={"members": [
+        MemberView(case_id=m.case_id, stage=m.stage, status=m.status, pass_id=m.pass_id) for m in members
+    ]})
+    return current, members
+
+
+async def sign_list(
+    client: Client, settings: Settings, list_id: str, stage: str, official_id: str, meeting_ref: str | None,
+    note: str | None, exceptions: list[Any], key_file: Path | None = None,
+) -> ListDecisionResult:
+    """Signs the list once over its members at ``stage`` (each with the pass it is in now) and sends
+    it to the list, which relays it to each member; every member checks it itself."""
+    names = await list_state(client, list_id)
+    progress: list[CaseProgress] = list(await asyncio.gather(*(cases.progress(client, m.case_id) for m in names.members)))
+    at_stage = [p for p in progress if p.status == "open" and p.ready and p.stage == stage and p.pass_id]
+    if not at_stage:
+        where = ", ".join(sorted({f"{p.stage} ({p.status})" for p in progress}))
+        raise Refused(f"no member of {list_id} is open at {stage!r} (members are at: {where})", kind="WrongStage")
+    on_it = {p.case_id for p in at_stage}
+    strangers = [e.case_id for e in exceptions if e.case_id not in on_it]
+    if strangers:
+        raise BadUsage(f"--except names {', '.join(strangers)}, not a member of {list_id} at {stage!r}")
+    members = [ListMember(case_id=p.case_id, stage=p.stage, pass_id=p.pass_id or "") for p in at_stage]
+    try:
+        cmd = ListDecisionCommand(list_id=list_id, stage=stage, official_id=official_id, meeting_ref=meeting_ref,
+                                  note=note, members=members, exceptions=exceptions)
+    except ValueError as exc:
+        raise BadUsage(str(exc)) from None
+    cmd = load_signer(settings, official_id, key_file).sign(list_id, stage, cmd.pass_binding(), cmd)
+    return await send_list_decision(client, cmd)
+
+
+async def send_list_decision(client: Client, cmd: ListDecisionCommand) -> ListDecisionResult:
+    handle = client.get_workflow_handle(_list_id(cmd.list_id))
+    return await call(cmd.list_id, handle.execute_update("decide", cmd, result_type=ListDecisionResult))
+
+
+async def list_lists(client: Client, limit: int) -> list[dict[str, Any]]:
+    rows = []
+    async for execution in client.list_workflows(f"WorkflowType = '{LIST_WORKFLOW}'", limit=limit):
+        _, unit, year, _ = execution.id.split("/", 3)
+        rows.append({
+            "list_id": execution.id, "unit_id": unit, "year": int(year),
+            "status": "open" if execution.status is not None and execution.status.name == "RUNNING" else "closed",
+            "started_at": execution.start_time.isoformat() if execution.start_time else None,
+        })
+    return rows

@@ -1,0 +1,54 @@
+"""`tuopin` lists (名单) as officials run them, against a dev server and a `tuopin worker` process:
+open a village's households as one list, sign it once per post, one member rejected by --except,
+the list's show, listing and its one printed notice; bad input refused with nothing changed."""
+
+from tests.e2e.test_cli_household import VILLAGE, _households
+
+
+def test_a_list_is_opened_signed_once_per_post_and_shown_through_the_cli(cli):
+    good, bad = _households(cli)
+    homes = good[:3]
+    opened = cli.run(
+        "open", "list", "household", VILLAGE, "--year", "2017", "--as", f"{VILLAGE}-secretary",
+        "--households", ",".join(homes), "--meeting", "沙坪村民主评议〔2017〕2号", "--meeting-date", "2017-03-01",
+        "--attendance", "42", "--result", "一致同意拟退出",
+    )
+    assert opened.returncode == 0, opened.stderr
+    list_id = opened.stdout.strip()
+    assert list_id.startswith(f"household-list/{VILLAGE}/2017/")
+
+    shown = cli.json("show", list_id)
+    assert {"list_id", "exit_type", "unit_id", "year", "stage", "status", "awaiting", "notice", "members"} <= set(shown)
+    assert (shown["list_id"], shown["exit_type"], shown["unit_id"], shown["year"], shown["stage"], shown["status"]) == (
+        list_id, "household", VILLAGE, 2017, "verification", "open")
+    assert [m["case_id"] for m in shown["members"]] == [f"household-exit/{h}/2017" for h in homes]
+    assert all((m["stage"], m["status"]) == ("verification", "open") for m in shown["members"])
+    assert shown["notice"] is None
+    assert [r["list_id"] for r in cli.json("list", "--lists")] == [list_id]
+
+    rejected = f"household-exit/{homes[2]}/2017"
+    # bad input: refused before anything is signed or sent
+    assert cli.run("sign-list", list_id, "--stage", "verification", "--as", f"{VILLAGE}-director",
+                   "--except", f"{rejected}=maybe:?").returncode == 2
+    assert cli.run("sign-list", list_id, "--stage", "verification", "--as", f"{VILLAGE}-director",
+                   "--except", f"household-exit/{bad[0] if bad else 'nobody'}/2017=reject:不在名单").returncode == 2
+    assert cli.run("sign-list", list_id, "--stage", "township_review", "--as", f"{VILLAGE}-director").returncode == 1
+    assert cli.json("show", rejected)["decisions"][-1]["stage"] == "appraisal"
+
+    signed = cli.json("sign-list", list_id, "--stage", "verification", "--as", f"{VILLAGE}-director",
+                      "--except", f"{rejected}=reject:家庭人均纯收入核实未达标")
+    assert len(signed["accepted"]) == 3 and signed["refused"] == {}
+    assert cli.json("show", rejected)["status"] == "rejected"
+    signed = cli.json("sign-list", list_id, "--stage", "verification", "--as", f"{VILLAGE}-workteam")
+    assert len(signed["accepted"]) == 2
+    for h in homes[:2]:
+        assert cli.run("consent", f"household-exit/{h}/2017", "--as", f"{h}-head").returncode == 0
+
+    printed = cli.run("notice", "print", list_id)
+    assert printed.returncode == 0, printed.stderr
+    assert "名单公示" in printed.stdout and all(h in printed.stdout for h in homes[:2]) and homes[2] not in printed.stdout
+    assert "SYN-" not in printed.stdout  # ids and dates only
+    shown = cli.json("show", list_id)
+    assert shown["stage"] == "notice" and len(shown["notice"]["members"]) == 2
+
+    assert cli.run("show", "household-list/nowhere/2017/000000000000").returncode == 1
