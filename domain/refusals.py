@@ -69,6 +69,10 @@ class UnitNotFound(Refusal):
     pass
 
 
+class FiguresMissing(Refusal):
+    """The registry lacks a figure of the exit year that a criterion compares."""
+
+
 REFUSAL_TYPES: tuple[type[Refusal], ...] = (
     Refusal,
     CaseNotOpen,
@@ -87,4 +91,5 @@ REFUSAL_TYPES: tuple[type[Refusal], ...] = (
     AlreadyObjected,
     CriteriaNotMet,
     UnitNotFound,
+    FiguresMissing,
 )
