@@ -13,9 +13,7 @@ def evaluate_case(exit_type: str, facts: dict[str, Any], year: int, policy: Poli
     """The report names the exit year; every figure a check compares is of that year (the unit checks
     refuse a figure of another)."""
     if exit_type == "household":
-        report = evaluate_household(HouseholdFacts.model_validate(facts), year, policy.poverty_lines, policy.stability)
-    elif exit_type == "village":
-        report = evaluate_village(VillageFacts.model_validate(facts), year)
-    else:
-        report = evaluate_key_area(KeyAreaFacts.model_validate(facts), year)
-    return report.model_copy(update={"year": year})
+        return evaluate_household(HouseholdFacts.model_validate(facts), year, policy.poverty_lines, policy.stability)
+    if exit_type == "village":
+        return evaluate_village(VillageFacts.model_validate(facts), year)
+    return evaluate_key_area(KeyAreaFacts.model_validate(facts), year)

@@ -61,7 +61,7 @@ def evaluate_household(
         checks.append(
             CriterionCheck(name=field, met=met, detail=f"{title}: {'met' if met else 'not met'}")
         )
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=exit_year)
 
 
 def _income_check(facts: HouseholdFacts, year: int, lines: PovertyLineTable) -> CriterionCheck:

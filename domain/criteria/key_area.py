@@ -69,7 +69,7 @@ def evaluate_key_area(facts: KeyAreaFacts, year: int | None = None) -> CriteriaR
         )
     if not facts.service_indicators:
         checks.append(CriterionCheck(name="service_indicators", met=False, detail="no public-service indicators recorded"))
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=year)
 
 
 def _growth_check(facts: KeyAreaFacts, year: int | None = None) -> CriterionCheck:

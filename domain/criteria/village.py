@@ -49,7 +49,7 @@ def evaluate_village(facts: VillageFacts, year: int | None = None) -> CriteriaRe
         _income_check(facts, year),
         _collective_check(facts, year),
     ]
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=year)
 
 
 def _income_check(facts: VillageFacts, year: int | None = None) -> CriterionCheck:
