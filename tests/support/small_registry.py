@@ -121,7 +121,7 @@ STATISTICS = [
     (COUNTY, ind.RURAL_INCOME_GROWTH_PCT, "9.2"),
     ("sanming", ind.RURAL_INCOME_GROWTH_PCT, "9.0"),
     *[(unit, name, value) for name in SERVICE for unit, value in
-      ((TOWNSHIP, "95.5"), (COUNTY, "96.0"), ("sanming", "96.5"), ("fujian", "97.0"))],
+      ((TOWNSHIP, "95.5"), (OTHER_TOWNSHIP, "95.0"), (COUNTY, "96.0"), ("sanming", "96.5"), ("fujian", "97.0"))],
 ]
 
 
