@@ -79,6 +79,6 @@ def _income_check(facts: HouseholdFacts, year: int, lines: PovertyLineTable) -> 
     return CriterionCheck(
         name=name,
         met=met,
-        detail=(f"{year}: {income} yuan per person is {relation} the {STANDARD_NAME[line.standard]} line of "
-                f"{line.yuan} ({line.source}); {applied.reason}"),
+        detail=(f"{year}: {income} yuan per person is {relation} the line of {line.yuan} "
+                f"({STANDARD_NAME[line.standard]} line, {line.source}); {applied.reason}"),
     )
