@@ -58,17 +58,21 @@ class PovertyLineTable(BaseModel):
         national = self.for_year(year)
         if nationally_defined:
             return AppliedLine(line=national, reason="the household was identified under the national standard (国定)") if national else None
-        provincial = self.for_year(year, "provincial")
+        provincial = self.for_year(year, "provincial") if nationally_defined is False else None
         if provincial is not None:
             return AppliedLine(line=provincial, reason="the household was identified under the provincial standard (省定)")
         if national is None:
             return None
-        who = ("the household was identified under the provincial standard (省定)" if nationally_defined is False
-               else "the case's facts do not say under which standard the household was identified")
+        if nationally_defined is None:
+            return AppliedLine(line=national, reason=(
+                "the case's facts do not say under which standard the household was identified (a case frozen "
+                "before the registry's 国定 flag was read): the national line is applied, as it was then"
+            ))
         return AppliedLine(line=national, reason=(
-            f"{who}, and data/policy holds no provincial line for {year}: the national line is applied, the "
-            "lowest a provincial line may be (a provincial standard is never below the national one), so "
-            "an income between the two lines would pass here"
+            f"the household was identified under the provincial standard (省定), and data/policy holds no "
+            f"provincial line for {year}: the national line is applied, the lowest a provincial line may be "
+            "(a provincial standard is never below the national one), so an income between the two lines "
+            "would pass here"
         ))
 
 

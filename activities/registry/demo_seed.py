@@ -313,7 +313,7 @@ def load_targets(data_dir: Path) -> list[_Target]:
 
 def load_poverty_lines(path: Path) -> dict[int, Decimal]:
     table = PovertyLineTable.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    return {line.year: line.yuan for line in table.lines}
+    return {line.year: line.yuan for line in table.lines if line.standard == "national"}
 
 
 def _poverty_lines_path(data_dir: Path) -> Path:
