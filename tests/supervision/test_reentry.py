@@ -98,6 +98,7 @@ async def test_a_household_returns_to_poverty_and_exits_again(sv_driver, sv_stor
 
     # later it exits again, for 2019 (a new case: one case per unit and year)
     persons_2019 = _tally(sv_store, 2019)
+    sv_driver.working_year(2019)
     await exit_household(sv_driver, HH, 2019)
     with sv_store.session() as s:
         row = s.get(Household, HH)
