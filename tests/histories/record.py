@@ -50,6 +50,7 @@ async def household_with_objection_and_return(d: CaseDriver) -> None:
 
 
 async def village_exit(d: CaseDriver) -> None:
+    d.working_year(2018)  # a case opens only for the registry's working year
     await d.open_unit("village", small_registry.VILLAGE, 2018, survey(), "poor")
     await d.pass_notice("county_approval")
     await d.decide("county_approval", CG, meeting_ref="M1")
@@ -71,6 +72,7 @@ async def township_exit(d: CaseDriver) -> None:
 
 
 async def county_exit(d: CaseDriver) -> None:
+    d.working_year(2019)
     await d.open_unit("county", small_registry.COUNTY, 2019, application(CG))
     await d.decide("city_assessment", MG, meeting_ref="M", record=findings())
     await d.until(lambda s: s.stage == "city_endorsement")
