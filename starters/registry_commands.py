@@ -169,7 +169,8 @@ def _listing_year(store: RegistryStore, settings: Settings) -> int:
     from workers.trust import TrustConfigError, read_root
 
     try:
-        year = _current(store, read_root(settings.trust_dir))
+        root = read_root(settings.trust_dir)
     except TrustConfigError:
-        year = None
+        root = None
+    year = registry_call(lambda: _current(store, root)) if root else None
     return year or latest_figure_year(store)
