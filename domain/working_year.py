@@ -19,17 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.canonical import key_id, public_key_text
 from domain.certificates import B64, KeyId, sign_statement, verify_statement
-from domain.refusals import Refusal
+from domain.refusals import NotWorkingYear, WorkingYearRefused
 
 Year = Annotated[int, Field(ge=2014, le=2100)]
-
-
-class WorkingYearRefused(Refusal):
-    """A working-year act that would move the year backwards, skip a year, or does not verify."""
-
-
-class NotWorkingYear(Refusal):
-    """A case asked for another year than the registry's working year."""
 
 
 class WorkingYearStatement(BaseModel):

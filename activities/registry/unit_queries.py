@@ -34,7 +34,8 @@ class _Needed:
     """Collects the figures one opening needs for its year; refuses once, naming all that are missing."""
 
     def __init__(self, s: Session, year: int) -> None:
-        self.s, self.year, self.missing = s, year, []  # type: list[str]
+        self.s, self.year = s, year
+        self.missing: list[str] = []
 
     def get(self, unit_id: str, indicator: str, what: str) -> Figure:
         found = figure(self.s, unit_id, indicator, self.year)
