@@ -17,8 +17,10 @@ from activities.registry.enrollments import enroll_by_case
 from activities.registry.exits import announce_and_mark_exited
 from activities.registry.schema import StatusChange
 from activities.registry.store import RegistryStore, as_utc
+from activities.registry.working_year import current_year
 from activities.signers import read_signers
 from domain.policy import PolicyConfig
+from domain.working_year import require_working_year
 
 
 class RegistryActivities:
@@ -30,6 +32,8 @@ class RegistryActivities:
 
     @activity.defn
     def load_case(self, inp: LoadCaseInput) -> CaseData:
+        # the working year first: a case for any other year is refused before its facts are read
+        refusals_are_final(lambda: require_working_year(inp.year, current_year(self.store, self.trust_root)))
         facts, path = refusals_are_final(
             lambda: load_case_facts(self.store, inp.exit_type, inp.unit_id, inp.year, inp.designation)
         )

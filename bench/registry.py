@@ -16,7 +16,10 @@ from activities.registry.schema import (
     Village,
 )
 from activities.registry.store import RegistryStore
+from activities.registry.working_year import current_year
+from domain.canonical import public_key_text
 from starters.demo_keys import create_demo_keys
+from starters.registry_commands import advance_working_year
 from starters.trust_setup import admin_key, ensure_trust
 
 COUNTY = "qingliu"
@@ -82,4 +85,8 @@ def build(registry_url: str, keys_dir: Path, households: int) -> RegistryStore:
     # the trust folder beside the keys is the default one of a home whose keys are `<home>/keys`
     ensure_trust(keys_dir.parent / "trust", COUNTY)
     create_demo_keys(store, keys_dir, admin_key(keys_dir.parent / "trust"))
+    # cases open only for the registry's working year, set by the administrator's signed act
+    root = admin_key(keys_dir.parent / "trust")
+    if current_year(store, public_key_text(root.public_key())) is None:
+        advance_working_year(store, root, YEAR, "bench")
     return store

@@ -13,7 +13,7 @@ def notice_body(case: CaseState, window: NoticeWindow) -> str:
     opened = window.opened_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     closes = window.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     return (
-        f"{case.year}年拟退出{_UNIT_WORD[case.exit_type]}公示（第{window.window_no}次）\n"
+        f"{case.year}年拟退出{'空壳村' if case.designation == 'hollow' else _UNIT_WORD[case.exit_type]}公示（第{window.window_no}次）\n"
         f"对象：{case.unit_id}\n"
         f"公示期：{opened} 至 {closes}（不少于7天）\n"
         f"如有异议，请在公示期内向{_responsible(case)}反映（tuopin object {case.case_id}）。"

@@ -10,9 +10,10 @@ Report semantics for a year Y (per township and for the county):
   every unit planned for Y or earlier that has not exited by the end of Y; ``behind_plan`` when any.
 * county totals: sums of the townships' figures; the persons shortfall is the sum of the townships'
   shortfalls (one township's surplus does not make up for another's gap).
-* early-exit bonus (正向激励: 对提前退出的贫困村和挂包的县直部门…给予加分奖励): a village that exits in
-  Y while the plan lists it for a later year, for the kind it exits as, flags its paired county
-  department (挂包的县直部门).
+* early-exit bonus (正向激励: 对提前退出的贫困村和挂包的县直部门…给予加分奖励): a 贫困村 that exits as
+  a poor village in Y while the plan lists it as one for a later year flags itself and its paired
+  county department (挂包的县直部门) where the registry knows it. The text names 贫困村 only: a 空壳村
+  exiting early earns no flag (a village that is both earns it by its poor-village exit).
 * annual assessment (四.1: 贫困退出年度任务完成情况纳入县对乡镇党委、政府精准扶贫工作考核内容): per township,
   the task to the end of Y (persons planned for the plan's years up to Y; the villages and the key
   township the plan names for Y or earlier) against what is done; each measure's completion rate;
@@ -80,6 +81,7 @@ class VillageRef(_Frozen):
     name: str
     township_id: str
     paired_department: str | None = None  # 挂包的县直部门
+    paired_department_source: str | None = None  # where the registry has the pairing from
 
 
 class TownshipRef(_Frozen):
@@ -116,6 +118,7 @@ class BonusFlag(_Frozen):
     planned_year: int
     exit_year: int
     paired_department: str | None
+    paired_department_source: str | None = None
 
 
 class Assessment(_Frozen):
@@ -417,13 +420,16 @@ def _sum_named(items: list[Figures]) -> Figures:
     )
 
 
+BONUS_KIND = "poor"  # 对提前退出的贫困村…给予加分奖励: 贫困村 only, not 空壳村
+
+
 def _bonus_flags(plan: Plan, year: int, actual: ActualExits, villages: Mapping[str, VillageRef]) -> list[BonusFlag]:
     planned_year = {(v.kind, v.village_id): v.year for v in plan.village_targets}
     written = {v.village_id: v.village_as_written for v in plan.village_targets}
     flags: list[BonusFlag] = []
     for u in actual.units:
         kind = UNIT_TYPE_KIND.get(u.unit_type)
-        if kind is None or u.year != year:
+        if kind != BONUS_KIND or u.year != year:
             continue
         planned = planned_year.get((kind, u.unit_id))
         if planned is None or planned <= u.year:
@@ -433,5 +439,6 @@ def _bonus_flags(plan: Plan, year: int, actual: ActualExits, villages: Mapping[s
             village_id=u.unit_id, village_name=ref.name if ref else written.get(u.unit_id, u.unit_id),
             township_id=u.township_id, kind=kind, planned_year=planned, exit_year=u.year,  # type: ignore[arg-type]
             paired_department=ref.paired_department if ref else None,
+            paired_department_source=ref.paired_department_source if ref else None,
         ))
     return sorted(flags, key=lambda f: (f.township_id, f.village_id, f.kind))

@@ -69,6 +69,18 @@ class UnitNotFound(Refusal):
     pass
 
 
+class FiguresMissing(Refusal):
+    """The registry lacks a figure of the exit year that a criterion compares."""
+
+
+class NotWorkingYear(Refusal):
+    """A case asked for another year than the registry's working year (domain/working_year.py)."""
+
+
+class WorkingYearRefused(Refusal):
+    """A working-year act that would move the year backwards or skip one, or that does not verify."""
+
+
 REFUSAL_TYPES: tuple[type[Refusal], ...] = (
     Refusal,
     CaseNotOpen,
@@ -87,4 +99,7 @@ REFUSAL_TYPES: tuple[type[Refusal], ...] = (
     AlreadyObjected,
     CriteriaNotMet,
     UnitNotFound,
+    FiguresMissing,
+    NotWorkingYear,
+    WorkingYearRefused,
 )

@@ -46,7 +46,8 @@ def _first(stage: str, official: str, meeting: str | None, note: str | None, **r
                  record={k: (v.date().isoformat() if hasattr(v, "date") else v) for k, v in record.items()})
 
 
-_YEAR = click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+_YEAR = click.option("--year", type=click.IntRange(2014, 2100), required=True,
+                     help="Exit year: the registry's working year (`tuopin registry year`); any other is refused.")
 _DATE = click.DateTime(["%Y-%m-%d"])
 
 

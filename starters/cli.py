@@ -177,6 +177,7 @@ def setup(settings: Settings, as_json: bool) -> None:
     "buffer": ("starters.supervision_commands", "buffer", "Every unit exited now and whether it is in..."),
     "supervision": ("starters.supervision_commands", "supervision", "Households with their buffer period,..."),
     "reconcile": ("starters.reconcile", "reconcile", "Compare the registry's exits with the..."),
+    "year": ("starters.working_year_commands", "year", "The working year (年度): cases open only for..."),
 })
 def registry() -> None:
     """Load and list the 建档立卡 registry."""
@@ -207,7 +208,7 @@ def registry_households(settings: Settings, as_json: bool, township: str | None,
     say(as_json, rows, render.table_text(rows, ["household_id", "village_id", "members", "status", "planned_exit_year", "exited_year"]))
 
 
-_INCIDENCE_YEAR = click.option("--year", type=click.IntRange(2014, 2100), help="Population figures of this year [default: latest].")
+_INCIDENCE_YEAR = click.option("--year", type=click.IntRange(2014, 2100), help="Population figures of this year [default: the working year].")
 
 
 @registry.command("villages")

@@ -229,7 +229,9 @@ def _criteria(opened: dict[str, Any]) -> str:
         f'<tr><td>{e(c.get("name"))}</td><td class="{"good" if c.get("met") else "bad"}">{"met 达标" if c.get("met") else "not met 未达标"}</td>'
         f'<td>{e(c.get("detail"))}</td></tr>' for c in checks
     ) or '<tr><td colspan="3">no criteria report in the case</td></tr>'
-    return ("<h2>Exit criteria (退出标准), on the facts frozen at opening</h2>"
+    year = (opened.get("criteria") or {}).get("year")
+    of_year = f", figures of {e(year)}" if year else ""
+    return (f"<h2>Exit criteria (退出标准), on the facts frozen at opening{of_year}</h2>"
             f"<table><thead><tr><th>criterion</th><th>result</th><th>figures</th></tr></thead><tbody>{rows}</tbody></table>")
 
 

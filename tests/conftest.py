@@ -60,6 +60,26 @@ async def ts_worker(ts_env: WorkflowEnvironment, small_store: RegistryStore, sma
             yield worker
 
 
+_own_queues = itertools.count(1)
+
+
+@pytest.fixture
+async def unit_driver(ts_env: WorkflowEnvironment, policy, tmp_path: Path) -> AsyncIterator["CaseDriver"]:
+    """A case driver on a small registry of its own (first working year 2017) with its own worker: a
+    test that moves the working year forward (`unit_driver.working_year(Y)`) leaves the shared
+    registry's year alone, since a working year never goes back."""
+    from tests.support.driver import CaseDriver
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    store = RegistryStore.from_url(f"sqlite:///{tmp_path / 'registry.db'}")
+    small_registry.build(store, keys)
+    queue = f"{TASK_QUEUE}-own-{next(_own_queues)}"
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(ts_env.client, store, policy, queue, executor, trust=small_registry.trust(keys)):
+            yield CaseDriver(ts_env, store, queue, keys)
+
+
 _eligible = itertools.count(1)
 
 

@@ -58,14 +58,22 @@ and key-county criteria can be shown passing and refusing on demo data; none is 
   80 % of the county's (passes); ``PROVINCE_PATH_ONLY`` villages below 80 % of the county's but at least
   60 % of the province's (pass through the province path only).
 
-Villages planned in attachment 2 carry a synthetic ``paired_department`` (挂包的县直部门) such as
-``县示例局07（挂包）``: a label, not a real department.
+The 贫困村 planned in attachment 2 carry a ``paired_department`` (挂包的县直部门) from
+``data/qingliu/paired_departments.csv``: **demo data** — the policy names no pairings, so each is a
+plausible county department marked ``（示例）`` in its name, with ``paired_department_source`` saying
+so. 空壳村 get none: the early-exit bonus (正向激励) names 贫困村 and their departments only.
+
+Every village's figures extend to 2019 (the key townships' and the county's last exit year): a case
+compares figures of its own year only (activities/registry/unit_queries.py). The registry's first
+working year, 2017, is set by the demo administrator's signed act when `tuopin registry seed` runs
+(starters/registry_commands.py); ``seed_demo`` itself holds no key.
 
 Deterministic (``random.Random(2017)`` for households, ``random.Random(20171)`` for statistics, so
 the households are the same as in ``qingliu-demo-v1``) and idempotent: the seed writes everything in
 one transaction together with ``registry_meta['demo_seed'] = DEMO_SEED_VERSION``; when that key is
 present (whatever its version), ``seed_demo`` writes nothing and returns the summary of what is there
-— a registry seeded by v1 has no statistics and no paired departments; start a new one to get them.
+— a registry seeded by an earlier version lacks what later ones add (v3: the 2019 figures and the
+demo pairings); start a new one to get them.
 """
 
 from __future__ import annotations
@@ -102,7 +110,7 @@ from domain.county import COUNTY_ID
 from domain.poverty_line import PovertyLineTable
 from domain.roles import Role
 
-DEMO_SEED_VERSION = "qingliu-demo-v2"
+DEMO_SEED_VERSION = "qingliu-demo-v3"
 META_KEY = "demo_seed"
 SEED = 2017
 INCOME_YEARS = (2015, 2016, 2017, 2018)
@@ -124,15 +132,16 @@ _CENT = Decimal("0.01")
 # -- unit statistics (all synthetic) --------------------------------------------------------------
 STATISTICS_SEED = 20171
 STATISTICS_SOURCE = "synthetic demo figure; not from a statistical yearbook"
-VILLAGE_STAT_YEARS = (2016, 2017, 2018)
+VILLAGE_STAT_YEARS = (2016, 2017, 2018, 2019)
+PLANNED_LAST_YEAR = 2018  # villages outside the plan are sized to this year (attachment 2's last)
 GROWTH_YEARS = (2017, 2018, 2019)
 SERVICE_YEARS = (2017, 2018, 2019)
 # Attachment 3 (key townships).
 KEY_TOWNSHIP_EXIT_YEARS = {"linshe": 2018, "litian": 2018, "laifang": 2019}
 
 # 农民人均可支配收入 averages (yuan): the county ("qingliu") and the province ("fujian").
-COUNTY_INCOME = {2016: Decimal(11900), 2017: Decimal(12910), 2018: Decimal(14000)}
-PROVINCE_INCOME = {2016: Decimal(14300), 2017: Decimal(15480), 2018: Decimal(16500)}
+COUNTY_INCOME = {2016: Decimal(11900), 2017: Decimal(12910), 2018: Decimal(14000), 2019: Decimal(15150)}
+PROVINCE_INCOME = {2016: Decimal(14300), 2017: Decimal(15480), 2018: Decimal(16500), 2019: Decimal(17800)}
 
 # 农民人均可支配收入增长幅度 (%), 2017, 2018, 2019; keys: "city", "county" or a township id.
 GROWTH_PCT: dict[str, tuple[str, str, str]] = {
@@ -265,6 +274,30 @@ def load_villages(data_dir: Path) -> list[_VillageRow]:
         ]
 
 
+@dataclass
+class _Pairing:
+    department: str
+    source: str
+
+
+def load_pairings(data_dir: Path) -> dict[str, _Pairing]:
+    """挂包的县直部门 by village (data/qingliu/paired_departments.csv; absent: no pairing known)."""
+    path = data_dir / "paired_departments.csv"
+    if not path.exists():
+        return {}
+    pairings: dict[str, _Pairing] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            village_id = row["village_id"].strip()
+            if village_id in pairings:
+                raise ValueError(f"paired_departments.csv lists {village_id} twice")
+            department, source = row["department"].strip(), row["source"].strip()
+            if not department or not source:
+                raise ValueError(f"paired_departments.csv: {village_id} needs a department and its source")
+            pairings[village_id] = _Pairing(department, source)
+    return pairings
+
+
 def load_targets(data_dir: Path) -> list[_Target]:
     with (data_dir / "household_targets.csv").open(encoding="utf-8", newline="") as fh:
         return [
@@ -280,7 +313,7 @@ def load_targets(data_dir: Path) -> list[_Target]:
 
 def load_poverty_lines(path: Path) -> dict[int, Decimal]:
     table = PovertyLineTable.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    return {line.year: line.yuan for line in table.lines}
+    return {line.year: line.yuan for line in table.lines if line.standard == "national"}
 
 
 def _poverty_lines_path(data_dir: Path) -> Path:
@@ -305,14 +338,16 @@ def seed_demo(
     geography = load_geography(data_dir)
     villages = load_villages(data_dir)
     targets = load_targets(data_dir)
+    pairings = load_pairings(data_dir)
     lines = load_poverty_lines(poverty_lines_path or _poverty_lines_path(data_dir))
     _check_inputs(geography, villages, targets, lines)
+    _check_pairings(villages, pairings)
 
     try:
         with store.session() as s:
             # Everything, the meta key included, in one transaction: a failed seed leaves nothing.
             if s.get(RegistryMeta, META_KEY) is None:
-                _write(s, geography, villages, targets, lines)
+                _write(s, geography, villages, targets, lines, pairings)
                 s.add(RegistryMeta(key=META_KEY, value=DEMO_SEED_VERSION))
                 s.flush()
                 return _summarize(s, written=True)
@@ -383,6 +418,13 @@ def _check_inputs(
             raise ValueError(f"no poverty line for {year}")
 
 
+def _check_pairings(villages: list[_VillageRow], pairings: dict[str, _Pairing]) -> None:
+    poor = {v.id for v in villages if v.poor}
+    for village_id in pairings:
+        if village_id not in poor:
+            raise ValueError(f"paired_departments.csv pairs {village_id}, which is not a 贫困村 of villages.csv")
+
+
 # -- writing ------------------------------------------------------------------------------------
 
 
@@ -392,6 +434,7 @@ def _write(
     villages: list[_VillageRow],
     targets: list[_Target],
     lines: dict[int, Decimal],
+    pairings: dict[str, _Pairing],
 ) -> None:
     rng = random.Random(SEED)
     province, city, county = geography.province, geography.city, geography.county
@@ -409,18 +452,15 @@ def _write(
         s.add(Township(id=t["id"], name=t["name"], county_id=county["id"],
                        is_key_township=bool(t.get("is_key_township", False))))
     s.flush()
-    paired = 0
     for v in villages:
-        department = None
-        if v.planned_exit_year is not None:
-            paired += 1
-            department = paired_department_label(paired)
+        pairing = pairings.get(v.id)
         s.add(Village(
             id=v.id, name=v.name, township_id=v.township_id,
             is_poor_village=v.poor, is_hollow_village=v.hollow,
             poor_status="poor" if v.poor else None,
             hollow_status="poor" if v.hollow else None,
-            paired_department=department,
+            paired_department=pairing.department if pairing else None,
+            paired_department_source=pairing.source if pairing else None,
             synthetic=v.synthetic,
         ))
     s.flush()
@@ -462,11 +502,6 @@ def _write(
         poor_persons[h.village_id] += h.members
     s.add_all(_statistics(geography, villages, poor_persons))
     s.flush()
-
-
-def paired_department_label(n: int) -> str:
-    """A synthetic 挂包 department label; 示例 marks it as made up."""
-    return f"县示例局{n:02d}（挂包）"
 
 
 # -- unit statistics ----------------------------------------------------------------------------
@@ -513,7 +548,7 @@ def _statistics(
 
 def _village_statistics(rng: random.Random, v: _VillageRow, poor: int) -> list[UnitStatistic]:
     planned = v.planned_exit_year is not None
-    anchor = v.planned_exit_year if planned else VILLAGE_STAT_YEARS[-1]
+    anchor = v.planned_exit_year if planned else PLANNED_LAST_YEAR
 
     # Rural population in the anchor year, sized so the village's poor persons are the wanted share.
     share = Decimal(str(round(rng.uniform(0.8, 1.9), 2)))

@@ -139,7 +139,8 @@ def _unit_exits(s: Session) -> list[UnitExit]:
 
 def _villages(s: Session) -> list[VillageRef]:
     return [
-        VillageRef(village_id=v.id, name=v.name, township_id=v.township_id, paired_department=v.paired_department)
+        VillageRef(village_id=v.id, name=v.name, township_id=v.township_id, paired_department=v.paired_department,
+                   paired_department_source=v.paired_department_source)
         for v in s.scalars(select(Village).order_by(Village.township_id, Village.id))
     ]
 

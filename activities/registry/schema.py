@@ -65,6 +65,7 @@ class Village(Base):
     poor_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     hollow_exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     paired_department: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 挂包的县直部门
+    paired_department_source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # where the pairing comes from
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -224,6 +225,19 @@ class ObjectionContact(Base):
     case_id: Mapped[str] = mapped_column(String(200), index=True)
     contact: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkingYear(Base):
+    """One signed act of the key administrator setting the working year (年度), domain/working_year.py.
+    ``act`` is the signed statement (JSON); the columns repeat it for queries, and a worker trusts
+    only the statement, checked against its pinned root. A year follows exactly one previous year."""
+
+    __tablename__ = "working_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    previous: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    set_by: Mapped[str] = mapped_column(String(120))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    act: Mapped[str] = mapped_column(Text)
 
 
 class RegistryMeta(Base):

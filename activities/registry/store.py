@@ -148,7 +148,7 @@ class RegistryStore:
             row = s.execute(
                 select(
                     h.c.id, h.c.village_id, h.c.members, h.c.status, h.c.food_and_clothing, h.c.compulsory_education,
-                    h.c.basic_medical_care, h.c.safe_housing, t.c.id.label("township_id"), c.c.id.label("county_id"),
+                    h.c.basic_medical_care, h.c.safe_housing, h.c.nationally_defined, t.c.id.label("township_id"), c.c.id.label("county_id"),
                     ci.c.id.label("city_id"), ci.c.province_id,
                 )
                 .select_from(h.join(v, v.c.id == h.c.village_id).join(t, t.c.id == v.c.township_id)
@@ -161,6 +161,7 @@ class RegistryStore:
             facts = HouseholdFacts(
                 household_id=row.id, village_id=row.village_id, members=row.members, status=row.status,
                 per_capita_income={year: income for year, income in incomes},
+                nationally_defined=bool(row.nationally_defined),
                 guarantees=Guarantees(
                     food_and_clothing=row.food_and_clothing, compulsory_education=row.compulsory_education,
                     basic_medical_care=row.basic_medical_care, safe_housing=row.safe_housing,

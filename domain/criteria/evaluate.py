@@ -10,8 +10,10 @@ from domain.policy import PolicyConfig
 
 
 def evaluate_case(exit_type: str, facts: dict[str, Any], year: int, policy: PolicyConfig) -> CriteriaReport:
+    """The report names the exit year; every figure a check compares is of that year (the unit checks
+    refuse a figure of another)."""
     if exit_type == "household":
         return evaluate_household(HouseholdFacts.model_validate(facts), year, policy.poverty_lines, policy.stability)
     if exit_type == "village":
-        return evaluate_village(VillageFacts.model_validate(facts))
-    return evaluate_key_area(KeyAreaFacts.model_validate(facts))
+        return evaluate_village(VillageFacts.model_validate(facts), year)
+    return evaluate_key_area(KeyAreaFacts.model_validate(facts), year)

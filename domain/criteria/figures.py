@@ -16,6 +16,13 @@ class Figure(BaseModel):
         return f"{self.value} ({self.year}, {self.source})"
 
 
+def other_years(year: int | None, **figures: "Figure | None") -> list[str]:
+    """The figures that are not of `year` (a criterion compares figures of one year only)."""
+    if year is None:
+        return []
+    return [f"{name} is of {f.year}, not {year}" for name, f in figures.items() if f is not None and f.year != year]
+
+
 class Incidence(BaseModel):
     """贫困发生率 = registered poor persons not yet exited ÷ rural population, computed by SQL at opening."""
 

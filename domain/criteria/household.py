@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.criteria.report import CriteriaReport, CriterionCheck
-from domain.poverty_line import PovertyLineTable, StabilityRule
+from domain.poverty_line import STANDARD_NAME, PovertyLineTable, StabilityRule
 
 
 class Guarantees(BaseModel):
@@ -31,6 +31,9 @@ class HouseholdFacts(BaseModel):
     status: str
     per_capita_income: dict[int, Decimal]  # year -> yuan per person per year
     guarantees: Guarantees
+    # 国定 (identified under the national standard) or 省定 (the provincial one); None in cases
+    # frozen before the registry's flag was read
+    nationally_defined: bool | None = None
 
 
 _GUARANTEE_NAMES = {
@@ -58,22 +61,24 @@ def evaluate_household(
         checks.append(
             CriterionCheck(name=field, met=met, detail=f"{title}: {'met' if met else 'not met'}")
         )
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=exit_year)
 
 
 def _income_check(facts: HouseholdFacts, year: int, lines: PovertyLineTable) -> CriterionCheck:
     name = f"income_{year}"
-    line = lines.for_year(year)
+    applied = lines.for_household(year, facts.nationally_defined)
     income = facts.per_capita_income.get(year)
-    if line is None:
+    if applied is None:
         return CriterionCheck(name=name, met=False, detail=f"no poverty line is configured for {year}")
     if income is None:
         return CriterionCheck(name=name, met=False, detail=f"no per-capita income recorded for {year}")
+    line = applied.line
     # 稳定超过扶贫标准: strictly above; an income equal to the line does not exit.
     met = income > line.yuan
     relation = "above" if met else "not above"
     return CriterionCheck(
         name=name,
         met=met,
-        detail=f"{year}: {income} yuan per person is {relation} the line of {line.yuan} ({line.source})",
+        detail=(f"{year}: {income} yuan per person is {relation} the line of {line.yuan} "
+                f"({STANDARD_NAME[line.standard]} line, {line.source}); {applied.reason}"),
     )

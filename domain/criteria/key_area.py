@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.criteria.figures import Figure, Incidence
+from domain.criteria.figures import Figure, Incidence, other_years
 from domain.criteria.report import CriteriaReport, CriterionCheck
 
 INCIDENCE_LIMIT_PCT = 2
@@ -40,7 +40,8 @@ class KeyAreaFacts(BaseModel):
     service_indicators: dict[str, IndicatorComparison]
 
 
-def evaluate_key_area(facts: KeyAreaFacts) -> CriteriaReport:
+def evaluate_key_area(facts: KeyAreaFacts, year: int | None = None) -> CriteriaReport:
+    """`year`: the exit year; a figure of another year fails its check (figures of one year only)."""
     word = "重点乡" if facts.unit_type == "township" else "重点县"
     checks = [
         CriterionCheck(
@@ -53,26 +54,30 @@ def evaluate_key_area(facts: KeyAreaFacts) -> CriteriaReport:
             met=facts.incidence.at_or_below(INCIDENCE_LIMIT_PCT),
             detail=f"{facts.incidence.describe(ROUND_UP)} (must be at or below {INCIDENCE_LIMIT_PCT}%)",
         ),
-        _growth_check(facts),
+        _growth_check(facts, year),
     ]
     for name, comparison in facts.service_indicators.items():
         present = comparison.value is not None and comparison.average is not None
+        mixed = other_years(year, value=comparison.value, average=comparison.average)
         checks.append(
             CriterionCheck(
                 name=name,
-                met=present,
-                detail=f"{comparison.title}: {comparison.describe()}; closeness is the reviewer's finding",
+                met=present and not mixed,
+                detail=f"{comparison.title}: {comparison.describe()}; "
+                + ("figures of another year: " + "; ".join(mixed) if mixed else "closeness is the reviewer's finding"),
             )
         )
     if not facts.service_indicators:
         checks.append(CriterionCheck(name="service_indicators", met=False, detail="no public-service indicators recorded"))
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=year)
 
 
-def _growth_check(facts: KeyAreaFacts) -> CriterionCheck:
+def _growth_check(facts: KeyAreaFacts, year: int | None = None) -> CriterionCheck:
     own, city = facts.income_growth_pct, facts.city_income_growth_pct
     if own is None or city is None:
         return CriterionCheck(name="income_growth", met=False, detail="income growth or the city average is not recorded")
+    if mixed := other_years(year, growth=own, city_growth=city):
+        return CriterionCheck(name="income_growth", met=False, detail="figures of another year: " + "; ".join(mixed))
     met = own.value > city.value  # 高于: strictly
     return CriterionCheck(
         name="income_growth",

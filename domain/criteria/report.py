@@ -15,6 +15,7 @@ class CriteriaReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     checks: tuple[CriterionCheck, ...]
+    year: int | None = None  # the exit year whose figures every check compares (None in older cases)
 
     @property
     def met(self) -> bool:

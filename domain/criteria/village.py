@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.criteria.figures import Figure, Incidence
+from domain.criteria.figures import Figure, Incidence, other_years
 from domain.criteria.report import CriteriaReport, CriterionCheck
 
 INCIDENCE_LIMIT_PCT = 2  # 低于2%
@@ -32,7 +32,8 @@ class VillageFacts(BaseModel):
     collective_income: Figure | None
 
 
-def evaluate_village(facts: VillageFacts) -> CriteriaReport:
+def evaluate_village(facts: VillageFacts, year: int | None = None) -> CriteriaReport:
+    """`year`: the exit year; a figure of another year fails its check (figures of one year only)."""
     word = "贫困村" if facts.designation == "poor" else "空壳村"
     checks = [
         CriterionCheck(
@@ -45,16 +46,20 @@ def evaluate_village(facts: VillageFacts) -> CriteriaReport:
             met=facts.incidence.below(INCIDENCE_LIMIT_PCT),
             detail=f"{facts.incidence.describe(ROUND_DOWN)} (must be below {INCIDENCE_LIMIT_PCT}%)",
         ),
-        _income_check(facts),
-        _collective_check(facts),
+        _income_check(facts, year),
+        _collective_check(facts, year),
     ]
-    return CriteriaReport(checks=tuple(checks))
+    return CriteriaReport(checks=tuple(checks), year=year)
 
 
-def _income_check(facts: VillageFacts) -> CriterionCheck:
+def _income_check(facts: VillageFacts, year: int | None = None) -> CriterionCheck:
     income = facts.rural_income_per_capita
     if income is None:
         return CriterionCheck(name="income", met=False, detail="no per-capita income recorded for the village")
+    mixed = other_years(year, income=income, county_average=facts.county_average_income,
+                        province_average=facts.province_average_income)
+    if mixed:
+        return CriterionCheck(name="income", met=False, detail="figures of another year: " + "; ".join(mixed))
     parts, met = [], False
     for label, average, share in (
         ("county", facts.county_average_income, COUNTY_SHARE_PCT),
@@ -70,10 +75,12 @@ def _income_check(facts: VillageFacts) -> CriterionCheck:
     return CriterionCheck(name="income", met=met, detail=f"income {income.cite()}: " + "; ".join(parts))
 
 
-def _collective_check(facts: VillageFacts) -> CriterionCheck:
+def _collective_check(facts: VillageFacts, year: int | None = None) -> CriterionCheck:
     income = facts.collective_income
     if income is None:
         return CriterionCheck(name="collective_income", met=False, detail="no village collective income recorded")
+    if mixed := other_years(year, collective_income=income):
+        return CriterionCheck(name="collective_income", met=False, detail="; ".join(mixed))
     met = income.value >= COLLECTIVE_INCOME_YUAN
     return CriterionCheck(
         name="collective_income",

@@ -283,5 +283,5 @@ def test_evaluate_case_dispatches_key_area_facts_frozen_as_json(unit_type, polic
         key_area(unit_type, growth="8.50"),
         key_area(unit_type, indicators={}),
     ):
-        direct = evaluate_key_area(facts)
+        direct = evaluate_key_area(facts, YEAR)
         assert evaluate_case(unit_type, facts.model_dump(mode="json"), YEAR, policy) == direct

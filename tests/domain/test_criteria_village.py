@@ -328,6 +328,6 @@ def test_every_failure_is_reported_with_its_figures():
 def test_evaluate_case_dispatches_village_facts_frozen_as_json(policy):
     """A case freezes its facts as JSON; the criteria come out the same from the frozen form."""
     for facts in (village(), village(poor=200), village(income=7_999), village(collective=99_999)):
-        direct = evaluate_village(facts)
+        direct = evaluate_village(facts, YEAR)
         frozen = evaluate_case("village", facts.model_dump(mode="json"), YEAR, policy)
         assert frozen == direct

@@ -1,15 +1,18 @@
 """The frozen facts of village, key-township and key-county cases, read by SQL from a temporary registry.
 
 贫困发生率 = members of the households still 'poor' in the unit's villages ÷ the sum of those villages'
-rural_population figures, each the exit year's figure or the latest one before it (never a later one).
+rural_population figures of the exit year. Every figure is the exit year's own: 清委办〔2017〕25号 三(二)
+"农民人均可支配收入达到所在县平均水平80%以上" compares a village's income with the county's of the same
+year; a figure missing for that year refuses the opening, naming it and the year (never 0, never an
+older year's).
 
 The registry built here (every number chosen to sit on a boundary, or to flip a result if the query
 counted the wrong rows or took the wrong year):
 
 - 林畲乡 linshe (重点乡)
   - linshe-eligible (贫困村): 50 poor households, 49×4 + 1×3 = 199 persons; 10 exited households of 5
-    (50 persons, which would make it 2.49%); rural population 2015: 5,000, 2016: 10,000, 2018: 4,000
-    → for 2017: 199 / 10,000 = 1.99%, eligible
+    (50 persons, which would make it 2.49%); rural population 2015: 5,000, 2016: 9,000, 2017: 10,000,
+    2018: 4,000 → for 2017: 199 / 10,000 = 1.99%, eligible
   - linshe-boundary (贫困村, also a hollow village already exited): 40×5 = 200 poor persons over
     10,000 (2017) → exactly 2.00%, not eligible
 - 长校镇 changxiao (重点乡): changxiao-a 150 / 5,000 (3%) and changxiao-b 50 / 5,000 (1%), plus an
@@ -29,7 +32,7 @@ from domain import indicators as ind
 from domain.criteria.figures import Figure, Incidence
 from domain.criteria.key_area import evaluate_key_area
 from domain.criteria.village import evaluate_village
-from domain.refusals import UnitNotFound
+from domain.refusals import FiguresMissing, UnitNotFound
 from domain.units import UnitPath
 
 PROVINCE, CITY, COUNTY = "fujian", "sanming", "qingliu"
@@ -41,9 +44,10 @@ SERVICE = list(ind.SERVICE_INDICATORS)
 
 # (unit, indicator, year, value, source)
 STATISTICS: list[tuple[str, str, int, str, str]] = [
-    # linshe-eligible: the 2017 case must take 2016's population, not 2015's nor 2018's
+    # linshe-eligible: the 2017 case must take 2017's population, not 2016's (2.21%) nor 2018's
     (ELIGIBLE, ind.RURAL_POPULATION, 2015, "5000", "林畲村2015年报"),
-    (ELIGIBLE, ind.RURAL_POPULATION, 2016, "10000", "林畲村2016年报"),
+    (ELIGIBLE, ind.RURAL_POPULATION, 2016, "9000", "林畲村2016年报"),
+    (ELIGIBLE, ind.RURAL_POPULATION, 2017, "10000", "林畲村2017年报"),
     (ELIGIBLE, ind.RURAL_POPULATION, 2018, "4000", "林畲村2018年报"),
     (ELIGIBLE, ind.RURAL_INCOME_PER_CAPITA, 2017, "8000", "林畲村2017年收入调查"),
     (ELIGIBLE, ind.COLLECTIVE_INCOME, 2017, "100000", "林畲村2017年财务报表"),
@@ -54,13 +58,15 @@ STATISTICS: list[tuple[str, str, int, str, str]] = [
     (CX_B, ind.RURAL_POPULATION, 2017, "5000", "长校B村2017年报"),
     (CX_B, ind.RURAL_POPULATION, 2018, "4000", "长校B村2018年报"),
     (LIJIA_X, ind.RURAL_POPULATION, 2017, "1000", "李家X村2017年报"),
-    # averages: the county's 2016 figure serves 2017; its 2018 figure (12,000) would fail 8,000
-    (COUNTY, ind.RURAL_INCOME_PER_CAPITA, 2016, "10000", "清流县2016年统计公报"),
+    # averages: the county's 2017 figure (8,000 is exactly 80 %); its 2018 one (12,000) would fail 8,000
+    (COUNTY, ind.RURAL_INCOME_PER_CAPITA, 2016, "9000", "清流县2016年统计公报"),
+    (COUNTY, ind.RURAL_INCOME_PER_CAPITA, 2017, "10000", "清流县2017年统计公报"),
     (COUNTY, ind.RURAL_INCOME_PER_CAPITA, 2018, "12000", "清流县2018年统计公报"),
     (PROVINCE, ind.RURAL_INCOME_PER_CAPITA, 2017, "20000", "福建省2017年统计公报"),
     # growth: changxiao just above the city's, lijia equal to it, the county above it
     (CHANGXIAO, ind.RURAL_INCOME_GROWTH_PCT, 2017, "9.51", "长校镇2017年统计年报"),
     (LIJIA, ind.RURAL_INCOME_GROWTH_PCT, 2017, "9.50", "李家乡2017年统计年报"),
+    (LINSHE, ind.RURAL_INCOME_GROWTH_PCT, 2017, "9.40", "林畲乡2017年统计年报"),
     (COUNTY, ind.RURAL_INCOME_GROWTH_PCT, 2017, "9.80", "清流县2017年统计公报"),
     (CITY, ind.RURAL_INCOME_GROWTH_PCT, 2017, "9.50", "三明市2017年统计公报"),
     (CITY, ind.RURAL_INCOME_GROWTH_PCT, 2018, "12.00", "三明市2018年统计公报"),
@@ -68,7 +74,8 @@ STATISTICS: list[tuple[str, str, int, str, str]] = [
     *[
         (unit, name, 2017, value, f"{unit} 2017 {name}")
         for name in SERVICE
-        for unit, value in ((CHANGXIAO, "95.5"), (COUNTY, "96.0"), (CITY, "96.5"), (PROVINCE, "97.0"))
+        for unit, value in ((CHANGXIAO, "95.5"), (LINSHE, "94.0"), (LIJIA, "95.0"), (COUNTY, "96.0"), (CITY, "96.5"),
+                            (PROVINCE, "97.0"))
     ],
 ]
 
@@ -204,29 +211,53 @@ def test_village_facts_carry_the_registry_figures_with_year_and_source(store):
     assert facts.province_average_income == Figure(value=Decimal(20000), year=2017, source="福建省2017年统计公报")
 
 
-def test_village_takes_the_county_average_of_the_exit_year_or_the_latest_before(store):
-    """The county has 2016 (10,000) and 2018 (12,000): a 2017 case uses 2016, where 8,000 is exactly 80%."""
+def test_village_compares_the_county_average_of_the_exit_year_only(store):
+    """三(二) "农民人均可支配收入达到所在县平均水平80%以上": the county has 2016 (9,000), 2017 (10,000) and
+    2018 (12,000); a 2017 case compares 8,000 with 2017's 10,000 (exactly 80 %), and the report names 2017."""
     facts, _ = village_case_data(store, ELIGIBLE, "poor", 2017)
-    assert facts.county_average_income == Figure(value=Decimal(10000), year=2016, source="清流县2016年统计公报")
-    income = next(c for c in evaluate_village(facts).checks if c.name == "income")
-    assert income.met
-    assert "清流县2016年统计公报" in income.detail
+    assert facts.county_average_income == Figure(value=Decimal(10000), year=2017, source="清流县2017年统计公报")
+    report = evaluate_village(facts, 2017)
+    assert report.year == 2017
+    income = next(c for c in report.checks if c.name == "income")
+    assert income.met and "80.0% of the county average" in income.detail and "(2017, 清流县2017年统计公报)" in income.detail
 
 
-def test_village_incidence_uses_the_population_of_the_year_asked(store):
-    """A 2018 case takes 2018's population (4,000): 199 / 4,000 = 4.98%, not eligible."""
-    facts, _ = village_case_data(store, ELIGIBLE, "poor", 2018)
-    assert facts.incidence == Incidence(poor_persons=199, rural_population=4_000)
-    assert not facts.incidence.below(2)
+def test_a_village_case_of_a_year_without_its_figures_is_refused_naming_each_and_the_year(store):
+    """2018: the population (4,000) and the county's average are there, but not the village's income,
+    the province's average nor the collective income: the opening is refused naming each and 2018; the
+    2017 figures never stand in."""
+    with pytest.raises(FiguresMissing) as refused:
+        village_case_data(store, ELIGIBLE, "poor", 2018)
+    text = str(refused.value)
+    assert "no figure for 2018" in text
+    for missing in (f"rural_income_per_capita of {ELIGIBLE}", f"rural_income_per_capita of {PROVINCE} (the province average)",
+                    f"collective_income of {ELIGIBLE}"):
+        assert missing in text
+    # the figures 2018 has are not named: the village's population, the county's average
+    assert f"rural_population of {ELIGIBLE}" not in text and f"of {COUNTY}" not in text
 
 
-def test_village_with_no_population_figure_yet_has_zero_population_and_fails(store):
-    """Only later figures exist for 2014: none is used, so the incidence cannot be shown below 2%."""
-    facts, _ = village_case_data(store, ELIGIBLE, "poor", 2014)
-    assert facts.incidence == Incidence(poor_persons=199, rural_population=0)
-    assert facts.rural_income_per_capita is None
-    assert facts.county_average_income is None
-    assert not evaluate_village(facts).met
+def test_a_missing_population_refuses_the_opening_and_never_counts_as_zero(store):
+    """Only later figures exist before 2015: the population is missing for 2014, and the opening is refused."""
+    with pytest.raises(FiguresMissing, match=f"no figure for 2014 of: rural_population of {ELIGIBLE} \\(rural population\\)"):
+        village_case_data(store, ELIGIBLE, "poor", 2014)
+
+
+def test_the_unit_checks_refuse_a_figure_of_another_year():
+    """Defence in depth: facts frozen with a 2016 county average cannot pass a 2017 income check."""
+    from domain.criteria.village import VillageFacts
+
+    def fig(value: int, year: int) -> Figure:
+        return Figure(value=Decimal(value), year=year, source="test")
+
+    facts = VillageFacts(
+        village_id=ELIGIBLE, township_id=LINSHE, designation="poor", designated=True, status="poor",
+        incidence=Incidence(poor_persons=1, rural_population=1000), rural_income_per_capita=fig(9000, 2017),
+        county_average_income=fig(10000, 2016), province_average_income=fig(12000, 2017),
+        collective_income=fig(150000, 2017),
+    )
+    income = next(c for c in evaluate_village(facts, 2017).checks if c.name == "income")
+    assert not income.met and "county_average is of 2016, not 2017" in income.detail
 
 
 def test_village_designation_is_read_per_designation(store):
@@ -303,12 +334,17 @@ def test_township_incidence_counts_only_its_own_villages(store):
     assert facts.incidence == Incidence(poor_persons=399, rural_population=20_000)
 
 
-def test_township_without_service_figures_fails_each_indicator(store):
-    facts, _ = key_area_case_data(store, "township", LINSHE, 2017)
-    report = evaluate_key_area(facts)
-    failed = [c.name for c in report.checks if not c.met]
-    assert failed == ["income_growth", *SERVICE]
-    assert facts.income_growth_pct is None
+def test_a_township_case_without_its_years_figures_is_refused_naming_them(store):
+    """2018: 长校's growth, its service figures and the city's averages, and changxiao-a's population
+    are missing for 2018 (changxiao-b's 2018 population and the city's 2018 growth are there)."""
+    with pytest.raises(FiguresMissing) as refused:
+        key_area_case_data(store, "township", CHANGXIAO, 2018)
+    text = str(refused.value)
+    assert "no figure for 2018" in text
+    assert f"rural_population of {CX_A}" in text and f"rural_population of {CX_B}" not in text
+    assert f"rural_income_growth_pct of {CHANGXIAO} (income growth)" in text
+    assert f"rural_income_growth_pct of {CITY}" not in text
+    assert text.count(" of ") == 12 + 1  # 1 population, 1 growth, 5 service values, 5 city averages; "figure for 2018 of"
 
 
 def test_township_growth_equal_to_the_city_is_not_met(store):
@@ -319,17 +355,14 @@ def test_township_growth_equal_to_the_city_is_not_met(store):
 
 
 def test_key_area_takes_the_city_growth_of_the_exit_year_not_a_later_one(store):
+    """三(三) "农民人均可支配收入增长幅度高于全市平均水平": 2017's 9.51 against the city's 2017 9.50, not 2018's 12.00."""
     facts, _ = key_area_case_data(store, "township", CHANGXIAO, 2017)
-    assert facts.city_income_growth_pct is not None and facts.city_income_growth_pct.year == 2017
-    later, _ = key_area_case_data(store, "township", CHANGXIAO, 2018)
-    assert later.city_income_growth_pct == Figure(value=Decimal("12.00"), year=2018, source="三明市2018年统计公报")
-    assert later.income_growth_pct is not None and later.income_growth_pct.year == 2017  # latest before 2018
-    assert later.incidence == Incidence(poor_persons=200, rural_population=9_000)  # changxiao-b's 2018 figure
-    assert not evaluate_key_area(later).met
+    assert facts.city_income_growth_pct == Figure(value=Decimal("9.50"), year=2017, source="三明市2017年统计公报")
+    assert evaluate_key_area(facts, 2017).year == 2017
 
 
 # ================================================================================================
-# figure(): the exit year's figure, or the latest before it, never a later one
+# figure(): the exit year's figure only
 # ================================================================================================
 
 
@@ -338,13 +371,13 @@ def test_key_area_takes_the_city_growth_of_the_exit_year_not_a_later_one(store):
     [
         (2014, None),  # only later figures exist: none is used
         (2015, (5000, 2015, "林畲村2015年报")),
-        (2016, (10000, 2016, "林畲村2016年报")),  # the exit year's own figure
-        (2017, (10000, 2016, "林畲村2016年报")),  # the latest before, not 2015's and not 2018's
+        (2016, (9000, 2016, "林畲村2016年报")),
+        (2017, (10000, 2017, "林畲村2017年报")),
         (2018, (4000, 2018, "林畲村2018年报")),
-        (2025, (4000, 2018, "林畲村2018年报")),
+        (2025, None),  # never an older year's
     ],
 )
-def test_figure_takes_the_exit_years_figure_or_the_latest_before(store, year, expected):
+def test_figure_takes_the_exit_years_figure_only(store, year, expected):
     found = lookup(store, ELIGIBLE, ind.RURAL_POPULATION, year)
     if expected is None:
         assert found is None

@@ -33,12 +33,14 @@ def household(n: int) -> str:
 
 
 
-@pytest.fixture(scope="session")
+# per module: a test that moves the registry's working year forward (it never goes back) leaves the
+# other modules' registry in its first year
+@pytest.fixture(scope="module")
 def sv_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sv-keys")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sv_store(tmp_path_factory: pytest.TempPathFactory, sv_keys: Path) -> RegistryStore:
     store = RegistryStore.from_url(f"sqlite:///{tmp_path_factory.mktemp('sv-registry') / 'supervision.db'}")
     small_registry.build(store, sv_keys, eligible=0)
@@ -68,17 +70,20 @@ def supervision_worker(
     return build_worker(client, store, policy, task_queue, executor, trust=small_registry.trust(keys))
 
 
-@pytest.fixture(scope="session")
-async def sv_worker(ts_env: WorkflowEnvironment, sv_store: RegistryStore, sv_keys: Path, policy) -> AsyncIterator[Worker]:
+@pytest.fixture(scope="module")
+async def sv_worker(
+    ts_env: WorkflowEnvironment, sv_store: RegistryStore, sv_keys: Path, policy, request: pytest.FixtureRequest
+) -> AsyncIterator[Worker]:
+    queue = f"{SV_QUEUE}-{request.module.__name__.rsplit('.', 1)[-1]}"
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = supervision_worker(ts_env.client, sv_store, policy, SV_QUEUE, executor, sv_keys)
+        worker = supervision_worker(ts_env.client, sv_store, policy, queue, executor, sv_keys)
         async with worker:
             yield worker
 
 
 @pytest.fixture
 async def sv_driver(ts_env, sv_worker, sv_store, sv_keys) -> CaseDriver:
-    return CaseDriver(ts_env, sv_store, SV_QUEUE, sv_keys)
+    return CaseDriver(ts_env, sv_store, sv_worker.task_queue, sv_keys)
 
 
 async def exit_household(driver: CaseDriver, hid: str, year: int) -> None:

@@ -181,6 +181,7 @@ async def test_a_spot_check_finds_a_false_exit_which_later_exits_again(sv_driver
     assert (await refused(supervision.record_finding(client, settings, cid, FALSE, "confirmed", INSPECTOR, NOTE)))
 
     # -- the household, back to poor, later runs a new exit case and exits again ------------------
+    sv_driver.working_year(2018)
     await exit_household(sv_driver, FALSE, 2018)
     with sv_store.session() as db:
         row = db.get(Household, FALSE)

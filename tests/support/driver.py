@@ -44,6 +44,12 @@ class CaseDriver:
                                  trust=trust_dir(keys_dir))
         self.case_id = ""
 
+    def working_year(self, year: int) -> None:
+        """The key administrator moves the registry's working year forward to `year` (signed acts)."""
+        from tests.support.working_year import move_to
+
+        move_to(self.store, self.settings.trust_dir, year)
+
     async def signing_at_server_time(self) -> None:
         """Signatures made from here on say the test server's time (it skips ahead through notices)."""
         SIGNING_TIME.set(await self.env.get_current_time())

@@ -19,12 +19,16 @@ from starters.demo_keys import create_demo_keys
 from starters.trust_setup import admin_key, ensure_trust
 from workers.trust import WorkerTrust, load_trust
 from activities.registry.store import RegistryStore
+from tests.support.working_year import move_to
 
 VILLAGE = "changxiao-hepai"
 OTHER_VILLAGE = "changxiao-shaping"
 TOWNSHIP = "changxiao"
 OTHER_TOWNSHIP = "lijia"
 COUNTY = "qingliu"
+
+FIRST_YEAR = 2017  # the registry's first working year
+STATISTICS_YEARS = range(2017, 2022)  # the same figures every year: a case compares its own year's
 
 LINE = {2015: Decimal("2968"), 2016: Decimal("3146"), 2017: Decimal("3335"), 2018: Decimal("3535")}
 
@@ -80,11 +84,13 @@ def build(store: RegistryStore, keys_dir: Path, eligible: int = 60) -> None:
         _household(s, f"{VILLAGE}-x-unstable", {2016: LINE[2016] - 1, 2017: LINE[2017] + 900})
         _household(s, f"{VILLAGE}-x-housing", {2016: LINE[2016] + 500, 2017: LINE[2017] + 500}, housing=False)
         _household(s, f"{OTHER_VILLAGE}-e001", {2016: LINE[2016] + 400, 2017: LINE[2017] + 400})
-        for unit, indicator, value in STATISTICS:
-            s.add(UnitStatistic(unit_id=unit, year=2017, indicator=indicator, value=Decimal(value),
-                                source="test fixture", synthetic=True))
+        for year in STATISTICS_YEARS:
+            for unit, indicator, value in STATISTICS:
+                s.add(UnitStatistic(unit_id=unit, year=year, indicator=indicator, value=Decimal(value),
+                                    source="test fixture", synthetic=True))
     ensure_trust(trust_dir(keys_dir), COUNTY)
     create_demo_keys(store, keys_dir, admin_key(trust_dir(keys_dir)))
+    move_to(store, trust_dir(keys_dir), FIRST_YEAR)
 
 
 def trust_dir(keys_dir: Path) -> Path:
@@ -115,7 +121,7 @@ STATISTICS = [
     (COUNTY, ind.RURAL_INCOME_GROWTH_PCT, "9.2"),
     ("sanming", ind.RURAL_INCOME_GROWTH_PCT, "9.0"),
     *[(unit, name, value) for name in SERVICE for unit, value in
-      ((TOWNSHIP, "95.5"), (COUNTY, "96.0"), ("sanming", "96.5"), ("fujian", "97.0"))],
+      ((TOWNSHIP, "95.5"), (OTHER_TOWNSHIP, "95.0"), (COUNTY, "96.0"), ("sanming", "96.5"), ("fujian", "97.0"))],
 ]
 
 

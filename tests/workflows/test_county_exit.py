@@ -6,8 +6,9 @@ from tests.support.small_registry import COUNTY
 from tests.support.unit_cases import CG, MG, MM, MS, PG, TH, application, findings
 
 
-# The refusals run first: the happy path exits the fixture's only county for good.
-async def test_county_refusals(driver):
+async def test_county_refusals(unit_driver):
+    driver = unit_driver
+    driver.working_year(2020)
     assert "UnknownOfficial" in await refused(driver.open_unit("county", COUNTY, 2020, application(TH)))
     assert "WrongRole" in await refused(driver.open_unit("county", COUNTY, 2020, application("qingliu-secretary")))
     await driver.open_unit("county", COUNTY, 2020, application(CG))
@@ -21,7 +22,9 @@ async def test_county_refusals(driver):
     assert [a.role for a in back.awaiting] == ["county_group"]
 
 
-async def test_key_county_exits_without_a_notice(driver, small_store):
+async def test_key_county_exits_without_a_notice(unit_driver):
+    driver, small_store = unit_driver, unit_driver.store
+    driver.working_year(2019)
     opened = await driver.open_unit("county", COUNTY, 2019, application(CG))
     assert opened.stage == "city_assessment"
     comparison = opened.facts["service_indicators"]
@@ -39,6 +42,7 @@ async def test_key_county_exits_without_a_notice(driver, small_store):
         row = s.get(County, COUNTY)
         assert (row.status, row.exited_case_id) == ("exited", driver.case_id)
     # an exited county cannot open another case
+    driver.working_year(2021)
     assert "status 'exited'" in await refused(driver.open_unit("county", COUNTY, 2021, application(CG)))
 
 

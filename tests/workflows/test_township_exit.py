@@ -15,7 +15,9 @@ async def _to_notice(driver, year: int):
     return await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
 
-async def test_indicator_findings_are_required_and_must_all_be_close(driver):
+async def test_indicator_findings_are_required_and_must_all_be_close(unit_driver):
+    driver = unit_driver
+    driver.working_year(2019)
     await driver.open_unit("township", TOWNSHIP, 2019, application(TH))
     assert "InvalidRecord" in await refused(driver.decide("county_assessment", CG, meeting_ref="M"))
     missing = await refused(driver.decide("county_assessment", CG, meeting_ref="M", record=findings(skip=1)))
@@ -26,15 +28,20 @@ async def test_indicator_findings_are_required_and_must_all_be_close(driver):
     assert (await driver.until(lambda s: s.status == "rejected")).status == "rejected"
 
 
-async def test_township_openings_refused(driver):
+async def test_township_openings_refused(unit_driver):
+    driver = unit_driver
+    driver.working_year(2018)
     # 李家 is not a key township and its growth only equals the city's
     reason = await refused(driver.open_unit("township", OTHER_TOWNSHIP, 2018, application(f"{OTHER_TOWNSHIP}-head")))
     assert "CriteriaNotMet" in reason and "designated" in reason and "income_growth" in reason
     # the township head applies, not the secretary
+    driver.working_year(2020)
     assert "WrongRole" in await refused(driver.open_unit("township", TOWNSHIP, 2020, application(TS)))
 
 
-async def test_city_notice_objection_dismissed_then_city_approval_needs_two_people(driver):
+async def test_city_notice_objection_dismissed_then_city_approval_needs_two_people(unit_driver):
+    driver = unit_driver
+    driver.working_year(2020)
     await _to_notice(driver, 2020)
     ack = await driver.object(reason="乡卫生院服务未达标")
     assert "WrongRole" in await refused(driver.resolve(ack.objection_id, "dismiss", official=CG))
@@ -48,8 +55,9 @@ async def test_city_notice_objection_dismissed_then_city_approval_needs_two_peop
     assert [a.role for a in back.awaiting] == ["city_group"]
 
 
-# Last: it exits the fixture's key township for good.
-async def test_key_township_exits(driver, small_store):
+async def test_key_township_exits(unit_driver):
+    driver, small_store = unit_driver, unit_driver.store
+    driver.working_year(2018)
     in_notice = await _to_notice(driver, 2018)
     assert [(sc.level, sc.jurisdiction_id) for sc in in_notice.current_notice().scopes] == [("city", "sanming")]
     await driver.pass_notice("city_approval")

@@ -13,12 +13,15 @@ async def _approve(driver):
     return await driver.until(lambda s: s.status != "open")
 
 
-async def test_village_openings_refused(driver):
+async def test_village_openings_refused(unit_driver):
+    driver = unit_driver
+    driver.working_year(2018)
     # 沙坪: 3 poor persons over 100 → 3 %, not below 2 %
     reason = await refused(driver.open_unit("village", OTHER_VILLAGE, 2018, survey(), "poor"))
     assert "CriteriaNotMet" in reason and "incidence" in reason and "3.00%" in reason
     assert "CriteriaNotMet" in await refused(driver.open_unit("village", OTHER_VILLAGE, 2018, survey(), "hollow"))
     # the survey is the township's: not the county's, and it cites the township's meeting and findings
+    driver.working_year(2019)
     assert "WrongRole" in await refused(driver.open_unit("village", VILLAGE, 2019, survey(official=CG), "poor"))
     assert "MeetingRequired" in await refused(_no_meeting(driver))
     assert "InvalidRecord" in await refused(driver.open_unit("village", VILLAGE, 2019, survey(departments=""), "poor"))
@@ -31,7 +34,9 @@ def _no_meeting(driver):
     return driver.open_unit("village", VILLAGE, 2019, DecisionCommand(**{**first.model_dump(), "meeting_ref": None}), "poor")
 
 
-async def test_village_notice_objection_is_resolved_by_the_township(driver, small_store):
+async def test_village_notice_objection_is_resolved_by_the_township(unit_driver):
+    driver = unit_driver
+    driver.working_year(2019)
     await driver.open_unit("village", VILLAGE, 2019, survey(), "poor")
     await driver.until(lambda s: s.current_notice() is not None)
     assert "already exists" in await refused(driver.open_unit("village", VILLAGE, 2019, survey(), "poor"))
@@ -44,7 +49,9 @@ async def test_village_notice_objection_is_resolved_by_the_township(driver, smal
     assert "集体收入不足" in final.outcome_reason
 
 
-async def test_village_return_to_survey_and_reject(driver):
+async def test_village_return_to_survey_and_reject(unit_driver):
+    driver = unit_driver
+    driver.working_year(2020)
     await driver.open_unit("village", VILLAGE, 2020, survey(), "hollow")
     await driver.pass_notice("county_approval")
     await driver.decide("county_approval", CG, outcome="return", to_stage="survey", note="调查部门不全，补充调查")
@@ -62,8 +69,9 @@ async def test_village_return_to_survey_and_reject(driver):
     assert "closed" in await refused(driver.decide("county_approval", MG, meeting_ref="M"))
 
 
-# Last: it exits the fixture's village for good, in both designations.
-async def test_both_designations_of_one_village_exit(driver, small_store):
+async def test_both_designations_of_one_village_exit(unit_driver):
+    driver, small_store = unit_driver, unit_driver.store
+    driver.working_year(2018)
     for designation in ("poor", "hollow"):
         opened = await driver.open_unit("village", VILLAGE, 2018, survey(), designation)
         assert opened.case_id == f"village-exit/{VILLAGE}/{designation}/2018"
@@ -83,4 +91,5 @@ async def test_both_designations_of_one_village_exit(driver, small_store):
         assert (row.poor_status, row.hollow_status) == ("exited", "exited")
         assert row.poor_exited_case_id.endswith("/poor/2018") and row.hollow_exited_case_id.endswith("/hollow/2018")
     assert "already exists" in await refused(driver.open_unit("village", VILLAGE, 2018, survey(), "poor"))
+    driver.working_year(2021)
     assert "status 'exited'" in await refused(driver.open_unit("village", VILLAGE, 2021, survey(), "poor"))

@@ -5,15 +5,14 @@ their signers and meetings), on the finding's row.
 Columns added, nullable: older findings keep none.
 
 Revision ID: 0008
-Revises: 0005 (issue 17's other migrations, 0006 and 0007, come between when merged: set
-down_revision to the last of them)
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
