@@ -39,6 +39,8 @@ from starters.errors import Refused
 from starters.signer import load_signer
 from workers.settings import Settings
 
+DEMO_ADMINISTRATOR = "demo-key-administrator"
+
 DEMO_NAMESPACE = "tuopin-demo"
 DEMO_TASK_QUEUE = "tuopin-demo"
 DEMO_REGISTRY_FILE = "demo-registry.db"
@@ -85,6 +87,7 @@ class Demo:
         case_id = make_case_id(scenario.exit_type, scenario.unit_id, scenario.year, scenario.designation)  # type: ignore[arg-type]
         self.say(f"\n== {scenario.title} ({scenario.exit_type}) {scenario.unit_id}, {scenario.year}: {case_id}")
         self.say(f"   Web UI: {self.case_url(case_id)}")
+        self.open_working_year(scenario.year)
         for number, step in enumerate(scenario.steps, 1):
             self.say(f"{number:>4}. {step.title} [{step.stage}]" + (f" — {step.official}" if step.official else ""))
             self.say(f"      $ {step.command(case_id)}")
@@ -100,6 +103,24 @@ class Demo:
             self.say(f"      销号: {rc['unit_id']} {rc['from_status']} → {rc['to_status']} in the demo registry")
         self.say(f"   → {final.status}")
         return final.status
+
+    def open_working_year(self, year: int) -> None:
+        """A case opens only for the registry's working year: the demo, as the county's key
+        administrator, moves it forward to the scenario's year (signed acts, as in production)."""
+        from activities.registry.store import RegistryStore
+        from starters.registry_commands import advance_working_year, working_year_status
+        from starters.trust_setup import admin_key
+
+        current = working_year_status(self.settings)["year"]
+        if current is None or current >= year:
+            return
+        store = RegistryStore.from_url(self.settings.registry_url)
+        try:
+            for next_year in range(current + 1, year + 1):
+                self.say(f"   $ tuopin registry year set {next_year} --as {DEMO_ADMINISTRATOR}")
+                advance_working_year(store, admin_key(self.settings.trust_dir), next_year, DEMO_ADMINISTRATOR)
+        finally:
+            store.engine.dispose()
 
     async def do(self, scenario: Scenario, case_id: str, step: Step) -> None:
         if step.kind == "open":

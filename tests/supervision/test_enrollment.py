@@ -8,25 +8,21 @@ at a meeting) → 批准纳入 (county leading group, secretary and head, at a m
 on the completed case's authority. One village official can neither enrol a household alone nor,
 later, exit it alone; the old one-signature commands refuse, naming the procedure."""
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from activities.registry import supervision as registry
 from activities.registry.case_heads import final_heads
 from activities.registry.plan_queries import read_plan_facts
-from activities.registry.schema import Household, OfficialPost, StatusChange
+from activities.registry.schema import Household
 from domain.dossier import verify_dossier
-from domain.reentry import NewHousehold
 from starters import supervision
 from starters.dossier_commands import export_dossier
 from starters.dossier_html import render_html
-from starters.supervision_commands import enroll, reenter
-from starters.signer import SIGNING_TIME
-from tests.support.driver import CG, CH, CS, TH, TS, VD, VS, WT, enrollment_appraisal, refused
+from starters.supervision_commands import reenter
+from tests.support.driver import CG, CH, CS, TH, TS, VS, WT, enrollment_appraisal, refused
 from tests.supervision.conftest import VILLAGE, exit_household, household
 from workers.trust import read_root
 
@@ -74,6 +70,7 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
     assert _status(sv_store, RETURNED) == "exited"
 
     # refused openings: the wrong reason for an exited household, the work team, no such household
+    sv_driver.working_year(2018)
     says = await refused(sv_driver.open_unit("enrollment", RETURNED, 2018, enrollment_appraisal("newly-poor")))
     assert "EnrollmentRefused" in says and "returned household" in says
     says = await refused(sv_driver.open_unit("enrollment", RETURNED, 2018, enrollment_appraisal("returned", WT)))
@@ -130,6 +127,7 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
     page = render_html(doc)
     assert "贫困户纳入档案" in page and "纳入年度" in page and "已纳入" in page
     # enrolled: a second enrolment is refused at its opening
+    sv_driver.working_year(2019)
     says = await refused(sv_driver.open_unit("enrollment", RETURNED, 2019, enrollment_appraisal("returned")))
     assert "enrolled already" in says
 
@@ -147,59 +145,6 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
     exited = await sv_driver.county()
     assert exited.status == "exited"
     assert [c[2] for c in _changes(sv_store, RETURNED)] == ["exited", "poor", "exited"]
-
-
-async def test_a_newly_poor_household_is_registered_then_enrolled_and_an_upheld_objection_rejects_it(
-    sv_driver, sv_store, evidence_file: Path
-) -> None:
-    new_id = f"{VILLAGE}-n101"
-    # the old one-signature command refuses, naming the two steps
-    result = CliRunner().invoke(enroll, [new_id, "--village", VILLAGE, "--members", "4", "--as", VD])
-    assert result.exit_code == 1 and "tuopin registry register" in result.output and "tuopin open enrollment" in result.output
-    with sv_store.session() as s:
-        assert s.get(Household, new_id) is None
-
-    SIGNING_TIME.set(None)  # a registration is checked by the registry, at the wall clock
-    new = NewHousehold(village_id=VILLAGE, members=4, head_name="新增户主", per_capita_income={2018: "2500"},
-                       lacking=("safe_housing",))
-    record = supervision.register(sv_driver.settings, new_id, new, "房屋倒塌致贫", evidence_file, VD)
-    assert record.status == "candidate" and record.reentry_id == f"register/{new_id}"
-    assert _status(sv_store, new_id) == "candidate"  # registered, not poor: nobody enrolled it
-    assert _changes(sv_store, new_id) == [(f"register/{new_id}", "unregistered", "candidate")]
-
-    # a candidate is not poor: no exit opens for it, and an enrolment must say newly-poor
-    says = await refused(sv_driver.open(new_id, year=2018))
-    assert "CriteriaNotMet" in says
-    says = await refused(sv_driver.open_unit("enrollment", new_id, 2018, enrollment_appraisal("returned")))
-    assert "EnrollmentRefused" in says and "'candidate'" in says
-
-    # 2018: an objection upheld by the village committees rejects the enrolment; the registry is unchanged
-    await sv_driver.open_unit("enrollment", new_id, 2018, enrollment_appraisal("newly-poor", VD))
-    notice = await sv_driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
-    assert "（新识别，第1次）" in sv_store.notices(sv_driver.case_id)[0].body
-    objection = (await sv_driver.object(reason="该户有稳定务工收入")).objection_id
-    await sv_driver.resolve(objection, "uphold", official=VS, finding="经入户核实，家庭人均收入高于标准")
-    rejected = await sv_driver.until(lambda s: s.status != "open")
-    assert rejected.status == "rejected" and rejected.registry_change is None and notice.notices
-    assert _status(sv_store, new_id) == "candidate"
-    assert [c[2] for c in _changes(sv_store, new_id)] == ["candidate"]
-
-    # 2019: proposed again, a dismissed objection gives a new full window, then review and approval
-    await sv_driver.open_unit("enrollment", new_id, 2019, enrollment_appraisal("newly-poor", VD, date(2019, 3, 1)))
-    await sv_driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
-    objection = (await sv_driver.object(reason="不了解情况")).objection_id
-    await sv_driver.resolve(objection, "dismiss", official=VS)
-    await sv_driver.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
-    await sv_driver.pass_notice()
-    await sv_driver.township(meeting=TOWNSHIP_MEETING)
-    final = await sv_driver.county()
-    assert final.status == "enrolled", final.outcome_reason
-    assert _status(sv_store, new_id) == "poor"
-    assert _changes(sv_store, new_id)[-1] == (sv_driver.case_id, "candidate", "poor")
-    with sv_store.session() as s:
-        assert s.get(OfficialPost, f"{new_id}-head").role == "household_head"
-        change = s.scalars(select(StatusChange).where(StatusChange.case_id == sv_driver.case_id)).one()
-        assert (change.year, change.unit_type, change.from_status) == (2019, "household", "candidate")
 
 
 def test_open_enrollment_signs_the_reason_with_the_appraisal_record(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,7 +173,6 @@ async def test_an_enrolment_started_under_another_id_or_type_is_refused(sv_drive
     from temporalio.client import WorkflowFailureError
 
     from domain.messages import OpenCaseInput
-    from tests.supervision.conftest import SV_QUEUE
 
     hid = household(12)
     before = (_status(sv_store, hid), _changes(sv_store, hid))
@@ -240,6 +184,6 @@ async def test_an_enrolment_started_under_another_id_or_type_is_refused(sv_drive
     ):
         inp = OpenCaseInput(exit_type=exit_type, unit_id=hid, year=2018, first_decision=first)
         with pytest.raises(WorkflowFailureError) as failure:
-            await sv_driver.client.execute_workflow(workflow_name, inp, id=wid, task_queue=SV_QUEUE)
+            await sv_driver.client.execute_workflow(workflow_name, inp, id=wid, task_queue=sv_driver.settings.task_queue)
         assert says in str(failure.value.cause), failure.value.cause
     assert (_status(sv_store, hid), _changes(sv_store, hid)) == before

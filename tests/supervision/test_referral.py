@@ -39,6 +39,7 @@ ACTING = f"{COUNTY}-acting-head"  # the county secretary's person in the county 
 
 async def test_an_incomplete_procedure_is_reported_and_redone_and_the_exit_stands(sv_driver, sv_store) -> None:
     settings, client = sv_driver.settings, sv_driver.client
+    sv_driver.working_year(YEAR)
     await exit_household(sv_driver, UNIT, YEAR)
     await sv_driver.signing_at_server_time()
     state = await supervision.start_check(client, settings, YEAR, 100, INSPECTOR, seed=SEED)
