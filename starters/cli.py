@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from starters.cli_options import common, run, say
-from starters.errors import CliError
+from starters.errors import CliError, Interrupted
 
 if TYPE_CHECKING:
     from workers.settings import Settings
@@ -65,7 +65,10 @@ class LazyGroup(click.Group):
 class TuopinGroup(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except (KeyboardInterrupt, click.Abort):  # Ctrl-C anywhere (a prompt's too): one line, exit 130
+                raise Interrupted() from None
         except CliError as exc:
             if _wants_json(ctx):
                 from starters import render
@@ -160,7 +163,7 @@ def setup(settings: Settings, as_json: bool) -> None:
     from starters.setup import ensure_setup
 
     async def go() -> Any:
-        return await ensure_setup(await connect(settings), settings)
+        return await ensure_setup(await connect(settings, may_create_codec_keys=True), settings)
 
     result = run(go())
     say(as_json, result, "\n".join(f"{k:24} {v}" for k, v in result.items()))

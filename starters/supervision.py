@@ -56,7 +56,9 @@ def valid(model: type, **fields: Any) -> Any:
 
 
 def store_of(settings: Settings) -> RegistryStore:
-    return registry_call(lambda: RegistryStore.from_url(settings.registry))
+    from starters.registry_access import existing_registry
+
+    return existing_registry(settings)
 
 
 def supervision_policy(settings: Settings) -> Any:

@@ -79,6 +79,7 @@ def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, da
     assert seeded.returncode == 0, seeded.stderr
     worker = subprocess.Popen([TUOPIN, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        wait_for_worker(env, worker)
         yield cli
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -88,6 +89,32 @@ def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, da
             worker.kill()
             out, err = worker.communicate()
         assert worker.returncode == 0, f"the worker did not stop cleanly ({worker.returncode}): {err[-2000:]}"
+
+
+WAIT_FOR_WORKER = """
+import asyncio, sys
+from starters.client import connect, require_worker
+from starters.errors import CliError
+from workers.settings import Settings
+
+async def main():
+    settings = Settings.from_env()
+    for _ in range(300):
+        try:
+            await require_worker(await connect(settings), settings.task_queue, "not yet")
+            return
+        except CliError:  # no ring yet (the worker writes it as it starts), no poll yet
+            await asyncio.sleep(0.1)
+    sys.exit("no worker polled in time")
+
+asyncio.run(main())
+"""
+
+
+def wait_for_worker(env: dict[str, str], worker: subprocess.Popen) -> None:
+    """Until the worker polls its task queue: the officials' commands refuse (exit 3) before then."""
+    waited = subprocess.run([sys.executable, "-c", WAIT_FOR_WORKER], env=env, capture_output=True, text=True, timeout=60)
+    assert waited.returncode == 0 and worker.poll() is None, f"the worker did not start: {waited.stderr[-2000:]}"
 
 
 def codec_client(dev_server: WorkflowEnvironment, cli: Cli) -> Client:
