@@ -255,7 +255,7 @@ def list_(settings: Settings, as_json: bool, exit_type: str | None, township: st
         raise BadUsage(f"--township {township!r} is not a township id")
 
     async def go() -> Any:
-        client = await connect(settings)
+        client = await connect(settings, reads_payloads=False)
         return await cases.list_cases(client, exit_type, township, stage, status, limit)
 
     rows = run(go())

@@ -43,11 +43,26 @@ def _runtime() -> Runtime:
     )))
 
 
-async def connect(settings: Settings, *, may_create_codec_keys: bool = False) -> Client:
-    """A client of the server. Only a worker (and `setup`) may create the codec key ring on a local
-    server (``may_create_codec_keys``): any other command talks to running workers, which hold the
-    ring already; a ring of its own would only write what no worker can read, and a command that
-    reads creates no file."""
+async def connect(settings: Settings, *, may_create_codec_keys: bool = False, reads_payloads: bool = True) -> Client:
+    """A client of the server: reached first (exit 3 if it cannot be), then given the codec key ring.
+
+    Only a worker (and `setup`) may create the ring on a local server (``may_create_codec_keys``):
+    any other command talks to running workers, which hold it already; a ring of its own would only
+    write what no worker can read, and a command that reads creates no file. A command that reads no
+    payload (``reads_payloads=False``: `list` reads search attributes only) needs no ring at all."""
+    from workers.data_converter import DATA_CONVERTER
+
+    try:
+        plain = await asyncio.wait_for(
+            Client.connect(**connect_kwargs(settings), data_converter=DATA_CONVERTER, runtime=_runtime()),
+            CONNECT_WAIT.total_seconds(),
+        )
+    except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
+        raise Unreachable(
+            f"cannot reach the Temporal server at {settings.address} ({_why(exc)}): {START_SERVER}", kind="server_unreachable"
+        ) from None
+    if not reads_payloads and not settings.codec_key_file.exists():
+        return plain
     if not may_create_codec_keys and not settings.codec_key_file.exists():
         raise BadUsage(
             f"no codec key ring at {settings.codec_key_file}: this is not the home of the running `make run` / "
@@ -56,17 +71,9 @@ async def connect(settings: Settings, *, may_create_codec_keys: bool = False) ->
         )
     try:
         converter = data_converter(settings)
-    except ConnectionConfigError as exc:  # a missing codec key ring: a usage error, not unreachable
+    except ConnectionConfigError as exc:  # an unusable codec key ring: a usage error, not unreachable
         raise BadUsage(exc.message, kind="codec_keys") from None
-    try:
-        return await asyncio.wait_for(
-            Client.connect(**connect_kwargs(settings), data_converter=converter, runtime=_runtime()),
-            CONNECT_WAIT.total_seconds(),
-        )
-    except Exception as exc:  # the SDK raises plain RuntimeError for a refused connection
-        raise Unreachable(
-            f"cannot reach the Temporal server at {settings.address} ({_why(exc)}): {START_SERVER}", kind="server_unreachable"
-        ) from None
+    return Client(plain.service_client, namespace=plain.namespace, data_converter=converter)
 
 
 def _why(exc: BaseException) -> str:

@@ -162,8 +162,7 @@ def _key_file(settings: Settings, official_id: str, key_file: Path | None) -> Pa
         raise BadUsage(
             f"unknown official {official_id}: no private key for {official_id} in {', '.join(str(d) for d in folders)}"
             + (f"; did you mean {' or '.join(close)}?" if close else "")
-            + f" (if {official_id} is you: `tuopin keys new --as {official_id}`, then have it registered)",
-            kind="unknown_official",
+            + f" (if {official_id} is you: `tuopin keys new --as {official_id}`, then have it registered)"
         )
     return path
 
