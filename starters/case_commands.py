@@ -3,7 +3,8 @@
 
 Register with ``cli.add_command(...)`` for each of ``CASE_COMMANDS`` (``starters.cli`` does).
 Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or registry unreachable,
-or no worker answered a question to the case.
+no worker polls the case's task queue (then nothing is sent), or a worker did not answer in time (an
+update is then "sent, not yet applied"); 130 Ctrl-C.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from domain.text import is_blank
 from starters import cases  # starters.render (domain.case, the procedures) only where a case is printed
 from starters.cli_options import (
     DATE,
@@ -270,7 +272,7 @@ def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise BadUsage(f"--record takes KEY=VALUE, not {pair!r}")
-        if not value.strip():
+        if is_blank(value):
             raise BadUsage(f"--record {key}= cannot be blank: write what it says")
         if key.endswith("_on"):
             try:

@@ -1,7 +1,7 @@
 """`tuopin`: the command line officials, operators and outside checks use (its contract: README.md,
 "The command line").
 
-Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or registry unreachable.
+Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server, worker or registry unreachable; 130 Ctrl-C.
 
 Start-up is kept short: this module imports click only. Each command's module (and with it
 temporalio, pydantic models, SQLAlchemy, cryptography) is imported when that command runs; the

@@ -73,8 +73,10 @@ class RequiredText(click.ParamType):
     name = "text"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from domain.text import is_blank
+
         text = str(value)
-        if not text.strip():
+        if is_blank(text):
             self.fail("cannot be blank: write what it says" if text else "cannot be empty", param, ctx)
         return text
 

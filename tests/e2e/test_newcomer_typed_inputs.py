@@ -47,7 +47,7 @@ def _open(*changes: str, **options: str) -> list[str]:
     return ["open", "household", HOUSEHOLD, "--year", "2017", *[x for kv in given.items() for x in kv], *changes]
 
 
-@pytest.mark.parametrize("blank", ["", "   ", "\u3000"])
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000", "\u200b"])
 def test_blank_text_is_refused_wherever_text_is_required(env, blank):
     said = "cannot be empty" if blank == "" else "cannot be blank"
     assert said in _refused(env, *_open(**{"--meeting": blank}))
@@ -61,7 +61,7 @@ def test_blank_text_is_refused_wherever_text_is_required(env, blank):
     assert said in _refused(env, "decide", CASE, "approve", "--stage", "county_approval", "--as", "qingliu-county",
                             "--meeting", blank)
     assert said in _refused(env, "resolve", CASE, "O1", "dismiss", "--as", f"{VILLAGE}-secretary", "--finding", blank)
-    assert "cannot be" in _refused(env, "consent", CASE, "--as", blank)
+    assert "Invalid value for '--as'" in _refused(env, "consent", CASE, "--as", blank)
 
 
 def test_a_date_that_does_not_exist_is_refused_with_the_reason(env):

@@ -17,7 +17,8 @@ from starters.errors import BadUsage, Refused
 from starters.signer import _checked_key_file, load_signer, write_private_key
 from workers.settings import Settings
 
-BLANKS = ("", " ", "   ", "\t", "\u3000", " \n ")  # \u3000: the ideographic space a Chinese keyboard types
+# \u3000: the ideographic space a Chinese keyboard types; \u200b, \ufeff: zero-width, invisible when pasted
+BLANKS = ("", " ", "   ", "\t", "\u3000", " \n ", "\u200b", "\ufeff\u200b ", "\u00a0")
 
 
 @pytest.mark.parametrize("blank", BLANKS)
@@ -134,3 +135,19 @@ def test_a_real_key_readable_by_others_is_refused_for_its_mode(keys):
         _checked_key_file(key_file)
     os.chmod(key_file, stat.S_IRUSR | stat.S_IWUSR)
     _checked_key_file(key_file)
+
+
+def test_the_case_says_an_official_id_it_does_not_know_is_unknown_and_offers_the_closest():
+    """Where the CLI reads no registry, the case answers from its roster, in the same terms."""
+    from domain.refusals import UnknownOfficial
+    from domain.signoff_rules import find_official
+    from tests.domain.conftest import build_roster, new_case
+
+    case, roster = new_case(), build_roster()
+    with pytest.raises(UnknownOfficial) as refused:
+        find_official(case, roster, "hepai-secretry")
+    assert str(refused.value).startswith("unknown official hepai-secretry for this case")
+    assert "did you mean hepai-secretary?" in str(refused.value)
+    with pytest.raises(UnknownOfficial) as refused:
+        find_official(case, roster, "somebody-else-entirely")
+    assert "did you mean" not in str(refused.value) and "own role and jurisdiction" in str(refused.value)
