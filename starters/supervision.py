@@ -34,7 +34,7 @@ from domain.spot_check import (
     is_check_id,
     resolve_entry,
 )
-from starters.client import call, query
+from starters.client import call, query, update
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
 from starters.signer import sign_as, signing_now
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
@@ -158,7 +158,7 @@ async def record_finding(
 
 
 async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> FindingAck:
-    return await call(cid, client.get_workflow_handle(cid).execute_update("finding", cmd, result_type=FindingAck))
+    return await update(client.get_workflow_handle(cid), "finding", cmd, FindingAck)
 
 
 # -- 返贫 and 新增 ------------------------------------------------------------------------------------

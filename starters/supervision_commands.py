@@ -19,8 +19,8 @@ from domain.county import TIME_ZONE_NAME
 from domain.reentry import GUARANTEES, NewHousehold, ReentryRecord
 from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
-from starters.cli_options import SAFE_ID, common, run, say, signing
-from starters.client import connect
+from starters.cli_options import SAFE_ID, TEXT, common, run, say, signing
+from starters.client import connect, require_case_worker, require_worker
 from starters.errors import BadUsage, registry_call
 from starters.supervision import (
     enroll as enroll_household,
@@ -63,8 +63,9 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
     """Draw a reproducible sample of the year's exits and assign its verifiers (prints the check id)."""
 
     async def go() -> SpotCheckState:
-        return await start_check(await connect(settings), settings, year, percent, official, seed, county,
-                                 remind_after_days, key_file)
+        client = await connect(settings)
+        await require_worker(client, settings.task_queue, "nothing was sent")
+        return await start_check(client, settings, year, percent, official, seed, county, remind_after_days, key_file)
 
     state = run(go())
     say(as_json, check_document(state), f"{state.check_id}\n{_headline(state)}")
@@ -77,7 +78,7 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
 @click.argument("unit")
 @click.argument("verdict", type=click.Choice(sorted(VERDICTS)))
 @click.option("--as", "official", required=True, help="The verifier (a county_group official of the county).")
-@click.option("--note", required=True, help="What the check found.")
+@click.option("--note", type=TEXT, required=True, help="What the check found.")
 @click.option("--unit-type", type=click.Choice(["household", "village_poor", "village_hollow", "township"]),
               help="Only when a village is sampled both as 贫困村 and as 空壳村.")
 def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: str, official: str, note: str,
@@ -88,6 +89,7 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, check, "nothing was sent")
         ack = await record_finding(client, settings, check, unit, VERDICTS[verdict], official, note, unit_type, key_file)
         return ack, await show_check(client, check)
 
@@ -115,7 +117,9 @@ def show(settings: Settings, as_json: bool, check: str) -> None:
     _check_id(check)
 
     async def go() -> SpotCheckState:
-        return await show_check(await connect(settings), check)
+        client = await connect(settings)
+        await require_case_worker(client, check, "no one can answer for the check")
+        return await show_check(client, check)
 
     state = run(go())
     say(as_json, check_document(state), check_text(state))
