@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import TUOPIN, Cli, running_cli
+from tests.e2e.conftest import TUOPIN, running_cli
 from tests.e2e.test_cli_household import VILLAGE, _households
 
 
