@@ -8,10 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.officials import Official
 from domain.signing import SignedMessage, SignedTerms
 from domain.simulation import Simulation
+from domain.text import Name, Ref, Text
 
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Ref = Annotated[str, Field(min_length=1, max_length=200)]
 
 Outcome = Literal["approve", "return", "reject"]
 
@@ -62,16 +61,9 @@ class ObjectionCommand(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Name
     reason: Text
-    contact: Annotated[str, Field(min_length=1, max_length=200)]
-
-    @model_validator(mode="after")
-    def _not_blank(self) -> "ObjectionCommand":
-        for field in ("name", "reason", "contact"):
-            if not getattr(self, field).strip():
-                raise ValueError(f"an objection's {field} cannot be blank")
-        return self
+    contact: Ref
 
     def __repr__(self) -> str:  # the contact is personal data: never in a log line or a traceback
         return f"ObjectionCommand(name={self.name!r}, reason={self.reason!r}, contact=<private>)"

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.procedures import RecordKind
-
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+from domain.text import Name, Ref, Text
 
 
 class AppraisalRecord(BaseModel):
@@ -35,7 +34,7 @@ class SurveyRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     held_on: date  # when the survey was done
-    departments: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=30)]
+    departments: Annotated[list[Name], Field(min_length=1, max_length=30)]
     infrastructure: Text  # 村内基础设施
     public_services: Text  # 基本公共服务
     industry: Text  # 产业发展
@@ -55,7 +54,7 @@ class ApplicationRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     held_on: date  # the date of the application
-    document_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    document_ref: Ref
     summary: Text
 
 

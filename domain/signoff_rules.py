@@ -4,6 +4,7 @@
 update validator and its handler share one source of truth.
 """
 
+import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,9 +45,11 @@ def find_official(case: CaseState, roster: Roster, official_id: str) -> Official
     official = roster.find(official_id)
     if official is None:
         chain = ", ".join(case.unit_path.jurisdiction_ids()) if case.unit_path else "?"
+        close = difflib.get_close_matches(official_id, sorted(o.official_id for o in roster.officials), n=3, cutoff=0.75)
         raise UnknownOfficial(
-            f"{official_id} holds no post in this case's jurisdictions ({chain}); "
-            "officials act only in their own role and jurisdiction"
+            f"unknown official {official_id} for this case: no post in its jurisdictions ({chain})"
+            + (f"; did you mean {' or '.join(close)}?" if close else "")
+            + " Officials act only in their own role and jurisdiction"
         )
     return official
 

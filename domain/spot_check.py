@@ -35,6 +35,7 @@ from domain.refusals import Refusal, SamePerson, UnknownOfficial, WrongRole
 from domain.roles import Role
 from domain.signing import Signature, SignedMessage, SignedTerms
 from domain.spot_check_referral import Referral, refer
+from domain.text import Text
 
 CHECK_PREFIX = "spot-check"
 DEFAULT_REMIND_AFTER_DAYS = 30
@@ -49,7 +50,6 @@ CHECK_PASS = "check"
 
 Verdict = Literal["confirmed", "false_exit", "incomplete"]
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 # -- refusals ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from domain.procedures import PROCEDURES
 from domain.refusals import AlreadySigned, MeetingRequired, Refusal, SamePerson, UnknownOfficial, WrongRole
 from domain.roles import Role
 from domain.signing import Signature, SignedMessage, SignedTerms
+from domain.text import Text
 
 REPORT_STAGE = "report"
 DECISION_STAGE = "decision"
@@ -40,7 +41,6 @@ ADVERSE: tuple[str, ...] = ("false_exit", "incomplete")
 TOWNSHIP_SIGNERS = (Role.township_secretary, Role.township_head)
 COUNTY_SIGNERS = (Role.county_secretary, Role.county_head)
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Ref = Annotated[str, Field(min_length=1, max_length=200)]
 UnitType = Literal["household", "village_poor", "village_hollow", "township"]
 # The exit procedure whose stages a unit's exit walked (a redo names some of them).

@@ -3,10 +3,12 @@
 
 Register with ``cli.add_command(...)`` for each of ``CASE_COMMANDS`` (``starters.cli`` does).
 Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server or registry unreachable,
-or no worker answered a question to the case.
+no worker polls the case's task queue (then nothing is sent), or a worker did not answer in time (an
+update is then "sent, not yet applied"); 130 Ctrl-C.
 """
 
 import asyncio
+import datetime
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,28 @@ from typing import Any
 import click
 
 from domain.messages import ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from domain.text import is_blank
 from starters import cases  # starters.render (domain.case, the procedures) only where a case is printed
-from starters.cli_options import EXIT_TYPES, SAFE_ID, STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
+from starters.cli_options import (
+    DATE,
+    EXIT_TYPES,
+    SAFE_ID,
+    STAGES,
+    TEXT,
+    case_id_argument,
+    common,
+    official_id_argument,
+    parse_date,
+    run,
+    say,
+    signing,
+    unit_id_argument,
+    valid,
+)
 from starters.cli import LazyGroup
-from starters.client import connect
+from starters.client import connect, require_case_worker, require_worker
 from starters.errors import BadUsage
+from starters.signer import check_signer, load_signer
 from workers.settings import Settings
 
 
@@ -29,26 +48,33 @@ def open_() -> None:
     """Open an exit case, or an enrolment (prints the case id)."""
 
 
+NOTHING_SENT = "nothing was sent"
+
+
 def _open(settings: Settings, as_json: bool, exit_type: str, unit: str, year: int, first: DecisionCommand,
           designation: str | None = None, key_file: Path | None = None) -> None:
+    from domain.case_ids import case_id
+
+    check_signer(settings, first.official_id, key_file)
+
     async def go() -> Any:
         client = await connect(settings)
+        await require_worker(client, settings.task_queue, NOTHING_SENT)
         opened = await cases.open_case(client, settings, exit_type, unit, year, first, designation, key_file)
         return await cases.show(client, opened.case_id) if as_json else opened
 
-    state = run(go())
+    state = run(go(), interrupted=_interrupted_after_sending(case_id(exit_type, unit, year, designation)))  # type: ignore[arg-type]
     from starters import render
     say(as_json, render.case_document(state) if as_json else None, state.case_id)
 
 
 def _first(stage: str, official: str, meeting: str | None, note: str | None, **record: Any) -> DecisionCommand:
     return valid(DecisionCommand, stage=stage, outcome="approve", official_id=official, meeting_ref=meeting, note=note,
-                 record={k: (v.date().isoformat() if hasattr(v, "date") else v) for k, v in record.items()})
+                 record={k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in record.items()})
 
 
 _YEAR = click.option("--year", type=click.IntRange(2014, 2100), required=True,
                      help="Exit year: the registry's working year (`tuopin registry year`); any other is refused.")
-_DATE = click.DateTime(["%Y-%m-%d"])
 
 
 @open_.command("household")
@@ -56,12 +82,12 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 @signing
 @click.argument("household", callback=unit_id_argument)
 @_YEAR
-@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
-@click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
-@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--meeting", type=TEXT, required=True, help="Reference of the appraisal meeting's minutes.")
+@click.option("--meeting-date", type=DATE, required=True, help="Date the meeting was held.")
 @click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
-@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
-@click.option("--note")
+@click.option("--result", type=TEXT, required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
+@click.option("--note", type=TEXT)
 def open_household(settings: Settings, as_json: bool, household: str, year: int, official: str, meeting: str,
                    meeting_date: Any, attendance: int, result: str, note: str | None, key_file: Path | None) -> None:
     """民主评议: the village two committees propose HOUSEHOLD for exit in --year."""
@@ -76,12 +102,12 @@ def open_household(settings: Settings, as_json: bool, household: str, year: int,
 @click.option("--year", type=click.IntRange(2014, 2100), required=True, help="The year of the enrolment.")
 @click.option("--reason", type=click.Choice(["newly-poor", "returned"]), required=True,
               help="newly-poor (新识别: registered first with `tuopin registry register`) or returned (返贫: it had exited).")
-@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
-@click.option("--meeting", required=True, help="Reference of the appraisal meeting's minutes.")
-@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--meeting", type=TEXT, required=True, help="Reference of the appraisal meeting's minutes.")
+@click.option("--meeting-date", type=DATE, required=True, help="Date the meeting was held.")
 @click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
-@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟纳入).")
-@click.option("--note")
+@click.option("--result", type=TEXT, required=True, help="What the meeting concluded (e.g. 一致同意拟纳入).")
+@click.option("--note", type=TEXT)
 def open_enrollment(settings: Settings, as_json: bool, household: str, year: int, reason: str, official: str,
                     meeting: str, meeting_date: Any, attendance: int, result: str, note: str | None,
                     key_file: Path | None) -> None:
@@ -99,15 +125,15 @@ def open_enrollment(settings: Settings, as_json: bool, household: str, year: int
 @_YEAR
 @click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
               help="Which exit: 贫困村 (poor) or 空壳村 (hollow); a village that is both runs two cases.")
-@click.option("--as", "official", required=True, help="The township_secretary or township_head proposing the village.")
-@click.option("--meeting", required=True, help="Minutes of the township's party and government meeting.")
-@click.option("--surveyed-on", type=_DATE, required=True, help="Date of the survey (调查核实).")
-@click.option("--departments", required=True, help="Departments that surveyed, comma-separated.")
-@click.option("--infrastructure", required=True, help="Finding on the village's infrastructure.")
-@click.option("--public-services", required=True, help="Finding on basic public services.")
-@click.option("--industry", required=True, help="Finding on industry (产业发展).")
-@click.option("--collective-economy", required=True, help="Finding on the collective economy.")
-@click.option("--note")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="The township_secretary or township_head proposing the village.")
+@click.option("--meeting", type=TEXT, required=True, help="Minutes of the township's party and government meeting.")
+@click.option("--surveyed-on", type=DATE, required=True, help="Date of the survey (调查核实).")
+@click.option("--departments", type=TEXT, required=True, help="Departments that surveyed, comma-separated.")
+@click.option("--infrastructure", type=TEXT, required=True, help="Finding on the village's infrastructure.")
+@click.option("--public-services", type=TEXT, required=True, help="Finding on basic public services.")
+@click.option("--industry", type=TEXT, required=True, help="Finding on industry (产业发展).")
+@click.option("--collective-economy", type=TEXT, required=True, help="Finding on the collective economy.")
+@click.option("--note", type=TEXT)
 def open_village(settings: Settings, as_json: bool, village: str, year: int, designation: str, official: str,
                  meeting: str, surveyed_on: Any, departments: str, infrastructure: str, public_services: str,
                  industry: str, collective_economy: str, note: str | None, key_file: Path | None) -> None:
@@ -121,12 +147,12 @@ def open_village(settings: Settings, as_json: bool, village: str, year: int, des
 def _application_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         _YEAR,
-        click.option("--as", "official", required=True, help="The applicant (township_head / county_group)."),
-        click.option("--meeting", required=True, help="Minutes of the meeting that decided to apply."),
-        click.option("--applied-on", type=_DATE, required=True, help="Date of the application."),
-        click.option("--document", required=True, help="Reference of the application document."),
-        click.option("--summary", required=True, help="What the application says."),
-        click.option("--note"),
+        click.option("--as", "official", required=True, callback=official_id_argument, help="The applicant (township_head / county_group)."),
+        click.option("--meeting", type=TEXT, required=True, help="Minutes of the meeting that decided to apply."),
+        click.option("--applied-on", type=DATE, required=True, help="Date of the application."),
+        click.option("--document", type=TEXT, required=True, help="Reference of the application document."),
+        click.option("--summary", type=TEXT, required=True, help="What the application says."),
+        click.option("--note", type=TEXT),
     ]):
         fn = option(fn)
     return fn
@@ -158,9 +184,9 @@ open_county = _application_command("county", "县申请: the county leading grou
 @click.argument("case", callback=case_id_argument)
 @click.argument("outcome", type=click.Choice(["approve", "return", "reject"]))
 @click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you decide (guards against a stale view).")
-@click.option("--as", "official", required=True, help="Your official id.")
-@click.option("--meeting", help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
-@click.option("--note", help="Note; the reason, required for return and reject.")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="Your official id.")
+@click.option("--meeting", type=TEXT, help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
+@click.option("--note", type=TEXT, help="Note; the reason, required for return and reject.")
 @click.option("--to", "to_stage", type=click.Choice(STAGES), help="With return: the earlier stage to return to.")
 @click.option("--record", "records", multiple=True, metavar="KEY=VALUE",
               help="Stage data when re-recording a first stage after a return (e.g. held_on=2017-06-01).")
@@ -175,6 +201,7 @@ def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: st
         record["findings"] = _indicator_findings(indicators)
     cmd = valid(DecisionCommand, stage=stage, outcome=outcome, official_id=official, meeting_ref=meeting,
                 note=note, to_stage=to_stage, record=record or None)
+    check_signer(settings, official, key_file)
     _after_update(settings, as_json, case, lambda client: cases.decide(client, settings, case, cmd, key_file))
 
 
@@ -182,29 +209,31 @@ def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: st
 @common
 @signing
 @click.argument("case", callback=case_id_argument)
-@click.option("--as", "official", required=True, help="The household head's id.")
-@click.option("--note")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="The household head's id.")
+@click.option("--note", type=TEXT)
 def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None, key_file: Path | None) -> None:
     """The household acknowledges its exit (得到拟退出贫困户认可)."""
     cmd = valid(ConsentCommand, official_id=official, note=note)
+    check_signer(settings, official, key_file)
     _after_update(settings, as_json, case, lambda client: cases.consent(client, settings, case, cmd, key_file))
 
 
 @click.command("object")
 @common
 @click.argument("case", callback=case_id_argument)
-@click.option("--name", required=True)
-@click.option("--contact", required=True, help="Kept private in the registry; never shown in the case or notices.")
-@click.option("--reason", required=True)
+@click.option("--name", type=TEXT, required=True)
+@click.option("--contact", type=TEXT, required=True, help="Kept private in the registry; never shown in the case or notices.")
+@click.option("--reason", type=TEXT, required=True)
 def object_(settings: Settings, as_json: bool, case: str, name: str, contact: str, reason: str) -> None:
     """Lodge an objection (异议) while the public notice is open (prints the objection id)."""
     cmd = valid(ObjectionCommand, name=name, reason=reason, contact=contact)
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, case, NOTHING_SENT)
         return await cases.lodge_objection(client, case, cmd.name, cmd.contact, cmd.reason)
 
-    ack = run(go())
+    ack = run(go(), interrupted=_interrupted_after_sending(case))
     say(as_json, ack.model_dump(mode="json"), ack.objection_id or "")
 
 
@@ -214,12 +243,13 @@ def object_(settings: Settings, as_json: bool, case: str, name: str, contact: st
 @click.argument("case", callback=case_id_argument)
 @click.argument("objection")
 @click.argument("outcome", type=click.Choice(["uphold", "dismiss"]))
-@click.option("--as", "official", required=True)
-@click.option("--finding", required=True, help="What the investigation found.")
+@click.option("--as", "official", required=True, callback=official_id_argument)
+@click.option("--finding", type=TEXT, required=True, help="What the investigation found.")
 def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcome: str, official: str, finding: str,
             key_file: Path | None) -> None:
     """Resolve an objection: uphold (the case is rejected) or dismiss (a new full notice window)."""
     cmd = valid(ResolutionCommand, objection_id=objection, outcome=outcome, official_id=official, finding=finding)
+    check_signer(settings, official, key_file)
     _after_update(settings, as_json, case, lambda client: cases.resolve(client, settings, case, cmd, key_file))
 
 
@@ -235,6 +265,7 @@ def show(settings: Settings, as_json: bool, case: str) -> None:
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, case, "no one can answer for the case")
         return await cases.show(client, case)
 
     state = run(go())
@@ -262,7 +293,7 @@ def list_(settings: Settings, as_json: bool, exit_type: str | None, township: st
         raise BadUsage(f"--township {township!r} is not a township id")
 
     async def go() -> Any:
-        client = await connect(settings)
+        client = await connect(settings, reads_payloads=False)
         return await cases.list_cases(client, exit_type, township, stage, status, limit)
 
     rows = run(go())
@@ -271,11 +302,19 @@ def list_(settings: Settings, as_json: bool, exit_type: str | None, township: st
 
 
 def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    """--record KEY=VALUE pairs; a date (held_on, and any KEY ending in _on) must be one."""
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise BadUsage(f"--record takes KEY=VALUE, not {pair!r}")
+        if is_blank(value):
+            raise BadUsage(f"--record {key}= cannot be blank: write what it says")
+        if key.endswith("_on"):
+            try:
+                value = parse_date(value).isoformat()
+            except ValueError as exc:
+                raise BadUsage(f"--record {key}: {exc}") from None
         out[key] = value
     return out
 
@@ -296,13 +335,14 @@ def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[
     stage, status and who it still needs (two small queries, no whole-case document to build)."""
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, case, NOTHING_SENT)
         ack = await send(client)
         if as_json:
             return ack, await cases.show(client, case)
         progress, waiting = await asyncio.gather(cases.progress(client, case), cases.still_awaited_by(client, case))
         return ack, (progress, waiting)
 
-    ack, seen = run(go())
+    ack, seen = run(go(), interrupted=_interrupted_after_sending(case))
     if as_json:
         from starters import render
         say(as_json, {"ack": ack.model_dump(mode="json"), "case": render.case_document(seen)}, "")
@@ -315,17 +355,26 @@ def _after_update(settings: Settings, as_json: bool, case: str, send: Callable[[
 @click.command()
 @common
 @signing
-@click.option("--as", "official", required=True, help="Your official id.")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="Your official id.")
 def inbox(settings: Settings, as_json: bool, official: str, key_file: Path | None) -> None:
     """The cases still waiting for you (your role in your jurisdiction, from your identity file beside
     your key), the longest wait first."""
 
+    load_signer(settings, official, key_file)  # who you are, before the server is asked
+
     async def go() -> Any:
-        return await cases.inbox(await connect(settings), settings, official, key_file)
+        client = await connect(settings)
+        await require_worker(client, settings.task_queue, "the cases cannot say whom they still await")
+        return await cases.inbox(client, settings, official, key_file)
 
     rows = run(go())
     from starters import render
     say(as_json, rows, render.table_text(rows, ["case_id", "stage", "waiting_since", "waited"]))
+
+
+def _interrupted_after_sending(case: str) -> str:
+    return (f"interrupted (Ctrl-C): what was sent, if anything, may still be applied; see `tuopin show {case}` "
+            "before sending it again")
 
 
 CASE_COMMANDS = (open_, decide, consent, object_, resolve, show, list_, inbox)

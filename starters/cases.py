@@ -31,7 +31,7 @@ from domain.messages import (
 )
 from domain.progress import CaseProgress
 from domain.signing import OPENING_PASS
-from starters.client import QUERY_TIMEOUT, call, query
+from starters.client import QUERY_TIMEOUT, call, query, update
 from starters.errors import Refused, Unreachable
 from starters.signer import load_signer
 from workers.settings import Settings
@@ -162,7 +162,7 @@ async def wait_until_ready(handle: WorkflowHandle, timeout: float = OPEN_WAIT_SE
 async def _update(client: Client, cid: str, name: str, arg: Any) -> CaseAck:
     handle = client.get_workflow_handle(cid)
     try:
-        return await call(cid, handle.execute_update(name, arg, result_type=CaseAck))
+        return await update(handle, name, arg, CaseAck)
     except Refused as refusal:
         if refusal.kind != "unknown_case":
             raise

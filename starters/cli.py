@@ -1,7 +1,7 @@
 """`tuopin`: the command line officials, operators and outside checks use (its contract: README.md,
 "The command line").
 
-Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server or registry unreachable.
+Exit codes: 0 done; 1 refused by the pipeline; 2 usage error; 3 server, worker or registry unreachable; 130 Ctrl-C.
 
 Start-up is kept short: this module imports click only. Each command's module (and with it
 temporalio, pydantic models, SQLAlchemy, cryptography) is imported when that command runs; the
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from starters.cli_options import common, run, say
-from starters.errors import CliError
+from starters.errors import CliError, Interrupted
 
 if TYPE_CHECKING:
     from workers.settings import Settings
@@ -65,7 +65,10 @@ class LazyGroup(click.Group):
 class TuopinGroup(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except (KeyboardInterrupt, click.Abort):  # Ctrl-C anywhere (a prompt's too): one line, exit 130
+                raise Interrupted() from None
         except CliError as exc:
             if _wants_json(ctx):
                 from starters import render
@@ -163,7 +166,7 @@ def setup(settings: Settings, as_json: bool) -> None:
     from starters.setup import ensure_setup
 
     async def go() -> Any:
-        return await ensure_setup(await connect(settings), settings)
+        return await ensure_setup(await connect(settings, may_create_codec_keys=True), settings)
 
     result = run(go())
     say(as_json, result, "\n".join(f"{k:24} {v}" for k, v in result.items()))

@@ -33,10 +33,20 @@ class BadUsage(CliError):
 
 
 class Unreachable(CliError):
-    """The Temporal server or the registry cannot be reached. Exit 3."""
+    """The Temporal server, a worker or the registry cannot be reached. Exit 3."""
 
     exit_code = 3
     kind = "unreachable"
+
+
+class Interrupted(CliError):
+    """Ctrl-C: one line, no traceback, the shell's code for SIGINT."""
+
+    exit_code = 130
+    kind = "interrupted"
+
+    def __init__(self, message: str = "interrupted (Ctrl-C)") -> None:
+        super().__init__(message)
 
 
 def registry_call(fn: Callable[[], T]) -> T:

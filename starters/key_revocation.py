@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.registry.keys import certificate_of, record_revocation
 from activities.registry.store import RegistryStore
 from domain.certificates import KeyRevocation, issue_revocation
-from starters.client import connect
+from starters.client import connect, require_worker
 from starters.errors import Unreachable, registry_call
 from workers.settings import Settings
 
@@ -54,6 +54,7 @@ async def revoke(
     info = registry_call(lambda: record_revocation(store, made, by))
     try:
         client = await connect(settings)
+        await require_worker(client, settings.task_queue, "the open cases cannot be told now")
         return info, await tell_open_cases(client, info)
     except (Unreachable, RPCError, RuntimeError) as exc:
         raise Unreachable(

@@ -11,13 +11,22 @@ import click
 
 from domain.messages import DecisionCommand
 from starters import lists
-from starters.cli_options import STAGES, case_id_argument, common, run, say, signing, unit_id_argument, valid
-from starters.client import connect
+from starters.cli_options import (
+    DATE,
+    STAGES,
+    TEXT,
+    case_id_argument,
+    common,
+    official_id_argument,
+    run,
+    say,
+    signing,
+    unit_id_argument,
+    valid,
+)
+from starters.client import connect, require_case_worker, require_worker
 from starters.errors import BadUsage
 from workers.settings import Settings
-
-_DATE = click.DateTime(["%Y-%m-%d"])
-
 
 @click.group("list")
 def open_list() -> None:
@@ -29,13 +38,13 @@ def open_list() -> None:
 @signing
 @click.argument("village", callback=unit_id_argument)
 @click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
-@click.option("--as", "official", required=True, help="The village_secretary or village_director recording the 民主评议.")
-@click.option("--households", required=True, help="The members, comma-separated household ids.")
-@click.option("--meeting", required=True, help="Reference of the one appraisal meeting's minutes.")
-@click.option("--meeting-date", type=_DATE, required=True, help="Date the meeting was held.")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="The village_secretary or village_director recording the 民主评议.")
+@click.option("--households", type=TEXT, required=True, help="The members, comma-separated household ids.")
+@click.option("--meeting", type=TEXT, required=True, help="Reference of the one appraisal meeting's minutes.")
+@click.option("--meeting-date", type=DATE, required=True, help="Date the meeting was held.")
 @click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
-@click.option("--result", required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
-@click.option("--note")
+@click.option("--result", type=TEXT, required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
+@click.option("--note", type=TEXT)
 def open_list_household(settings: Settings, as_json: bool, village: str, year: int, official: str, households: str,
                         meeting: str, meeting_date: Any, attendance: int, result: str, note: str | None,
                         key_file: Path | None) -> None:
@@ -44,10 +53,11 @@ def open_list_household(settings: Settings, as_json: bool, village: str, year: i
     for unit in units:
         unit_id_argument(None, None, unit)  # type: ignore[arg-type]
     first = valid(DecisionCommand, stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting,
-                  note=note, record={"held_on": meeting_date.date().isoformat(), "attendance": attendance, "result": result})
+                  note=note, record={"held_on": meeting_date.isoformat(), "attendance": attendance, "result": result})
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_worker(client, settings.task_queue, "nothing was sent")
         list_id = await lists.open_list(client, settings, "household", village, year, units, first, key_file)
         return await _document(client, list_id) if as_json else list_id
 
@@ -60,9 +70,9 @@ def open_list_household(settings: Settings, as_json: bool, village: str, year: i
 @signing
 @click.argument("list_id", metavar="LIST", callback=case_id_argument)
 @click.option("--stage", required=True, type=click.Choice(STAGES), help="The stage you sign the list at.")
-@click.option("--as", "official", required=True, help="Your official id.")
-@click.option("--meeting", help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
-@click.option("--note")
+@click.option("--as", "official", required=True, callback=official_id_argument, help="Your official id.")
+@click.option("--meeting", type=TEXT, help="Minutes reference of the collective decision (集体研究), where the stage needs one.")
+@click.option("--note", type=TEXT)
 @click.option("--except", "excepted", multiple=True, metavar="CASE=return:REASON|CASE=reject:REASON",
               help="Take a member out of your approval: return it (to the stage after the first, or "
                    "CASE=return@STAGE:REASON) or reject it. Repeatable.")
@@ -80,6 +90,7 @@ def sign_list(settings: Settings, as_json: bool, list_id: str, stage: str, offic
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, list_id, "nothing was sent")
         return await lists.sign_list(client, settings, list_id, stage, official, meeting, note, exceptions, key_file)
 
     result = run(go())

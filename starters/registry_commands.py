@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from activities.registry.store import RegistryStore, RegistryUnavailable
 from starters.errors import Unreachable, registry_call
+from starters.registry_access import existing_registry
 from workers.settings import Settings
 
 if TYPE_CHECKING:
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
 DEMO_FIRST_YEAR = 2017  # the demo registry's first working year: the policy's first plan year
 
 
-def _store(settings: Settings) -> RegistryStore:
+def _store(settings: Settings, create: bool = False) -> RegistryStore:
+    """The registry; created (and its schema brought up to date) only by `registry seed`."""
+    if not create:
+        return existing_registry(settings)
     settings.home.mkdir(parents=True, exist_ok=True)
     store = registry_call(lambda: RegistryStore.from_url(settings.registry))
     try:
@@ -50,7 +54,7 @@ def seed(settings: Settings) -> dict[str, Any]:
     from starters.demo_keys import create_demo_keys
     from starters.trust_setup import admin_key, ensure_trust
 
-    store = _store(settings)
+    store = _store(settings, create=True)
     try:
         summary = seed_demo(store, settings.data_dir).model_dump()
         summary["trust_created"] = ensure_trust(settings.trust_dir, COUNTY_ID)

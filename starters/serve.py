@@ -178,7 +178,7 @@ async def worker_until_signalled(settings: Settings) -> None:
     _check_trust(settings)
     if settings.simulation and (settings.registry == settings.production_registry):
         raise Refused("refusing to start: a simulation worker never uses the production registry", kind="SimulationFence")
-    client = await connect(settings)
+    client = await connect(settings, may_create_codec_keys=True)
     try:
         added = await register_search_attributes(client, settings.namespace)
         if added:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import stat
 import sys
 from contextvars import ContextVar
@@ -156,20 +157,56 @@ def load_private_key(settings: Settings, official_id: str, key_file: Path | None
 def _key_file(settings: Settings, official_id: str, key_file: Path | None) -> Path:
     path = key_file or key_path(settings, official_id)
     if path is None:
+        folders = settings.key_dirs()
+        close = closest_officials(official_id, folders)
         raise BadUsage(
-            f"no private key for {official_id} (looked in {', '.join(str(d) for d in settings.key_dirs())}); "
-            f"create one with `tuopin keys new --as {official_id}` and have it registered"
+            f"unknown official {official_id}: no private key for {official_id} in {', '.join(str(d) for d in folders)}"
+            + (f"; did you mean {' or '.join(close)}?" if close else "")
+            + f" (if {official_id} is you: `tuopin keys new --as {official_id}`, then have it registered)"
         )
     return path
 
 
+def closest_officials(official_id: str, folders: list[Path]) -> list[str]:
+    """The ids of the keys in ``folders`` nearest to a mistyped one (at most three)."""
+    import difflib
+
+    known = {p.name.removesuffix(".pem") for d in folders if d.is_dir() for p in d.glob("*.pem")}
+    return difflib.get_close_matches(official_id, sorted(known), n=3, cutoff=0.75)
+
+
+MAX_KEY_FILE = 16 * 1024
+PEM_KEY = re.compile(rb"^-----BEGIN (ENCRYPTED )?PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END (ENCRYPTED )?PRIVATE KEY-----\s*$")
+
+
 def _read_private_key(path: Path) -> Ed25519PrivateKey:
-    found = path.stat()
+    data, found = _checked_key_file(path)
+    passphrase = _passphrase_for(path) if data.startswith(b"-----BEGIN ENCRYPTED") else None
+    return _parsed_key(path, found.st_ino, found.st_mtime_ns, found.st_size, passphrase)
+
+
+def _checked_key_file(path: Path) -> tuple[bytes, os.stat_result]:
+    """What the file holds is checked first (a file that is no key is refused as such, whatever its
+    mode), then that only its owner can read it; the passphrase is asked only after both."""
+    try:
+        with path.open("rb") as handle:  # at most a key's worth: --key /dev/zero ends too
+            data = handle.read(MAX_KEY_FILE + 1)
+        found = path.stat()
+    except OSError as exc:
+        raise BadUsage(f"cannot read the key {path}: {exc.strerror}") from None
+    if len(data) > MAX_KEY_FILE or not PEM_KEY.match(data):
+        raise BadUsage(f"{path} is not a private key (a PEM file as `tuopin keys new` writes it); check --key")
     if found.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise Refused(f"{path} is readable by others (mode {oct(found.st_mode & 0o777)}); `chmod 600 {path}` first")
-    data = path.read_bytes()
-    passphrase = _passphrase_for(path) if b"ENCRYPTED" in data.split(b"\n", 1)[0] else None
-    return _parsed_key(path, found.st_ino, found.st_mtime_ns, found.st_size, passphrase)
+    return data, found
+
+
+def check_signer(settings: Settings, official_id: str, key_file: Path | None = None) -> Signer:
+    """The signer, its key file and certificate checked before anything is sent (the passphrase, if
+    any, is asked only when something is signed)."""
+    signer = load_signer(settings, official_id, key_file)
+    _checked_key_file(signer.key_file)
+    return signer
 
 
 def _passphrase_for(path: Path) -> str:

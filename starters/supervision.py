@@ -41,7 +41,7 @@ from domain.spot_check_referral import (
     ReferralAck,
     ReportCommand,
 )
-from starters.client import call, query
+from starters.client import call, query, update
 from starters.errors import BadUsage, Refused, Unreachable, registry_call
 from starters.signer import sign_as, signing_now
 from workers.policy_loader import PolicyConfigError, load_supervision_policy
@@ -63,7 +63,9 @@ def valid(model: type, **fields: Any) -> Any:
 
 
 def store_of(settings: Settings) -> RegistryStore:
-    return registry_call(lambda: RegistryStore.from_url(settings.registry))
+    from starters.registry_access import existing_registry
+
+    return existing_registry(settings)
 
 
 def supervision_policy(settings: Settings) -> Any:
@@ -163,7 +165,7 @@ async def record_finding(
 
 
 async def send_finding(client: Client, cid: str, cmd: FindingCommand) -> FindingAck:
-    return await call(cid, client.get_workflow_handle(cid).execute_update("finding", cmd, result_type=FindingAck))
+    return await update(client.get_workflow_handle(cid), "finding", cmd, FindingAck)
 
 
 # -- 责成相关地方进行核查处理: the township's report, the county's decision ----------------------------------
@@ -193,8 +195,8 @@ async def decide_referral(
     return await send_referral(client, cid, "decide", signed_as(settings, official, key_file, cid, DECISION_STAGE, cmd))
 
 
-async def send_referral(client: Client, cid: str, update: str, cmd: ReportCommand | DecisionOnReferral) -> ReferralAck:
-    return await call(cid, client.get_workflow_handle(cid).execute_update(update, cmd, result_type=ReferralAck))
+async def send_referral(client: Client, cid: str, name: str, cmd: ReportCommand | DecisionOnReferral) -> ReferralAck:
+    return await update(client.get_workflow_handle(cid), name, cmd, ReferralAck)
 
 
 # -- 登记 of a newly poor household (its enrolment is a case: starters/case_commands.py) ----------

@@ -22,8 +22,8 @@ from domain.county import TIME_ZONE_NAME
 from domain.reentry import GUARANTEES, NewHousehold, ReentryRecord
 from domain.spot_check import SpotCheckState, is_check_id, summarize
 from starters import render
-from starters.cli_options import SAFE_ID, common, run, say, signing
-from starters.client import connect
+from starters.cli_options import SAFE_ID, TEXT, common, run, say, signing
+from starters.client import connect, require_case_worker, require_worker
 from starters.errors import BadUsage, Refused, registry_call
 from starters.supervision import (
     decide_referral,
@@ -69,8 +69,9 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
     """Draw a reproducible sample of the year's exits and assign its verifiers (prints the check id)."""
 
     async def go() -> SpotCheckState:
-        return await start_check(await connect(settings), settings, year, percent, official, seed, county,
-                                 remind_after_days, key_file)
+        client = await connect(settings)
+        await require_worker(client, settings.task_queue, "nothing was sent")
+        return await start_check(client, settings, year, percent, official, seed, county, remind_after_days, key_file)
 
     state = run(go())
     say(as_json, check_document(state), f"{state.check_id}\n{_headline(state)}")
@@ -83,7 +84,7 @@ def start(settings: Settings, as_json: bool, year: int, percent: float, seed: in
 @click.argument("unit")
 @click.argument("verdict", type=click.Choice(sorted(VERDICTS)))
 @click.option("--as", "official", required=True, help="The verifier (a county_group official of the county).")
-@click.option("--note", required=True, help="What the check found.")
+@click.option("--note", type=TEXT, required=True, help="What the check found.")
 @click.option("--unit-type", type=click.Choice(UNIT_TYPES),
               help="Only when a village is sampled both as 贫困村 and as 空壳村.")
 def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: str, official: str, note: str,
@@ -95,6 +96,7 @@ def finding(settings: Settings, as_json: bool, check: str, unit: str, verdict: s
 
     async def go() -> Any:
         client = await connect(settings)
+        await require_case_worker(client, check, "nothing was sent")
         ack = await record_finding(client, settings, check, unit, VERDICTS[verdict], official, note, unit_type, key_file)
         return ack, await show_check(client, check)
 
@@ -128,8 +130,8 @@ def _steps(value: str) -> tuple[str, ...]:
 @click.argument("unit")
 @click.argument("conclusion", type=click.Choice(sorted(CONCLUSIONS)))
 @click.option("--as", "official", required=True, help="The township_secretary or township_head of the unit's township.")
-@click.option("--meeting", "meeting_ref", required=True, help="The township party committee and government's meeting.")
-@click.option("--finding", required=True, help="What the township's 核查 found.")
+@click.option("--meeting", "meeting_ref", type=TEXT, required=True, help="The township party committee and government's meeting.")
+@click.option("--finding", type=TEXT, required=True, help="What the township's 核查 found.")
 @_STEPS
 @_UNIT_TYPE
 def report(settings: Settings, as_json: bool, check: str, unit: str, conclusion: str, official: str, meeting_ref: str,
@@ -139,7 +141,9 @@ def report(settings: Settings, as_json: bool, check: str, unit: str, conclusion:
     _check_id(check)
 
     async def go() -> Any:
-        return await report_referral(await connect(settings), settings, check, unit, CONCLUSIONS[conclusion], official,
+        client = await connect(settings)
+        await require_case_worker(client, check, "nothing was sent")
+        return await report_referral(client, settings, check, unit, CONCLUSIONS[conclusion], official,
                                      meeting_ref, finding, _steps(steps), unit_type, key_file)
 
     ack = run(go())
@@ -153,8 +157,8 @@ def report(settings: Settings, as_json: bool, check: str, unit: str, conclusion:
 @click.argument("unit")
 @click.argument("ruling", type=click.Choice(["reverse", "redo"]))
 @click.option("--as", "official", required=True, help="The county_secretary or county_head.")
-@click.option("--meeting", "meeting_ref", required=True, help="The county party committee and government's meeting.")
-@click.option("--note", required=True, help="The decision's reasons.")
+@click.option("--meeting", "meeting_ref", type=TEXT, required=True, help="The county party committee and government's meeting.")
+@click.option("--note", type=TEXT, required=True, help="The decision's reasons.")
 @_STEPS
 @_UNIT_TYPE
 def decide(settings: Settings, as_json: bool, check: str, unit: str, ruling: str, official: str, meeting_ref: str,
@@ -164,7 +168,9 @@ def decide(settings: Settings, as_json: bool, check: str, unit: str, ruling: str
     _check_id(check)
 
     async def go() -> Any:
-        return await decide_referral(await connect(settings), settings, check, unit, ruling, official, meeting_ref,
+        client = await connect(settings)
+        await require_case_worker(client, check, "nothing was sent")
+        return await decide_referral(client, settings, check, unit, ruling, official, meeting_ref,
                                      note, _steps(steps), unit_type, key_file)
 
     ack = run(go())
@@ -194,7 +200,9 @@ def show(settings: Settings, as_json: bool, check: str) -> None:
     _check_id(check)
 
     async def go() -> SpotCheckState:
-        return await show_check(await connect(settings), check)
+        client = await connect(settings)
+        await require_case_worker(client, check, "no one can answer for the check")
+        return await show_check(client, check)
 
     state = run(go())
     say(as_json, check_document(state), check_text(state))
@@ -295,10 +303,10 @@ def enroll(args: tuple[str, ...]) -> None:
 @click.argument("household")
 @click.option("--village", required=True)
 @click.option("--members", type=click.IntRange(1, 50), required=True)
-@click.option("--head-name", required=True, help="Kept in the registry only; never printed.")
+@click.option("--head-name", type=TEXT, required=True, help="Kept in the registry only; never printed.")
 @click.option("--income", "incomes", multiple=True, metavar="YEAR=YUAN", help="Per-capita income of a year.")
 @click.option("--lacking", multiple=True, type=click.Choice(GUARANTEES), help="A guarantee of 两不愁三保障 not met.")
-@click.option("--reason", required=True, help="Why the household is poor.")
+@click.option("--reason", type=TEXT, required=True, help="Why the household is poor.")
 @_EVIDENCE
 @click.option("--as", "official", required=True, help="The village_secretary or village_director of the village.")
 def register(settings: Settings, as_json: bool, household: str, village: str, members: int, head_name: str,

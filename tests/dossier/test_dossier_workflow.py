@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from activities.registry.case_heads import final_heads
 from activities.registry.keys import revocations_by_id
+from codec.keyring import KeyRing
 from domain.dossier import signature_count, signer_key_ids, verify_dossier
 from domain.messages import DecisionCommand
 from starters.dossier_commands import dossier, export_dossier, trace, trace_rows
@@ -107,7 +108,9 @@ async def test_export_and_trace_through_the_cli(driver, household, tmp_path):
     cli.add_command(dossier)
     cli.add_command(trace)
     target = driver.client.service_client.config.target_host
-    common = ["--address", target, "--namespace", driver.client.namespace, "--registry-url", str(driver.store.engine.url)]
+    KeyRing.load_or_create(tmp_path / "codec-keys.json")  # a home with its codec key ring, as a worker's is
+    common = ["--address", target, "--namespace", driver.client.namespace, "--registry-url", str(driver.store.engine.url),
+              "--home", str(tmp_path)]
     runner = CliRunner()
 
     def invoke(*args: str):

@@ -79,6 +79,7 @@ def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, da
     assert seeded.returncode == 0, seeded.stderr
     worker = subprocess.Popen([TUOPIN, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        wait_for_worker(env, worker)
         yield cli
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -88,6 +89,47 @@ def running_cli(dev_server: WorkflowEnvironment, home: Path, task_queue: str, da
             worker.kill()
             out, err = worker.communicate()
         assert worker.returncode == 0, f"the worker did not stop cleanly ({worker.returncode}): {err[-2000:]}"
+
+
+WAIT_FOR_WORKER = """
+import asyncio, os, sys
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from starters.client import connect
+from starters.errors import CliError
+from workers.settings import Settings
+
+async def main(pid):
+    settings = Settings.from_env()
+    request = DescribeTaskQueueRequest(namespace=settings.namespace, task_queue=TaskQueue(name=settings.task_queue),
+                                       task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+    client = None
+    for _ in range(300):
+        try:
+            client = client or await connect(settings)
+        except CliError:  # no codec key ring yet: the worker writes it as it starts
+            await asyncio.sleep(0.1)
+            continue
+        described = await client.workflow_service.describe_task_queue(request)
+        if any(p.identity.startswith(f"{pid}@") for p in described.pollers):
+            return 0
+        await asyncio.sleep(0.1)
+    print("no worker polled in time", file=sys.stderr)
+    return 1
+
+code = asyncio.run(main(sys.argv[1]))
+sys.stderr.flush()
+os._exit(code)  # as `tuopin` does: the SDK's native threads can crash a normal interpreter shutdown
+"""
+
+
+def wait_for_worker(env: dict[str, str], worker: subprocess.Popen) -> None:
+    """Until this worker process polls its task queue (its poll, not one an earlier worker left on
+    show): the officials' commands refuse (exit 3) before a worker polls."""
+    waited = subprocess.run([sys.executable, "-c", WAIT_FOR_WORKER, str(worker.pid)], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert waited.returncode == 0 and worker.poll() is None, f"the worker did not start: {waited.stderr[-2000:]}"
 
 
 def codec_client(dev_server: WorkflowEnvironment, cli: Cli) -> Client:

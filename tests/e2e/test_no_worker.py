@@ -24,10 +24,10 @@ async def unserved_case(dev_server):
 async def test_questions_to_a_case_no_worker_serves_end_as_unreachable(dev_server, unserved_case, monkeypatch):
     monkeypatch.setattr(client_module, "QUERY_TIMEOUT", timedelta(seconds=1))
     for ask in (cases.show, cases.progress):
-        with pytest.raises(Unreachable, match="is a `tuopin worker` running") as info:
+        with pytest.raises(Unreachable, match="is `tuopin worker` running") as info:
             await ask(dev_server.client, CASE)
         assert CASE in str(info.value)
-    with pytest.raises(Unreachable, match="is a `tuopin worker` running") as info:
+    with pytest.raises(Unreachable, match="is `tuopin worker` running") as info:
         await cases.wait_until_ready(unserved_case, timeout=5)
     assert info.value.exit_code == 3
 
