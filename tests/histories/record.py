@@ -41,7 +41,7 @@ async def household_with_objection_and_return(d: CaseDriver) -> None:
     await d.resolve(ack.objection_id, "dismiss")
     await d.until(lambda s: len(s.notices) == 2 and s.current_notice() is not None)
     await d.pass_notice()
-    await d.decide("township_review", f"{small_registry.TOWNSHIP}-head", outcome="return", to_stage="verification", note="材料不全")
+    await d.decide("township_review", f"{small_registry.TOWNSHIP}-head", outcome="return", to_stage="verification", note="材料不全", meeting_ref="长校镇党委会议纪要〔2017〕10号")
     await d.until(lambda s: s.stage == "verification")
     await d.verify(household)
     await d.pass_notice()

@@ -45,11 +45,25 @@ class CaseDriver:
         self.case_id = opened.case_id
         return await self.state()
 
-    async def open_unit(self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None) -> CaseState:
+    async def open_unit(
+        self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None,
+        countersign: bool = True,
+    ) -> CaseState:
+        """Opens the case; a village's survey is then countersigned by the other township leader
+        (四.3 党政主要领导签字确认) unless `countersign` is False."""
         await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
         self.case_id = opened.case_id
+        if exit_type == "village" and countersign:
+            await self.countersign_survey(first)
         return await self.state()
+
+    async def countersign_survey(self, first: DecisionCommand) -> CaseAck:
+        """The township leader who did not record the survey signs it, on the same meeting."""
+        other = TH if first.official_id == TS else TS
+        ack = await self.decide("survey", other, meeting_ref=first.meeting_ref)
+        await self.until(lambda s: s.stage != "survey")
+        return ack
 
     async def state(self) -> CaseState:
         return await cases.show(self.client, self.case_id)

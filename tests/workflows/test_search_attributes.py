@@ -84,7 +84,7 @@ async def test_a_decision_that_returns_the_case_is_published_with_the_stage_it_r
     await driver.open(household)
     await driver.verify(household)
     await driver.pass_notice()
-    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="材料不全")
+    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="材料不全", meeting_ref="长校镇党委会议纪要〔2017〕10号")
     await driver.until(lambda s: s.stage == "verification")
     await assert_published(driver, "verification", Wait(), new_wait=True)
 

@@ -22,7 +22,7 @@ async def test_indicator_findings_are_required_and_must_all_be_close(driver):
     assert "missing" in missing
     far = await refused(driver.decide("county_assessment", CG, meeting_ref="M", record=findings(close=False)))
     assert "not close" in far
-    await driver.decide("county_assessment", CG, outcome="reject", note="公共服务指标与全市差距较大")
+    await driver.decide("county_assessment", CG, outcome="reject", note="公共服务指标与全市差距较大", meeting_ref="县扶贫领导小组会议〔2018〕2号")
     assert (await driver.until(lambda s: s.status == "rejected")).status == "rejected"
 
 
@@ -43,7 +43,7 @@ async def test_city_notice_objection_dismissed_then_city_approval_needs_two_peop
     await driver.pass_notice("city_approval")
     await driver.decide("city_approval", MS, meeting_ref="M")
     assert "AlreadySigned" in await refused(driver.decide("city_approval", MS, meeting_ref="M"))
-    await driver.decide("city_approval", MM, outcome="return", to_stage="city_review", note="名单需重新确定")
+    await driver.decide("city_approval", MM, outcome="return", to_stage="city_review", note="名单需重新确定", meeting_ref="市委常委会〔2018〕5号")
     back = await driver.until(lambda s: s.stage == "city_review")
     assert [a.role for a in back.awaiting] == ["city_group"]
 
