@@ -28,7 +28,7 @@ class DecisionRecord(BaseModel):
     stage: str
     stage_pass: int  # 1 the first time the stage runs, 2 after a return to it, ...
     slot: str | None
-    outcome: Literal["approve", "return", "reject", "consent"]
+    outcome: Literal["approve", "return", "reject", "consent", "refuse"]  # refuse: the household does not accept
     official_id: str
     person_id: str
     name: str

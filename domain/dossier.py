@@ -113,8 +113,10 @@ def _content(message: SignedMessage, case_id: str, stage: str, official: Officia
 def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """What a decision's (or consent's) signature covers, as the workflow rebuilt it on acceptance."""
     message: SignedMessage
-    if data["outcome"] == "consent":
-        message = ConsentCommand.model_construct(official_id=data["official_id"], note=data.get("note"))
+    if data["outcome"] in ("consent", "refuse"):
+        message = ConsentCommand.model_construct(
+            official_id=data["official_id"], note=data.get("note"), refuse=data["outcome"] == "refuse"
+        )
     else:
         message = DecisionCommand.model_construct(
             stage=data["stage"], outcome=data["outcome"], official_id=data["official_id"],

@@ -45,15 +45,23 @@ class DecisionCommand(SignedMessage):
 
 
 class ConsentCommand(SignedMessage):
-    """The household's acknowledgement; signed for the stage the case is at."""
+    """The household's answer, signed for the stage the case is at: it acknowledges its exit, or
+    (`refuse`) it does not (不认可), with its reason in the note."""
 
     signed_kind = "consent"
 
     official_id: Id
     note: Text | None = None
+    refuse: bool = False
 
     def signed_terms(self) -> SignedTerms:
-        return SignedTerms(outcome="consent", note=self.note)
+        return SignedTerms(outcome="refuse" if self.refuse else "consent", note=self.note)
+
+    @model_validator(mode="after")
+    def _refusal_reason(self) -> "ConsentCommand":
+        if self.refuse and not (self.note or "").strip():
+            raise ValueError("a household that does not accept its exit gives its reason (note)")
+        return self
 
 
 class ObjectionCommand(BaseModel):

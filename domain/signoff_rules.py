@@ -304,20 +304,29 @@ def check_consent(case: CaseState, procedure: Procedure, roster: Roster, cmd: Co
 def apply_consent(
     case: CaseState, procedure: Procedure, roster: Roster, cmd: ConsentCommand, now: datetime
 ) -> DecisionRecord:
+    """Records the household's answer. A refusal (不认可) sends the case back to the procedure's first
+    stage, the appraisal (民主评议), with the household's reason: 得到拟退出贫困户认可 is a condition of
+    going on, and the appraisal is where the village weighs the household again."""
     official, slot = check_consent(case, procedure, roster, cmd)
+    back_to = procedure.stages[0].id if cmd.refuse else None
     decision = DecisionRecord(
         seq=case.next_seq(),
         stage=case.stage,
         stage_pass=case.stage_pass.get(case.stage, 0),
-        slot=slot.key,
-        outcome="consent",
+        slot=None if cmd.refuse else slot.key,
+        outcome="refuse" if cmd.refuse else "consent",
         at=now,
         note=cmd.note,
+        to_stage=back_to,
         signature=cmd.signature,
         **signer_fields(official),
     )
     case.decisions.append(decision)
-    case.filled[slot.key] = decision.seq
+    if back_to is None:
+        case.filled[slot.key] = decision.seq
+    else:
+        supersede_from(case, procedure, back_to)
+        case.pending_return = back_to
     return decision
 
 

@@ -72,9 +72,10 @@ class CaseDriver:
         await self.signing_at_server_time()
         return await cases.decide(self.client, self.settings, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
 
-    async def consent(self, official: str) -> CaseAck:
+    async def consent(self, official: str, refuse: bool = False, note: str | None = None) -> CaseAck:
         await self.signing_at_server_time()
-        return await cases.consent(self.client, self.settings, self.case_id, ConsentCommand(official_id=official))
+        cmd = ConsentCommand(official_id=official, refuse=refuse, note=note)
+        return await cases.consent(self.client, self.settings, self.case_id, cmd)
 
     async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
         return await cases.lodge_objection(self.client, self.case_id, name, contact, reason)
