@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.anchors import DossierAnchor, check_anchor, order_heads, order_positions
 from domain.case import CaseState
-from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.messages import ConsentCommand, DecisionCommand, PostingCommand, ResolutionCommand
 from domain.officials import Official
 from domain.procedures import PROCEDURES
 from domain.roles import Level, Role
@@ -113,7 +113,12 @@ def _content(message: SignedMessage, case_id: str, stage: str, official: Officia
 def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """What a decision's (or consent's) signature covers, as the workflow rebuilt it on acceptance."""
     message: SignedMessage
-    if data["outcome"] in ("consent", "refuse"):
+    if data["outcome"] == "posted":
+        message = PostingCommand.model_construct(
+            official_id=data["official_id"], place=data["record"]["place"],
+            posted_at=datetime.fromisoformat(data["record"]["posted_at"]),
+        )
+    elif data["outcome"] in ("consent", "refuse"):
         message = ConsentCommand.model_construct(
             official_id=data["official_id"], note=data.get("note"), refuse=data["outcome"] == "refuse"
         )

@@ -178,3 +178,25 @@ class ReminderCommand(BaseModel):
     recipient: Id
     stage: Id
     waiting_since: datetime
+
+
+class PostingCommand(SignedMessage):
+    """公示 posted: the official of the place records when and where the notice was physically put up
+    (`tuopin notice posted`); the notice's 7 days run from then. Signed for the notice stage's pass."""
+
+    signed_kind = "posting"
+
+    official_id: Id
+    posted_at: datetime
+    place: Annotated[str, Field(min_length=1, max_length=200)]
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome="posted", note=self.place, evidence={"posted_at": self.posted_at.isoformat()})
+
+    @model_validator(mode="after")
+    def _checked(self) -> "PostingCommand":
+        if not self.place.strip():
+            raise ValueError("the place of posting cannot be blank")
+        if self.posted_at.tzinfo is None:
+            raise ValueError("the posting time must carry its time zone (e.g. 2017-05-02T09:00+08:00)")
+        return self

@@ -8,7 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.store import RegistryStore
 from domain.case import CaseState
-from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.messages import CaseAck, ConsentCommand, DecisionCommand, PostingCommand, ResolutionCommand
 from starters import cases
 from starters.signer import SIGNING_TIME
 from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE, trust_dir
@@ -56,6 +56,7 @@ class CaseDriver:
         self.case_id = opened.case_id
         if exit_type == "village" and countersign:
             await self.countersign_survey(first)
+            await self.post_notice()
         return await self.state()
 
     async def countersign_survey(self, first: DecisionCommand) -> CaseAck:
@@ -105,9 +106,35 @@ class CaseDriver:
         await self.decide("verification", VD)
         await self.decide("verification", WT)
         await self.consent(f"{household}-head")
+        await self.post_notice()
         return await self.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
+    async def post_notice(self, place: str = "村委会公示栏") -> list[CaseAck]:
+        """Each place's official records the notice's posting, now (when it awaits one)."""
+        from domain.notice_posting import POSTING_ROLES, notice_issued, unposted
+        from domain.procedures import PROCEDURES
+        from starters.notice_commands import record_posting
+
+        state = await self.until(lambda s: s.stage != "notice" or s.current_notice() is not None or notice_issued(s))
+        if state.stage != "notice" or state.current_notice() is not None:
+            return []
+        acks = []
+        for level, where in unposted(state, PROCEDURES[state.exit_type].stage("notice")):
+            official = self.store_poster(POSTING_ROLES[level][0].value, where)
+            await self.signing_at_server_time()
+            at = await self.env.get_current_time()
+            acks.append(await record_posting(self.client, self.settings, self.case_id,
+                                             PostingCommand(official_id=official, posted_at=at, place=place)))
+        return acks
+
+    def store_poster(self, role: str, jurisdiction: str) -> str:
+        """The registry's official of that role there (as the fixture's registry names them)."""
+        suffix = {"village_secretary": "secretary", "township_secretary": "secretary", "city_group": "group",
+                  "county_group": "group"}[role]
+        return f"{jurisdiction}-{suffix}"
+
     async def pass_notice(self, next_stage: str = "township_review") -> CaseState:
+        await self.post_notice()
         await self.env.sleep(timedelta(days=8))
         return await self.until(lambda s: s.stage == next_stage)
 

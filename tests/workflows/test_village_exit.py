@@ -56,6 +56,7 @@ async def test_village_return_to_survey_and_reject(driver):
     # 四.3 党政主要领导签字确认: the head alone leaves the survey open; the secretary countersigns
     assert (await driver.state()).stage == "survey"
     await driver.decide("survey", TS, meeting_ref="长校镇党政班子会议〔2020〕2号")
+    await driver.post_notice()
     await driver.until(lambda s: s.stage == "notice" and len(s.notices) == 2 and s.current_notice() is not None)
     await driver.pass_notice("county_approval")
     await driver.decide("county_approval", CG, meeting_ref="M1")
