@@ -49,6 +49,7 @@ async def test_return_from_county_approval_to_notice(driver, household):
     await driver.pass_notice()
     await driver.township()
     await driver.decide("county_approval", CG, outcome="return", to_stage="notice", note="公示照片缺失，重新公示", meeting_ref="县扶贫领导小组会议〔2017〕4号")
+    await driver.post_notice()  # the notice is posted anew: its 7 days run again from then
     again = await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None and s.current_notice().window_no == 2)
     assert again.current_notice().closes_at - again.current_notice().opened_at >= timedelta(days=7)
     await driver.pass_notice()

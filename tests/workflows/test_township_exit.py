@@ -12,6 +12,7 @@ async def _to_notice(driver, year: int):
     await driver.decide("county_assessment", CG, meeting_ref="县扶贫领导小组会议", record=findings())
     await driver.until(lambda s: s.stage == "city_review")
     await driver.decide("city_review", MG, meeting_ref="市扶贫领导小组会议")
+    await driver.post_notice()
     return await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
 
@@ -58,7 +59,7 @@ async def test_key_township_exits(driver, small_store):
     final = await driver.until(lambda s: s.status != "open")
     assert final.status == "exited" and final.registry_change["unit_type"] == "township"
     assert [d.stage for d in final.decisions] == [
-        "application", "county_assessment", "city_review", "city_approval", "city_approval",
-    ]
+        "application", "county_assessment", "city_review", "notice", "city_approval", "city_approval",
+    ]  # the notice's posting, recorded by the city group
     with small_store.session() as s:
         assert s.get(Township, TOWNSHIP).status == "exited"
