@@ -63,6 +63,7 @@ async def township_exit(d: CaseDriver) -> None:
     await d.decide("county_assessment", CG, meeting_ref="M", record=findings())
     await d.until(lambda s: s.stage == "city_review")
     await d.decide("city_review", MG, meeting_ref="M")
+    await d.post_notice(place="三明市政府网站公示栏")
     await d.until(lambda s: s.current_notice() is not None)
     await d.pass_notice("city_approval")
     await d.decide("city_approval", MS, meeting_ref="M")
