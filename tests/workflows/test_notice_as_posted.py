@@ -113,7 +113,7 @@ async def test_a_village_notice_is_posted_in_the_township_and_in_the_village(dri
     """三(二)2 拟退出村名单在乡镇和所在村内公示: both places record their posting; the window waits for both."""
     from tests.support.unit_cases import TH, survey
 
-    await driver.open_unit("village", VILLAGE, 2019, survey(), "poor", countersign=False)
+    await driver.open_unit("village", VILLAGE, 2022, survey(), "poor", countersign=False)
     await driver.decide("survey", TH, meeting_ref=survey().meeting_ref)
     await driver.until(lambda s: s.stage == "notice" and s.notice_issued_at is not None)
     now = await driver.env.get_current_time()
