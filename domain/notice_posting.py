@@ -51,9 +51,19 @@ def notice_issued(case: CaseState) -> bool:
 
 
 def posted_from(case: CaseState) -> datetime | None:
-    """When the notice is up everywhere it is posted: the last posting, once every place has one."""
+    """When the notice is up everywhere it is posted: the last posting, once every place has one. A
+    posting recorded to the minute of the issue (09:00 for a notice issued at 09:00:35) counts from
+    the issue: the notice cannot have been up before it existed."""
     places = postings(case)
-    return max(p.posted_at for p in places) if places else None
+    if not places:
+        return None
+    last = max(p.posted_at for p in places)
+    return max(last, case.notice_issued_at) if case.notice_issued_at is not None else last
+
+
+def _to_the_minute(at: datetime) -> datetime:
+    """Postings are recorded to the minute (the CLI's example: 2017-05-02T09:00+08:00)."""
+    return at.replace(second=0, microsecond=0)
 
 
 def check_posting(
@@ -85,7 +95,7 @@ def check_posting(
     if cmd.posted_at > now:
         raise InvalidRecord(f"the posting time {cmd.posted_at.isoformat()} is in the future (now {now.isoformat()})")
     assert case.notice_issued_at is not None
-    if cmd.posted_at < case.notice_issued_at:
+    if cmd.posted_at < _to_the_minute(case.notice_issued_at):
         raise InvalidRecord(f"the posting time {cmd.posted_at.isoformat()} is before the notice was issued "
                             f"({case.notice_issued_at.isoformat()})")
     return official, level, where

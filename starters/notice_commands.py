@@ -7,7 +7,8 @@ the registry's particulars when it issued the notice, so officials' commands nev
 
 `notice posted CASE --as OFFICIAL --at TIME --place PLACE`: the official of the place records when and
 where the notice was physically put up; the 7 days run from then. Refused (exit 1) when the time is
-in the future by the case's clock or before the notice was issued, or when the place was recorded.
+in the future by the case's clock or before the minute the notice was issued, or when the place was
+recorded.
 """
 
 import asyncio
