@@ -50,6 +50,15 @@ def notice_issued(case: CaseState) -> bool:
     return case.notice_issued_at is not None and case.notice_issued_pass == case.pass_id
 
 
+def awaiting_posting(case: CaseState) -> bool:
+    """The notice of this pass is issued and no window of it has opened yet: it is not up anywhere
+    (a window of this pass opens at or after its issue; earlier passes' windows closed before it)."""
+    if not notice_issued(case) or case.current_notice() is not None:
+        return False
+    assert case.notice_issued_at is not None
+    return not any(w.stage == case.stage and w.opened_at >= case.notice_issued_at for w in case.notices)
+
+
 def posted_from(case: CaseState) -> datetime | None:
     """When the notice is up everywhere it is posted: the last posting, once every place has one. A
     posting recorded to the minute of the issue (09:00 for a notice issued at 09:00:35) counts from

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from domain.case import CaseState, NoticeScope, NoticeWindow, Objection
 from domain.messages import ObjectionCommand, ResolutionCommand
+from domain.notice_posting import awaiting_posting
 from domain.officials import Official, Roster
 from domain.procedures import Procedure, Stage
 from domain.refusals import AlreadyObjected, NoticeNotOpen, UnknownObjection, WrongJurisdiction, WrongRole
@@ -51,15 +52,15 @@ def objector_digest(case: CaseState, cmd: ObjectionCommand) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def procedure_stage_is_notice(case: CaseState) -> bool:
-    """The case is at a notice stage whose window has not opened (its posting is awaited)."""
-    return case.notice_issued_at is not None and case.notice_issued_pass == case.pass_id
-
-
 def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> NoticeWindow:
     check_case_open(case)
     window = case.current_notice()
     if window is None:
+        if awaiting_posting(case):  # (checked first: a notice issued again after a return follows a closed one)
+            raise NoticeNotOpen(
+                f"the public notice of case {case.case_id} has not been posted yet; objections are taken "
+                "from its posting for its 7 days"
+            )
         last = case.notices[-1] if case.notices else None
         if last is not None and last.closed_at is not None and case.stage == last.stage:
             raise NoticeNotOpen(f"the public notice closed at {last.closed_at.isoformat()}; objections are no longer taken")
@@ -67,11 +68,6 @@ def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> No
             raise NoticeNotOpen(
                 f"the public notice closed at {last.closed_at.isoformat() if last.closed_at else '?'}; "
                 f"the case is now at {case.stage!r} and takes no objections"
-            )
-        if procedure_stage_is_notice(case):
-            raise NoticeNotOpen(
-                f"the public notice of case {case.case_id} has not been posted yet; objections are taken "
-                "from its posting for its 7 days"
             )
         raise NoticeNotOpen(f"no public notice is open for case {case.case_id} (stage {case.stage!r})")
     # While an objection is being investigated the close is suspended and others may still object.

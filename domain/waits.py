@@ -9,7 +9,7 @@ case's own `awaited` (the `state` and `awaited` queries); the inbox and the remi
 
 from domain.case import CaseState
 from domain.messages import Awaiting
-from domain.notice_posting import POSTING_ROLES, notice_issued, unposted
+from domain.notice_posting import POSTING_ROLES, awaiting_posting, notice_issued, unposted
 from domain.procedures import Procedure
 from domain.signoff_rules import current_phase
 
@@ -21,7 +21,7 @@ def awaited(case: CaseState, procedure: Procedure) -> list[Awaiting]:
     assert case.unit_path is not None
     stage = procedure.stage(case.stage)
     if stage.kind == "notice":
-        if case.current_notice() is None and case.simulation is None and notice_issued(case):
+        if case.simulation is None and awaiting_posting(case):
             # the notice waits for its posting: the places' officials record it (domain/notice_posting.py)
             return [Awaiting(role=role.value, jurisdiction=where) for level, where in unposted(case, stage)
                     for role in POSTING_ROLES.get(level, ())]
