@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from domain.county import TIME_ZONE
+from domain.criteria.report import CriteriaReport
 
 UNIT_WORD = {"household": "贫困户", "township": "重点乡", "county": "重点县"}
 VILLAGE_WORD = {"poor": "贫困村", "hollow": "空壳村"}
@@ -79,13 +80,23 @@ def subject_lines(exit_type: str, designation: str | None, p: NoticeParticulars)
     return [(f"拟退出{UNIT_WORD[exit_type]}", p.unit_name)]
 
 
-def figure_lines(exit_type: str, facts: dict, p: NoticeParticulars) -> list[tuple[str, str]]:
-    """(label, value) rows of the figures the exit rests on, from the facts the case froze."""
+def checked_income_years(criteria: CriteriaReport | None, exit_year: int) -> set[int]:
+    """The years whose income the exit rests on: those the criteria checked (income_YYYY, 稳定超过:
+    the exit year and the years before it), else the exit year alone. The registry holds incomes of
+    other years too (later ones among them); a notice shows none of those."""
+    years = {int(c.name.removeprefix("income_")) for c in (criteria.checks if criteria else ())
+             if c.name.startswith("income_") and c.name.removeprefix("income_").isdigit()}
+    return years or {exit_year}
+
+
+def figure_lines(exit_type: str, facts: dict, p: NoticeParticulars, years: set[int] | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows of the figures the exit rests on, from the facts the case froze; a
+    household's incomes of `years` only (checked_income_years)."""
     rows: list[tuple[str, str]] = []
     if exit_type == "household":
         for year, income in sorted((int(y), Decimal(str(v))) for y, v in (facts.get("per_capita_income") or {}).items()):
             line = p.poverty_lines.get(year)
-            if line is None:
+            if line is None or (years is not None and year not in years):
                 continue
             verdict = "高于" if income > line else "未高于"
             rows.append((f"{year}年人均可支配收入", f"{income} 元，{verdict}当年扶贫标准 {line} 元"))

@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 from domain.case import CaseState, NoticeWindow
 from domain.county import TIME_ZONE
-from domain.notice_content import UNIT_WORD, contact_lines, figure_lines, local, subject_lines, unit_word
+from domain.notice_content import (
+    UNIT_WORD, checked_income_years, contact_lines, figure_lines, local, subject_lines, unit_word,
+)
 from domain.notice_posting import postings
 
 
@@ -20,7 +22,8 @@ def notice_body(case: CaseState, window: NoticeWindow | None) -> str:
         lines.append(f"对象：{case.unit_id}")
     else:
         lines += [f"{label}：{value}" for label, value in subject_lines(case.exit_type, case.designation, p)]
-        lines += [f"{label}：{value}" for label, value in figure_lines(case.exit_type, case.facts, p)]
+        years = checked_income_years(case.criteria, case.year)
+        lines += [f"{label}：{value}" for label, value in figure_lines(case.exit_type, case.facts, p, years)]
     places = postings(case)
     if places:
         lines += [f"张贴地点：{x.place}（{local(x.posted_at, zone)} 张贴）" for x in places]
