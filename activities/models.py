@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.notice_content import NoticeParticulars
 from domain.officials import Roster
 from domain.policy import PolicyConfig
 from domain.certificates import KeyRevocation
@@ -149,3 +150,23 @@ class ObjectionContactInput(BaseModel):
         return f"ObjectionContactInput(case_id={self.case_id!r}, contact=<private>, at={self.at!r})"
 
     __str__ = __repr__
+
+
+class IssueNoticeInput(BaseModel):
+    """A notice to issue: what the registry adds to it (particulars, 监督电话) is read for this unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    exit_type: str
+    unit_id: str
+    unit_path: UnitPath
+    income_years: list[int] = []  # the years whose poverty line the notice shows (households)
+    signers: RosterInput | None = None  # the officials of the stage this notice begins
+
+
+class NoticeIssued(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    particulars: NoticeParticulars
+    signers: Signers | None = None

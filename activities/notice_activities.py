@@ -5,15 +5,30 @@ import uuid
 
 from temporalio import activity
 
-from activities.models import CloseNoticeInput, ObjectionContactInput, PostNoticeInput, Signers
+from activities.models import CloseNoticeInput, IssueNoticeInput, NoticeIssued, ObjectionContactInput, PostNoticeInput, Signers
+from activities.registry.notice_queries import notice_particulars
 from activities.registry.store import RegistryStore
 from activities.signers import read_signers
+from domain.poverty_line import PovertyLineTable
 
 
 class NoticeActivities:
-    def __init__(self, store: RegistryStore, trust_root: str) -> None:
+    def __init__(self, store: RegistryStore, trust_root: str, poverty_lines: PovertyLineTable | None = None) -> None:
         self.store = store
         self.trust_root = trust_root
+        self.poverty_lines = poverty_lines  # the lines a household's notice shows its income against
+
+    @activity.defn
+    def issue_notice(self, inp: IssueNoticeInput) -> NoticeIssued:
+        """The registry's part of a notice (names, village group, household size, 监督电话, the poverty
+        lines of its income years) and, if asked, the officials of the stage the notice begins."""
+        particulars = notice_particulars(self.store, inp.exit_type, inp.unit_id, inp.unit_path)
+        if self.poverty_lines is not None and inp.income_years:
+            lines = {y: line.yuan for y in inp.income_years if (line := self.poverty_lines.for_year(y)) is not None}
+            particulars = particulars.model_copy(update={"poverty_lines": lines})
+        activity.logger.info("notice_issued", extra={"case_id": inp.case_id})
+        signers = read_signers(self.store, inp.signers, self.trust_root) if inp.signers is not None else None
+        return NoticeIssued(particulars=particulars, signers=signers)
 
     @activity.defn
     def post_notice(self, inp: PostNoticeInput) -> Signers | None:

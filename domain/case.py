@@ -9,6 +9,7 @@ from domain.anchors import DossierAnchor
 from domain.criteria.report import CriteriaReport
 from domain.messages import Awaiting
 from domain.notice_calendar import NoticeRule
+from domain.notice_content import NoticeParticulars
 from domain.officials import Roster
 from domain.progress import CaseProgress
 from domain.signing import Signature
@@ -28,7 +29,8 @@ class DecisionRecord(BaseModel):
     stage: str
     stage_pass: int  # 1 the first time the stage runs, 2 after a return to it, ...
     slot: str | None
-    outcome: Literal["approve", "return", "reject", "consent"]
+    # refuse: the household does not accept; posted: a notice's posting recorded (domain/notice_posting.py)
+    outcome: Literal["approve", "return", "reject", "consent", "refuse", "posted"]
     official_id: str
     person_id: str
     name: str
@@ -138,6 +140,10 @@ class CaseState(BaseModel):
     notices: list[NoticeWindow] = Field(default_factory=list)
     objections: list[Objection] = Field(default_factory=list)
     announcements: list[Announcement] = Field(default_factory=list)
+    # the notice of the current notice stage's pass: issued when (its pass), with the registry's particulars
+    notice_issued_at: datetime | None = None
+    notice_issued_pass: str | None = None
+    notice_particulars: NoticeParticulars | None = None
     registry_change: dict[str, Any] | None = None
     awaiting: list[Awaiting] = Field(default_factory=list)
     awaiting_since: datetime | None = None

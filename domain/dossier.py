@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.anchors import DossierAnchor, check_anchor, order_heads, order_positions
 from domain.case import CaseState
-from domain.messages import ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.messages import ConsentCommand, DecisionCommand, PostingCommand, ResolutionCommand
 from domain.name_lists import ListDecisionCommand, ListMember, MemberException, members_digest
 from domain.officials import Official
 from domain.procedures import PROCEDURES
@@ -116,8 +116,15 @@ def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     message: SignedMessage
     if data.get("signed_list") is not None:
         return list_decision_fields(data)
-    if data["outcome"] == "consent":
-        message = ConsentCommand.model_construct(official_id=data["official_id"], note=data.get("note"))
+    if data["outcome"] == "posted":
+        message = PostingCommand.model_construct(
+            official_id=data["official_id"], place=data["record"]["place"],
+            posted_at=datetime.fromisoformat(data["record"]["posted_at"]),
+        )
+    elif data["outcome"] in ("consent", "refuse"):
+        message = ConsentCommand.model_construct(
+            official_id=data["official_id"], note=data.get("note"), refuse=data["outcome"] == "refuse"
+        )
     else:
         message = DecisionCommand.model_construct(
             stage=data["stage"], outcome=data["outcome"], official_id=data["official_id"],

@@ -44,15 +44,23 @@ class DecisionCommand(SignedMessage):
 
 
 class ConsentCommand(SignedMessage):
-    """The household's acknowledgement; signed for the stage the case is at."""
+    """The household's answer, signed for the stage the case is at: it acknowledges its exit, or
+    (`refuse`) it does not (不认可), with its reason in the note."""
 
     signed_kind = "consent"
 
     official_id: Id
     note: Text | None = None
+    refuse: bool = False
 
     def signed_terms(self) -> SignedTerms:
-        return SignedTerms(outcome="consent", note=self.note)
+        return SignedTerms(outcome="refuse" if self.refuse else "consent", note=self.note)
+
+    @model_validator(mode="after")
+    def _refusal_reason(self) -> "ConsentCommand":
+        if self.refuse and not (self.note or "").strip():
+            raise ValueError("a household that does not accept its exit gives its reason (note)")
+        return self
 
 
 class ObjectionCommand(BaseModel):
@@ -162,3 +170,25 @@ class ReminderCommand(BaseModel):
     recipient: Id
     stage: Id
     waiting_since: datetime
+
+
+class PostingCommand(SignedMessage):
+    """公示 posted: the official of the place records when and where the notice was physically put up
+    (`tuopin notice posted`); the notice's 7 days run from then. Signed for the notice stage's pass."""
+
+    signed_kind = "posting"
+
+    official_id: Id
+    posted_at: datetime
+    place: Annotated[str, Field(min_length=1, max_length=200)]
+
+    def signed_terms(self) -> SignedTerms:
+        return SignedTerms(outcome="posted", note=self.place, evidence={"posted_at": self.posted_at.isoformat()})
+
+    @model_validator(mode="after")
+    def _checked(self) -> "PostingCommand":
+        if not self.place.strip():
+            raise ValueError("the place of posting cannot be blank")
+        if self.posted_at.tzinfo is None:
+            raise ValueError("the posting time must carry its time zone (e.g. 2017-05-02T09:00+08:00)")
+        return self

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from domain.case import CaseState, NoticeScope, NoticeWindow, Objection
 from domain.messages import ObjectionCommand, ResolutionCommand
+from domain.notice_posting import awaiting_posting
 from domain.officials import Official, Roster
 from domain.procedures import Procedure, Stage
 from domain.refusals import AlreadyObjected, NoticeNotOpen, UnknownObjection, WrongJurisdiction, WrongRole
@@ -55,6 +56,11 @@ def check_objection(case: CaseState, cmd: ObjectionCommand, now: datetime) -> No
     check_case_open(case)
     window = case.current_notice()
     if window is None:
+        if awaiting_posting(case):  # (checked first: a notice issued again after a return follows a closed one)
+            raise NoticeNotOpen(
+                f"the public notice of case {case.case_id} has not been posted yet; objections are taken "
+                "from its posting for its 7 days"
+            )
         last = case.notices[-1] if case.notices else None
         if last is not None and last.closed_at is not None and case.stage == last.stage:
             raise NoticeNotOpen(f"the public notice closed at {last.closed_at.isoformat()}; objections are no longer taken")

@@ -25,7 +25,9 @@ class Slot(BaseModel):
     level: Level
     kind: Literal["sign", "consent"] = "sign"
     needs_meeting: bool = False  # 集体研究: the decision cites the meeting's minutes
-    record: RecordKind | None = None  # stage data this signature records (first stages)
+    # stage data this signature records (first stages); where two slots of a stage name the same kind,
+    # the first to sign records it and the other signs that record without giving one of its own
+    record: RecordKind | None = None
 
 
 class Stage(BaseModel):
@@ -156,16 +158,15 @@ VILLAGE = Procedure(
         Stage(
             id="survey",
             title_zh="调查核实",
-            # 乡镇党委、政府 ... 组织相关部门入村调查、摸底核实, 提出拟退出村名单
+            # 乡镇党委、政府 ... 组织相关部门入村调查、摸底核实, 提出拟退出村名单; 四.3: 乡镇要召开党政班子成员
+            # 会议 ... 集体研究, 并由党政主要领导签字确认: the township's party secretary and its head both sign,
+            # citing the one meeting; the first of them records the survey, the other signs the same decision.
             phases=(
                 (
-                    Slot(
-                        key="township_proposal",
-                        roles=_township_leaders,
-                        level=Level.township,
-                        needs_meeting=True,
-                        record="survey",
-                    ),
+                    Slot(key="township_secretary", roles=(R.township_secretary,), level=Level.township,
+                         needs_meeting=True, record="survey"),
+                    Slot(key="township_head", roles=(R.township_head,), level=Level.township,
+                         needs_meeting=True, record="survey"),
                 ),
             ),
         ),

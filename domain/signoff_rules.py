@@ -157,10 +157,26 @@ def _check_meeting(case: CaseState, stage: Stage, phase_no: int, slot: Slot, mee
         )
 
 
-def _check_record(case: CaseState, slot: Slot, record: dict | None, now: datetime) -> dict | None:
+def _recorded_by(case: CaseState, stage: Stage, slot: Slot) -> DecisionRecord | None:
+    """The signature of this pass of the stage that recorded the slot's data already, if any."""
+    for other in stage.slots():
+        if other.key != slot.key and other.record == slot.record and other.key in case.filled:
+            return case.decisions[case.filled[other.key] - 1]
+    return None
+
+
+def _check_record(case: CaseState, stage: Stage, slot: Slot, record: dict | None, now: datetime) -> dict | None:
     if slot.record is None:
         if record:
             raise InvalidRecord(f"the {slot.key} signature records no stage data")
+        return None
+    earlier = _recorded_by(case, stage, slot)
+    if earlier is not None:
+        if record:
+            raise InvalidRecord(
+                f"the {slot.record} of stage {stage.id!r} was recorded by {earlier.official_id} (decision "
+                f"{earlier.seq}); the {slot.key} signature signs that record and gives none of its own"
+            )
         return None
     if not record:
         raise InvalidRecord(f"the {slot.key} signature must record its {slot.record} data")
@@ -210,9 +226,11 @@ def check_decision(
         _check_jurisdiction(case, official, {slot.level})
         _check_person(case, stage, official)
         _check_meeting(case, stage, phase_no, slot, cmd.meeting_ref)
-        return official, phase_no, slot, _check_record(case, slot, cmd.record, now)
-    # return / reject: any official who may sign this stage may send it back or end it.
-    levels = {slot.level for slot in stage.slots() if official.role in slot.roles}
+        return official, phase_no, slot, _check_record(case, stage, slot, cmd.record, now)
+    # return / reject: any official who may sign this stage may send it back or end it, on the same
+    # collective decision (集体研究, a meeting's minutes) an approval of theirs would need there.
+    own = [slot for slot in stage.slots() if official.role in slot.roles]
+    levels = {slot.level for slot in own}
     if not levels:
         wanted = sorted({role.value for slot in stage.slots() for role in slot.roles})
         raise WrongRole(
@@ -220,6 +238,11 @@ def check_decision(
             f"{cmd.outcome} at stage {stage.id!r}"
         )
     _check_jurisdiction(case, official, levels)
+    if any(slot.needs_meeting for slot in own) and not cmd.meeting_ref:
+        raise MeetingRequired(
+            f"a {cmd.outcome} at stage {stage.id!r} is decided collectively (集体研究) as an approval there is: "
+            "give the meeting's minutes reference (--meeting)"
+        )
     if cmd.record:
         raise InvalidRecord(f"a {cmd.outcome} records no stage data")
     if cmd.outcome == "return":
@@ -284,20 +307,29 @@ def check_consent(case: CaseState, procedure: Procedure, roster: Roster, cmd: Co
 def apply_consent(
     case: CaseState, procedure: Procedure, roster: Roster, cmd: ConsentCommand, now: datetime
 ) -> DecisionRecord:
+    """Records the household's answer. A refusal (不认可) sends the case back to the procedure's first
+    stage, the appraisal (民主评议), with the household's reason: 得到拟退出贫困户认可 is a condition of
+    going on, and the appraisal is where the village weighs the household again."""
     official, slot = check_consent(case, procedure, roster, cmd)
+    back_to = procedure.stages[0].id if cmd.refuse else None
     decision = DecisionRecord(
         seq=case.next_seq(),
         stage=case.stage,
         stage_pass=case.stage_pass.get(case.stage, 0),
-        slot=slot.key,
-        outcome="consent",
+        slot=None if cmd.refuse else slot.key,
+        outcome="refuse" if cmd.refuse else "consent",
         at=now,
         note=cmd.note,
+        to_stage=back_to,
         signature=cmd.signature,
         **signer_fields(official),
     )
     case.decisions.append(decision)
-    case.filled[slot.key] = decision.seq
+    if back_to is None:
+        case.filled[slot.key] = decision.seq
+    else:
+        supersede_from(case, procedure, back_to)
+        case.pending_return = back_to
     return decision
 
 

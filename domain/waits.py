@@ -9,6 +9,7 @@ case's own `awaited` (the `state` and `awaited` queries); the inbox and the remi
 
 from domain.case import CaseState
 from domain.messages import Awaiting
+from domain.notice_posting import POSTING_ROLES, awaiting_posting, notice_issued, unposted
 from domain.procedures import Procedure
 from domain.signoff_rules import current_phase
 
@@ -20,6 +21,10 @@ def awaited(case: CaseState, procedure: Procedure) -> list[Awaiting]:
     assert case.unit_path is not None
     stage = procedure.stage(case.stage)
     if stage.kind == "notice":
+        if case.simulation is None and awaiting_posting(case):
+            # the notice waits for its posting: the places' officials record it (domain/notice_posting.py)
+            return [Awaiting(role=role.value, jurisdiction=where) for level, where in unposted(case, stage)
+                    for role in POSTING_ROLES.get(level, ())]
         if not case.open_objections():
             return []
         assert stage.resolver_level is not None
@@ -46,7 +51,7 @@ def wait_of(case: CaseState, procedure: Procedure) -> WaitId:
     stage = procedure.stage(case.stage)
     step: tuple[object, ...]
     if stage.kind == "notice":
-        step = ("notice", len(case.notices), bool(case.open_objections()))
+        step = ("notice", len(case.notices), bool(case.open_objections()), notice_issued(case))
     else:
         step = ("phase", current_phase(case, stage))
     return (case.status, case.ready, case.stage, case.stage_pass.get(case.stage, 0), case.pending_return, *step)

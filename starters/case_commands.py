@@ -210,10 +210,13 @@ def decide(settings: Settings, as_json: bool, case: str, outcome: str, stage: st
 @signing
 @click.argument("case", callback=case_id_argument)
 @click.option("--as", "official", required=True, callback=official_id_argument, help="The household head's id.")
-@click.option("--note", type=TEXT)
-def consent(settings: Settings, as_json: bool, case: str, official: str, note: str | None, key_file: Path | None) -> None:
-    """The household acknowledges its exit (得到拟退出贫困户认可)."""
-    cmd = valid(ConsentCommand, official_id=official, note=note)
+@click.option("--note", type=TEXT, help="A remark; with --refuse, the household's reason (required).")
+@click.option("--refuse", is_flag=True, help="The household does not accept its exit (不认可): the case goes back to the appraisal.")
+def consent(
+    settings: Settings, as_json: bool, case: str, official: str, note: str | None, refuse: bool, key_file: Path | None
+) -> None:
+    """The household acknowledges its exit (得到拟退出贫困户认可), or with --refuse does not."""
+    cmd = valid(ConsentCommand, official_id=official, note=note, refuse=refuse)
     check_signer(settings, official, key_file)
     _after_update(settings, as_json, case, lambda client: cases.consent(client, settings, case, cmd, key_file))
 

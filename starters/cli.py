@@ -99,6 +99,7 @@ def _wants_json(ctx: click.Context) -> bool:
     "keys": ("starters.key_commands", "keys", "An official's own Ed25519 key pair."),
     "officials": ("starters.key_commands", "officials", "Administer officials' public keys in the..."),
     "plan": ("starters.plan_commands", "plan", "The exit plan (attachments 1–3 of..."),
+    "notice": ("starters.notice_commands", "notice", "公示: print the notice as posted; record its..."),
     "dossier": ("starters.dossier_commands", "dossier", "档案: a case's complete trail as one..."),
     "trace": ("starters.dossier_commands", "trace", "Who signed at each level, and when, for..."),
     "spotcheck": ("starters.supervision_commands", "spotcheck", "督查抽查: the county leading group's spot..."),

@@ -61,7 +61,7 @@ footer { margin-top: 2em; font-size: .85em; color: #57606a; border-top: 1px soli
 """
 
 STATUS_ZH = {"open": "办理中", "exited": "已退出", "enrolled": "已纳入", "rejected": "未通过"}
-OUTCOME_ZH = {"approve": "同意", "return": "退回", "reject": "否决", "consent": "认可", "uphold": "异议成立",
+OUTCOME_ZH = {"approve": "同意", "return": "退回", "reject": "否决", "consent": "认可", "refuse": "不认可", "posted": "张贴公示", "uphold": "异议成立",
               "dismiss": "异议不成立"}
 
 

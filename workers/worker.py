@@ -34,7 +34,7 @@ def build_worker(
     reminder_policy: ReminderPolicy | None = None, simulation: bool = False, *, trust: WorkerTrust,
 ) -> Worker:
     registry = RegistryActivities(store, policy, trust.root_public_key, simulation=simulation)
-    notices = NoticeActivities(store, trust.root_public_key)
+    notices = NoticeActivities(store, trust.root_public_key, policy.poverty_lines)
     dossiers = DossierActivities(store, trust)
     reminders = ReminderActivities(client, store, reminder_policy or load_reminder_policy(PROJECT_ROOT / "data"))
     supervision = SupervisionActivities(client, store)
@@ -48,6 +48,7 @@ def build_worker(
             registry.load_signers,
             registry.record_exit,
             registry.record_enrollment,
+            notices.issue_notice,
             notices.post_notice,
             notices.close_notice,
             dossiers.anchor_dossier,

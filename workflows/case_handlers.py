@@ -23,9 +23,11 @@ with workflow.unsafe.imports_passed_through():
         ConsentCommand,
         DecisionCommand,
         ObjectionCommand,
+        PostingCommand,
         ReminderCommand,
         ResolutionCommand,
     )
+    from domain.notice_posting import apply_posting, check_posting
     from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection, objector_digest
     from domain.officials import Official
     from domain.procedures import Procedure
@@ -98,6 +100,22 @@ class CaseHandlers(ListMemberHandlers):
     @resolve.validator
     def _validate_resolve(self, cmd: ResolutionCommand) -> None:
         refusals_are_final(lambda: check_resolution(self.case, self.procedure, self.officials.roster, cmd))
+        self._validate_signed(cmd, self.case.stage, cmd.official_id)
+
+    @workflow.update
+    def notice_posted(self, cmd: PostingCommand) -> CaseAck:
+        """公示 posted: when and where, signed by an official of the place; the 7 days run from then."""
+        self.verify_signature(cmd, self.case.stage, cmd.official_id)
+        decision = refusals_are_final(
+            lambda: apply_posting(self.case, self.procedure, self.officials.roster, cmd, workflow.now())
+        )
+        workflow.logger.info("notice_posting_recorded", extra={"seq": decision.seq})
+        self._publish_unless_moving_on()
+        return self._ack(seq=decision.seq)
+
+    @notice_posted.validator
+    def _validate_notice_posted(self, cmd: PostingCommand) -> None:
+        refusals_are_final(lambda: check_posting(self.case, self.procedure, self.officials.roster, cmd, workflow.now()))
         self._validate_signed(cmd, self.case.stage, cmd.official_id)
 
     # -- unsigned updates --------------------------------------------------------------------------

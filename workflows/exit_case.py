@@ -10,18 +10,19 @@ workflows/case_publisher.py, the officials it may hear from in workflows/stage_o
 import asyncio
 from collections.abc import Callable
 from typing import NoReturn
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import AnnounceInput, CloseNoticeInput, LoadCaseInput, MarkExitedInput, PostNoticeInput, RecordExitInput
+    from activities.models import AnnounceInput, CloseNoticeInput, IssueNoticeInput, LoadCaseInput, MarkExitedInput, PostNoticeInput, RecordExitInput
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
-    from domain.case import Announcement, CaseResume, CaseState, NoticeWindow
+    from domain.case import Announcement, CaseResume, CaseState
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import CaseOutcome, OpenCaseInput
+    from domain.notice_posting import notice_issued, posted_from, unposted
     from domain.notice_rules import close_window, open_window
     from domain.notice_text import announcement_body, notice_body
     from domain.procedures import Procedure, Stage
@@ -170,27 +171,34 @@ class ExitCase(CaseHandlers):
             index += 1
 
     async def _run_notice(self, stage: Stage, begins: bool) -> None:
-        """公示 of at least 7 days; an objection suspends the close; a dismissal restarts it in full.
-        `begins`: the stage begins here (its first posting reads its officials), rather than going on
-        in a run that continued the case."""
+        """公示 of at least 7 days from its posting; an objection suspends the close; a dismissal restarts
+        it in full. The notice is issued (its particulars read from the registry), then waits until
+        every place it is posted in has recorded its posting (`tuopin notice posted`): the 7 days run
+        from the last posting. `begins`: the stage begins here (its issue reads its officials), rather
+        than going on in a run that continued the case."""
         stage_begins = begins
         while self.case.status == "open":
             window = self.case.current_notice()
             if window is None:  # (a case that continued as new mid-window goes on with its window)
-                window = open_window(self.case, stage, workflow.now())
+                if not notice_issued(self.case):
+                    await self._issue_notice(stage, stage_begins)
+                    stage_begins = False
+                if self.case.simulation is None:  # a load test's notice counts from its issue
+                    await self._until(lambda: not unposted(self.case, stage) or self.case.status != "open")
+                    if self.case.status != "open":
+                        return
+                first = not any(w.stage == stage.id and w.opened_at >= self._issued_at() for w in self.case.notices)
+                opened_at = (posted_from(self.case) if first else None) or workflow.now()
+                window = open_window(self.case, stage, opened_at)
                 for scope in window.scopes:
-                    signers = await registry_step(
+                    await registry_step(
                         NoticeActivities.post_notice,
                         PostNoticeInput(
                             case_id=self.case.case_id, window_no=window.window_no, scope_level=scope.level,
                             jurisdiction_id=scope.jurisdiction_id, opened_at=window.opened_at,
-                            closes_at=window.closes_at, body=self.notice_text(window),
-                            signers=self.officials.wanted(self._unit_path()) if stage_begins else None,
+                            closes_at=window.closes_at, body=notice_body(self.case, window),
                         ),
                     )
-                    if stage_begins:
-                        self.officials.accept(signers)
-                        stage_begins = False
                 await anchor_dossier(self.case)  # the service signs the dossier's order as the notice opens
             if not self.case.open_objections():
                 try:
@@ -203,9 +211,30 @@ class ExitCase(CaseHandlers):
             await self._close_notice("objected")
             # upheld: the case is rejected and the loop ends; all dismissed: a new full window.
 
-    def notice_text(self, window: NoticeWindow) -> str:
-        """The notice's wording: an exit's (拟退出); a procedure of another kind words its own."""
-        return notice_body(self.case, window)
+    def _issued_at(self) -> datetime:
+        """When the notice of this pass was issued (set by _issue_notice before any window of the pass)."""
+        assert self.case.notice_issued_at is not None
+        return self.case.notice_issued_at
+
+    async def _issue_notice(self, stage: Stage, stage_begins: bool) -> None:
+        """Reads what the notice shows from the registry (the household head's name, village group and
+        size, the places' names, the 监督电话) and keeps it in the case, so `tuopin notice print` needs
+        only the case; the stage's officials are read in the same visit when the stage begins here."""
+        income_years = sorted(int(y) for y in (self.case.facts.get("per_capita_income") or {}))
+        issued = await registry_step(
+            NoticeActivities.issue_notice,
+            IssueNoticeInput(
+                case_id=self.case.case_id, exit_type=self.case.exit_type, unit_id=self.case.unit_id,
+                unit_path=self._unit_path(), income_years=income_years,
+                signers=self.officials.wanted(self._unit_path()) if stage_begins else None,
+            ),
+        )
+        if stage_begins:
+            self.officials.accept(issued.signers)
+        self.case.notice_particulars = issued.particulars
+        self.case.notice_issued_at = workflow.now()
+        self.case.notice_issued_pass = self.case.pass_id
+        self.publish()
 
     async def _close_notice(self, outcome: str) -> None:
         """Closes the window in the registry; a passed notice also reads the next stage's officials."""

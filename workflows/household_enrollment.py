@@ -10,10 +10,8 @@ from temporalio.exceptions import ActivityError, FailureError
 with workflow.unsafe.imports_passed_through():
     from activities.models import LoadCaseInput, RecordEnrollmentInput
     from activities.registry_activities import RegistryActivities
-    from domain.case import NoticeWindow
     from domain.case_ids import case_id
     from domain.enrollment import ENROLLMENT, check_opening, reason_of
-    from domain.enrollment_notice import enrollment_notice_body
     from domain.messages import CaseOutcome, OpenCaseInput
     from domain.refusals import Refusal
     from domain.signoff_rules import reject
@@ -78,9 +76,6 @@ class HouseholdEnrollmentWorkflow(ExitCase):
     def reason(self) -> str:
         """newly-poor or returned, as the opening's 民主评议 recorded and its opener signed it."""
         return reason_of(self.case.decisions[0].record if self.case.decisions else None)
-
-    def notice_text(self, window: NoticeWindow) -> str:
-        return enrollment_notice_body(self.case, window, self.reason())
 
     async def _enroll(self) -> None:
         """The registry write, once, naming this case: the completed procedure is the authority. A

@@ -443,14 +443,15 @@ def _write(
     # inserts across tables: flush each level before the one that refers to it.
     s.add(Province(id=province["id"], name=province["name"]))
     s.flush()
-    s.add(City(id=city["id"], name=city["name"], province_id=province["id"]))
+    # 监督电话: demo office numbers, fictional (no Chinese local number begins with 000)
+    s.add(City(id=city["id"], name=city["name"], province_id=province["id"], supervision_phone="0598-0009001"))
     s.flush()
     s.add(County(id=county["id"], name=county["name"], city_id=city["id"],
-                 is_key_county=bool(county.get("is_key_county", False))))
+                 is_key_county=bool(county.get("is_key_county", False)), supervision_phone="0598-0000001"))
     s.flush()
-    for t in geography.townships:
+    for n, t in enumerate(geography.townships, 1):
         s.add(Township(id=t["id"], name=t["name"], county_id=county["id"],
-                       is_key_township=bool(t.get("is_key_township", False))))
+                       is_key_township=bool(t.get("is_key_township", False)), supervision_phone=f"0598-000{n + 1000:04d}"))
     s.flush()
     for v in villages:
         pairing = pairings.get(v.id)
@@ -666,6 +667,7 @@ def _make_household(
         head_id_number=f"SYN-ID-{serial:06d}",
         phone=f"SYN-TEL-{serial:06d}",
         members=members,
+        village_group=f"第{(counters.per_village[village.id] - 1) // 8 + 1}村民小组",  # demo: eight households a group
         nationally_defined=national,
         planned_exit_year=year,
         status="poor",

@@ -31,6 +31,8 @@ class City(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     province_id: Mapped[str] = mapped_column(ForeignKey("provinces.id"))
+    # 监督电话: the office's phone for objections to a notice (printed on it); an office's, never a person's
+    supervision_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class County(Base):
@@ -39,6 +41,8 @@ class County(Base):
     name: Mapped[str] = mapped_column(String(100))
     city_id: Mapped[str] = mapped_column(ForeignKey("cities.id"))
     is_key_county: Mapped[bool] = mapped_column(Boolean, default=False)  # 省级扶贫开发工作重点县
+    # 监督电话: the office's phone for objections to a notice (printed on it); an office's, never a person's
+    supervision_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="poor")
     exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
@@ -49,6 +53,8 @@ class Township(Base):
     name: Mapped[str] = mapped_column(String(100))
     county_id: Mapped[str] = mapped_column(ForeignKey("counties.id"))
     is_key_township: Mapped[bool] = mapped_column(Boolean, default=False)  # 市级重点乡
+    # 监督电话: the office's phone for objections to a notice (printed on it); an office's, never a person's
+    supervision_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="poor")
     exited_case_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
@@ -74,6 +80,7 @@ class Household(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     village_id: Mapped[str] = mapped_column(ForeignKey("villages.id"), index=True)
     head_name: Mapped[str] = mapped_column(String(100))
+    village_group: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 村民小组, shown on its notice
     # Personal data: never copied into cases, notices, search attributes or logs.
     head_id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)

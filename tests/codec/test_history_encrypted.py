@@ -17,6 +17,7 @@ QUEUE = "tuopin-codec-test"
 NOTE = "务工收入每月三千二百元已核实"
 OBJECTION = "隐瞒了在外务工的儿子的收入"
 OBJECTOR = "村民丙"
+PLACE = "河排村老祠堂门口公示栏"
 
 
 def _history_texts(history) -> tuple[bytes, str]:
@@ -35,6 +36,7 @@ async def _run_case(ts_env, small_store, small_keys, policy, household, converte
             await driver.decide("verification", VD, note=NOTE)
             await driver.decide("verification", WT)
             await driver.consent(f"{household}-head")
+            await driver.post_notice(place=PLACE)
             await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
             await driver.object(name=OBJECTOR, reason=OBJECTION)
             state = await driver.state()
@@ -48,7 +50,7 @@ async def _run_case(ts_env, small_store, small_keys, policy, household, converte
 async def test_the_history_of_a_case_holds_no_plaintext(ts_env, small_store, small_keys, policy, household):
     converter = with_codec(DATA_CONVERTER, KeyRing.fresh())  # (with DATA_CONVERTER alone, the note is readable)
     raw, as_json, client = await _run_case(ts_env, small_store, small_keys, policy, household, converter)
-    for text in (NOTE, OBJECTION, OBJECTOR, "长校河排村民主评议", "一致同意拟退出", VD):
+    for text in (NOTE, OBJECTION, OBJECTOR, PLACE, "测试户主", "第三村民小组", "长校河排村民主评议", "一致同意拟退出", VD):
         assert text.encode() not in raw, f"{text!r} is readable in the case's history"
         assert text not in as_json
     assert b"binary/encrypted" in raw

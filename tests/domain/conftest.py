@@ -142,7 +142,13 @@ def new_case(notice_rule: NoticeRule | None = None) -> CaseState:
 # -- commands -----------------------------------------------------------------------------------
 
 
+RETURN_MEETING = "党政班子会议纪要〔2017〕21号"
+
+
 def decision(stage: str, official_id: str, outcome: str = "approve", **fields: Any) -> DecisionCommand:
+    """A decision; a return or a reject cites a meeting (集体研究) unless the test gives meeting_ref."""
+    if outcome in ("return", "reject"):
+        fields.setdefault("meeting_ref", RETURN_MEETING)
     return DecisionCommand(stage=stage, outcome=outcome, official_id=official_id, **fields)
 
 

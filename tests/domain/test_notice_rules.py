@@ -147,6 +147,29 @@ def test_objection_at_the_notice_stage_before_posting_is_refused(case, roster):
     refused_objection(case, POSTED, "no public notice")
 
 
+def test_objection_to_an_issued_notice_awaiting_its_posting_is_refused_as_such(case, roster):
+    walk_to(case, roster, "notice")
+    case.notice_issued_at, case.notice_issued_pass = POSTED, case.pass_id
+    refused_objection(case, POSTED, "not been posted yet")
+
+
+def test_objection_to_a_reissued_notice_after_a_return_is_refused_as_not_yet_posted(noticed):
+    """The first pass's window closed; the case came back to the notice, whose new notice is issued and
+    awaits its posting: the objection is refused because the new notice is not up yet, not because the
+    old one closed."""
+    close_window(noticed, "passed", CLOSES)
+    enter_stage(noticed, "township_review")
+    enter_stage(noticed, "notice")  # (returned to it)
+    noticed.notice_issued_at, noticed.notice_issued_pass = CLOSES + timedelta(days=2), noticed.pass_id
+    refused_objection(noticed, CLOSES + timedelta(days=2, hours=1), "not been posted yet")
+
+
+def test_objection_after_a_posted_window_closed_is_refused_as_closed_not_as_unposted(noticed):
+    noticed.notice_issued_at, noticed.notice_issued_pass = POSTED - timedelta(hours=1), noticed.pass_id
+    close_window(noticed, "passed", CLOSES)  # (the case has not moved on yet)
+    refused_objection(noticed, CLOSES + timedelta(minutes=1), "closed", "no longer taken")
+
+
 def test_objection_after_the_window_was_closed_is_refused(noticed):
     close_window(noticed, "passed", CLOSES)
     refused_objection(noticed, CLOSES + timedelta(minutes=1), "closed", "no longer taken")

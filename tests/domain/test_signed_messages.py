@@ -54,7 +54,7 @@ COMMANDS = [
          "to_stage": "verification", "record": {"held_on": "2017-03-01", "attendance": 43}},
     ),
     Signed(ConsentCommand(official_id=SIGNER.official_id, note="本户同意退出"), fixed("verification"), "official_id",
-           {"note": "本户不同意退出"}),
+           {"note": "本户不同意退出", "refuse": True}),
     Signed(
         ResolutionCommand(objection_id="O1", outcome="dismiss", official_id=SIGNER.official_id, finding="入户核实，收入属实"),
         fixed("notice"), "official_id",

@@ -63,3 +63,15 @@ def test_the_end_of_a_case_ends_its_wait(case, roster):
     before = wait_of(case, HOUSEHOLD)
     case.status = "exited"
     assert awaited(case, HOUSEHOLD) == [] and wait_of(case, HOUSEHOLD) != before
+
+
+def test_an_issued_notice_awaits_its_posting_and_only_until_its_window_opens(case, roster):
+    """三(一)2 并在村内公示不少于7天: the village's officials are awaited to post the issued notice; once its
+    window opened, and between its windows, nobody is awaited for a posting."""
+    walk_to(case, roster, "notice")
+    case.notice_issued_at, case.notice_issued_pass = NOW, case.pass_id
+    assert keys(case) == ["village_secretary@changxiao-hepai", "village_director@changxiao-hepai"]
+    window = open_window(case, HOUSEHOLD.stage("notice"), NOW + timedelta(hours=1))
+    assert keys(case) == []
+    close_window(case, "objected", window.opened_at + timedelta(days=1))  # (a new full window follows)
+    assert keys(case) == []

@@ -61,10 +61,10 @@ async def test_an_exited_case_exports_verifies_and_prints(driver, household, tmp
     assert anchors[-1]["count"] == len(doc["entries"])
     kinds = [x["kind"] for x in doc["entries"]]
     assert kinds[0] == "opened" and kinds[-1] == "closed"
-    assert kinds.count("decision") == len(state.decisions) == 9
+    assert kinds.count("decision") == len(state.decisions) == 10  # the posting of the notice is a signed decision too
     assert kinds.count("notice") == 2 and kinds.count("objection") == 1
     assert kinds.count("announcement") == 2 and kinds.count("registry_change") == 1
-    assert signature_count(doc) == 10
+    assert signature_count(doc) == 11
     assert all(x["data"]["postings"] and x["data"]["postings"][0]["body"] for x in doc["entries"] if x["kind"] == "notice")
     assert entry_of(doc, "registry_change")["registry_rows"][0]["case_id"] == driver.case_id
     assert "13800000000" not in json.dumps(doc, ensure_ascii=False)  # the objector's contact stays in the registry
@@ -122,7 +122,7 @@ async def test_export_and_trace_through_the_cli(driver, household, tmp_path):
     assert json.loads(done.stdout)["entries"] == len(json.loads(out.read_text(encoding="utf-8"))["entries"])
     root_file = str(driver.settings.trust_dir / ROOT_FILE)
     verified = await asyncio.to_thread(invoke, "dossier", "verify", str(out), "--root", root_file)
-    assert verified.exit_code == 0 and "chain intact, 10 signatures valid" in verified.stdout, verified.output
+    assert verified.exit_code == 0 and "chain intact, 11 signatures valid" in verified.stdout, verified.output
     assert "up to the close" in verified.stdout and "the final head it keeps compared" in verified.stdout
     # cut back before the exit, with its closing anchor: consistent offline, but not with the registry's head
     cut = json.loads(out.read_text(encoding="utf-8"))
@@ -153,7 +153,7 @@ async def test_export_and_trace_through_the_cli(driver, household, tmp_path):
     for official in (VS, VD, WT, TS, TH, CG, CS, CH):
         assert official in traced.stdout
     as_json = json.loads((await asyncio.to_thread(invoke, "trace", household, "--json")).stdout)
-    assert as_json["cases"] == [driver.case_id] and len(as_json["signatures"]) == 10
+    assert as_json["cases"] == [driver.case_id] and len(as_json["signatures"]) == 11  # with the signed posting of the notice
 
     rows = trace_rows(await driver.state())
     assert [(r["stage"], r["official_id"]) for r in rows if r["level"] == "county"] == [

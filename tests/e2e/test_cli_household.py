@@ -2,6 +2,8 @@
 
 import json
 import re
+import time
+from datetime import datetime, timedelta, timezone
 
 from activities.registry.store import RegistryStore
 from domain.criteria.household import evaluate_household
@@ -30,7 +32,7 @@ def _open(cli, household: str, official: str = f"{VILLAGE}-secretary", *extra: s
     )
 
 
-def test_a_case_reaches_its_notice_window_through_the_cli(cli):
+def test_a_case_reaches_its_notice_window_through_the_cli(cli, tmp_path):
     good, _ = _households(cli)
     household = good[0]
     opened = _open(cli, household)
@@ -54,10 +56,28 @@ def test_a_case_reaches_its_notice_window_through_the_cli(cli):
     assert consent.returncode == 0, consent.stderr
     assert json.loads(consent.stdout)["ack"]["seq"] == 4
 
+    # the notice is issued and waits for the village to record its posting: no window, no objection yet
+    shown = _eventually(cli, case, lambda doc: doc["stage"] == "notice" and doc["awaiting"])
+    assert {(a["role"], a["jurisdiction"]) for a in shown["awaiting"]} == {
+        ("village_secretary", VILLAGE), ("village_director", VILLAGE),
+    }
+    assert shown["notice"] is None
+    early = cli.run("object", case, "--name", "村民丙", "--contact", "13700001111", "--reason", "有务工收入未计入")
+    assert early.returncode == 1 and "not been posted" in early.stderr, early.stderr
+    printed = cli.run("notice", "print", case, "--out", str(tmp_path / "notice.html"))
+    assert printed.returncode == 0, printed.stderr
+    assert "公示" in (tmp_path / "notice.html").read_text(encoding="utf-8")
+    posted_at = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(1.2)  # (the posting cannot be in the future by the case's clock)
+    posted = cli.run("notice", "posted", case, "--as", f"{VILLAGE}-secretary", "--at", posted_at.isoformat(),
+                     "--place", "村委会公示栏")
+    assert posted.returncode == 0, posted.stderr
+
     shown = cli.json("show", case)
     assert shown["stage"] == "notice" and shown["awaiting"] == []
     notice = shown["notice"]
     assert notice["objections"] == [] and notice["closes_at"] > notice["opened_at"]
+    assert datetime.fromisoformat(notice["opened_at"]) == posted_at  # the 7 days run from the posting
 
     objection = cli.run("object", case, "--name", "村民丙", "--contact", "13700001111", "--reason", "有务工收入未计入")
     assert objection.returncode == 0, objection.stderr
@@ -141,3 +161,12 @@ def test_registry_listings(cli):
     assert {o["role"] for o in officials} == {"township_secretary", "township_head"}
     households = cli.json("registry", "households", "--village", VILLAGE)
     assert households and all(not re.search(r"\d{15,}", json.dumps(h)) for h in households)
+
+
+def _eventually(cli, case, predicate, tries: int = 50):
+    for _ in range(tries):
+        doc = cli.json("show", case)
+        if predicate(doc):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError(f"never held; last: {doc['stage']} {doc['awaiting']}")

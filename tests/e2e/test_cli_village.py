@@ -1,6 +1,7 @@
 """A village exit through the CLI, to its public notice, on a dev server with a `tuopin worker`."""
 
 import json
+from datetime import datetime, timezone
 
 VILLAGE = "changxiao-hepai"  # 河排: a 2017 贫困村 of the plan
 
@@ -19,6 +20,23 @@ def test_a_village_case_through_the_cli_to_its_notice(cli):
     case = opened.stdout.strip()
     assert case == f"village-exit/{VILLAGE}/poor/2017"
 
+    # 四.3 由党政主要领导签字确认: the survey waits for the township head's signature too, on the same meeting
+    shown = cli.json("show", case)
+    assert (shown["stage"], [(a["role"], a["jurisdiction"]) for a in shown["awaiting"]]) == (
+        "survey", [("township_head", "changxiao")])
+    alone = cli.run("decide", case, "approve", "--stage", "survey", "--as", "changxiao-head")
+    assert alone.returncode == 1 and "meeting" in alone.stderr, alone.stderr
+    signed = cli.run("decide", case, "approve", "--stage", "survey", "--as", "changxiao-head",
+                     "--meeting", "长校镇党政班子会议〔2017〕11号")
+    assert signed.returncode == 0, signed.stderr
+
+    # the notice is posted in the township and in the village, each recording its own posting
+    shown = _eventually(cli, case, lambda doc: doc["stage"] == "notice" and doc["awaiting"])
+    assert {a["jurisdiction"] for a in shown["awaiting"]} == {"changxiao", VILLAGE} and shown["notice"] is None
+    for official, place in (("changxiao-secretary", "长校镇政府公示栏"), (f"{VILLAGE}-secretary", "河排村村委会公示栏")):
+        at = datetime.now(timezone.utc).isoformat()
+        posted = cli.run("notice", "posted", case, "--as", official, "--at", at, "--place", place)
+        assert posted.returncode == 0, posted.stderr
     shown = cli.json("show", case)
     assert (shown["exit_type"], shown["designation"], shown["stage"], shown["status"]) == ("village", "poor", "notice", "open")
     notice = shown["notice"]

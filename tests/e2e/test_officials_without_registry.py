@@ -1,13 +1,15 @@
 """Officials' commands talk to Temporal only: with the registry out of reach (an unreadable
-TUOPIN_REGISTRY_URL) open, decide, consent, object, resolve, show, list and inbox all work, `decide`
-never imports SQLAlchemy, and a refused opening leaves the unit free for a corrected one."""
+TUOPIN_REGISTRY_URL) open, decide, consent, notice print and posted, object, resolve, show, list
+and inbox all work, `decide` never imports SQLAlchemy, and a refused opening leaves the unit free
+for a corrected one."""
 
 import json
+from datetime import datetime, timezone
 
 import subprocess
 import sys
 
-from tests.e2e.test_cli_household import VILLAGE, _households, _open
+from tests.e2e.test_cli_household import VILLAGE, _eventually, _households, _open
 
 UNREADABLE_REGISTRY = "sqlite:////nonexistent/unreadable/registry.db"
 
@@ -16,7 +18,7 @@ def _official_env(cli) -> dict[str, str]:
     return {**cli.env, "TUOPIN_REGISTRY_URL": UNREADABLE_REGISTRY}
 
 
-def test_officials_commands_work_without_the_registry_and_decide_imports_no_sqlalchemy(cli):
+def test_officials_commands_work_without_the_registry_and_decide_imports_no_sqlalchemy(cli, tmp_path):
     good, _ = _households(cli)
     household = good[-1]
     official = type(cli)(_official_env(cli))
@@ -44,6 +46,14 @@ def test_officials_commands_work_without_the_registry_and_decide_imports_no_sqla
     assert not any(m == "sqlalchemy" or m.startswith(("sqlalchemy.", "activities.registry")) for m in modules)
     consent = official.run("consent", case, "--as", f"{household}-head")
     assert consent.returncode == 0, consent.stderr
+    # the notice as posted is printed from the case alone, and its posting recorded, without the registry
+    _eventually(official, case, lambda doc: doc["stage"] == "notice" and doc["awaiting"])
+    printed = official.run("notice", "print", case, "--out", str(tmp_path / "notice.html"))
+    assert printed.returncode == 0, printed.stderr
+    assert "公示" in (tmp_path / "notice.html").read_text(encoding="utf-8")
+    posted = official.run("notice", "posted", case, "--as", f"{VILLAGE}-secretary",
+                          "--at", datetime.now(timezone.utc).isoformat(), "--place", "村委会公示栏")
+    assert posted.returncode == 0, posted.stderr
     objection = official.run("object", case, "--name", "村民戊", "--contact", "13500003333", "--reason", "收入不实")
     assert objection.returncode == 0, objection.stderr
     again = official.run("object", case, "--name", "村民戊", "--contact", "135 0000 3333", "--reason", "再次")

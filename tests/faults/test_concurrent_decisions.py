@@ -39,7 +39,8 @@ def _conflicting(bench, case: str):
     for n in range(20):
         outcome, to = choices[n % 4]
         official = officials[(n // 4) % 4]
-        yield bench.cases.signed(case, "county_approval", official, outcome, note=f"并发决定 #{n}", to_stage=to)
+        yield bench.cases.signed(case, "county_approval", official, outcome, note=f"并发决定 #{n}", to_stage=to,
+                                 meeting_ref="县委常委会〔2017〕13号")
 
 
 async def test_twenty_conflicting_decisions_record_exactly_one(bench):

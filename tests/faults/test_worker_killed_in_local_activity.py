@@ -19,7 +19,10 @@ from tests.support.driver import CH
 pytestmark = pytest.mark.timeout(240)
 
 
-async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_is_written_once(bench, link):
+@pytest.mark.parametrize("head_kept", [False, True], ids=["killed-after-the-exit", "killed-after-the-final-head"])
+async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_is_written_once(bench, link, head_kept):
+    """`head_kept`: the killed worker also got to keep its final dossier head (the next local activity
+    of the same task) before it died; the new worker's head, the one its history holds, replaces it."""
     cases, registry = bench.cases, bench.registry
     household = bench.household()
     case = await cases.at_last_signature(household)
@@ -46,6 +49,9 @@ async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_
         while not registry.exit_rows(household):
             assert time.monotonic() < deadline, "record_exit did not write the 销号 once the lock went"
             await asyncio.sleep(0.02)
+        while head_kept and not registry.query("SELECT head FROM case_heads WHERE case_id = ?", case):
+            assert time.monotonic() < deadline, "the killed worker did not keep its final head"
+            await asyncio.sleep(0.02)
         bench.worker.kill()
     finally:
         registry.release()
@@ -70,5 +76,10 @@ async def test_a_worker_killed_inside_a_local_activity_is_replaced_and_the_exit_
     assert len(registry.query("SELECT id FROM announcements WHERE case_id = ?", case)) == 2
     state = await cases.show(case)
     assert state.registry_change["case_id"] == case and [a.level for a in state.announcements] == ["township", "village"]
+    # the final head the registry keeps is the one in the case's history (whether or not the killed
+    # worker got to keep its own, which no history holds: tests/dossier/test_final_head.py)
+    closing = state.anchors[-1].statement
+    assert closing.final and registry.query("SELECT entry_count, head FROM case_heads WHERE case_id = ?", case) == [
+        (closing.count, closing.head)]
     assert await cases.task_failures(case) == []
     assert (await bench.reconcile())["disagreements"] == []

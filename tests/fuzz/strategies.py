@@ -80,7 +80,10 @@ records = st.one_of(
 FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "stage": st.one_of(st.sampled_from(STAGES), texts),
     "to_stage": st.one_of(st.none(), st.sampled_from(STAGES), texts),
-    "outcome": st.one_of(st.sampled_from(["approve", "return", "reject", "uphold", "dismiss", "consent"]), texts),
+    "outcome": st.one_of(st.sampled_from(["approve", "return", "reject", "uphold", "dismiss", "consent", "refuse", "posted"]), texts),
+    "refuse": st.one_of(st.booleans(), json_values),
+    "posted_at": datetimes,
+    "place": texts,
     "official_id": ids,
     "objection_id": st.one_of(st.sampled_from(["O1", "O2", "O0"]), ids),
     "contact": texts,
@@ -147,7 +150,17 @@ WELL_FORMED: dict[str, st.SearchStrategy[Any]] = {
         valid_texts,
         st.sampled_from(HOUSEHOLD_STAGES),
     ),
-    "ConsentCommand": st.fixed_dictionaries({"official_id": valid_ids, "note": st.one_of(st.none(), valid_texts)}),
+    "ConsentCommand": st.fixed_dictionaries({"official_id": valid_ids, "note": st.one_of(st.none(), valid_texts),
+                                             "refuse": st.booleans()}),
+    "PostingCommand": st.fixed_dictionaries({
+        "official_id": valid_ids,
+        # around the fuzz cases' clocks (2017, and the test server's now), and far from them
+        "posted_at": st.one_of(
+            st.datetimes(min_value=datetime(2017, 5, 1), max_value=datetime(2017, 7, 1), timezones=st.just(timezone.utc)),
+            st.datetimes(timezones=st.just(timezone.utc)),
+        ),
+        "place": valid_texts,
+    }),
     "ObjectionCommand": st.fixed_dictionaries({"name": valid_texts, "reason": valid_texts, "contact": valid_texts}),
     "ResolutionCommand": st.fixed_dictionaries({
         "objection_id": st.one_of(st.sampled_from(["O1", "O2"]), valid_ids),

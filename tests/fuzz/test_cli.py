@@ -4,9 +4,11 @@ dev server, worker and registry of tests/fuzz/conftest.py): each one is a clear 
 change. The case they aim at waits at verification, and no one who could move it is ever named."""
 
 import hashlib
+import os
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -52,7 +54,7 @@ def command_lines(draw: st.DrawFn, case_id: str, household: str) -> tuple[bool, 
     case = draw(mostly(st.just(case_id), st.one_of(words, words.map(lambda w: f"household-exit/{w}/2017"),
                                                     st.just(case_id + "/x"))).filter(lambda c: 0 < len(c) <= 200))
     kind = draw(st.sampled_from(["decide", "consent", "object", "resolve", "open", "show", "list", "inbox",
-                                 "registry", "words"]))
+                                 "registry", "posted", "print", "words"]))
     extra = [["--json"], [], [], [], [], ["--help"], ["--bogus"], ["--json", "--json"]][draw(st.integers(0, 7))]
     if kind == "decide":
         argv = ["decide", case, draw(mostly(st.sampled_from(["approve", "return", "reject"]))),
@@ -64,7 +66,15 @@ def command_lines(draw: st.DrawFn, case_id: str, household: str) -> tuple[bool, 
         argv += draw(_optional("--key", st.sampled_from(["/dev/null", "/etc/hostname", "/"])))  # (missing files: own test)
         return True, argv + extra
     if kind == "consent":
-        return True, ["consent", case, "--as", draw(officials), *draw(_optional("--note", notes)), *extra]
+        refuse = draw(st.sampled_from([[], ["--refuse"]]))
+        return True, ["consent", case, "--as", draw(officials), *refuse, *draw(_optional("--note", notes)), *extra]
+    if kind == "posted":  # the case is not in its notice: a well-formed posting is refused too
+        at = draw(mostly(st.datetimes(timezones=st.just(timezone.utc)).map(datetime.isoformat)))
+        return True, ["notice", "posted", case, "--as", draw(officials), "--at", at, "--place", draw(notes), *extra]
+    if kind == "print":
+        where = draw(st.sampled_from([[case], ["--village", draw(words)], ["--township", draw(words)], [],
+                                      [case, "--village", draw(words)]]))
+        return False, ["notice", "print", *where, "--out", os.devnull, *extra]
     if kind == "object":  # the case is not in its notice: a well-formed objection is refused too
         return True, ["object", case, "--name", draw(notes), "--contact", draw(notes), "--reason", draw(notes), *extra]
     if kind == "resolve":

@@ -18,13 +18,13 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ObjectionCommand, ResolutionCommand
+from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ObjectionCommand, PostingCommand, ResolutionCommand
 from tests.fuzz.strategies import SLOW, WELL_FORMED, fields_of, json_values, signatures
 from tests.support.driver import VD, VS, WT
 from tests.support.small_registry import VILLAGE
 
 UPDATE_MODELS = {"decide": DecisionCommand, "consent": ConsentCommand, "object": ObjectionCommand,
-                 "resolve": ResolutionCommand}
+                 "resolve": ResolutionCommand, "notice_posted": PostingCommand}
 
 raw_payloads = st.builds(
     lambda encoding, data: RawValue(Payload(metadata={"encoding": encoding}, data=data)),
@@ -65,6 +65,8 @@ def malformed_updates(draw: st.DrawFn) -> tuple[str, list[Any]]:
                 arg["to_stage"] = "appraisal"
         else:
             arg = {"official_id": f"{VILLAGE}-e001-head"}
+            if draw(st.booleans()):
+                arg.update(refuse=True, note="不认可")
         arg["signature"] = draw(st.one_of(st.none(), well_formed_signatures))
     elif shape < 6:  # well-formed, but unsigned or signed with rubbish
         arg = dict(draw(WELL_FORMED[model.__name__]))

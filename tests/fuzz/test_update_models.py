@@ -29,9 +29,11 @@ from domain.messages import (
     DecisionCommand,
     ObjectionCommand,
     OpenCaseInput,
+    PostingCommand,
     ReminderCommand,
     ResolutionCommand,
 )
+from domain.notice_posting import apply_posting, check_posting
 from domain.notice_rules import apply_resolution, check_objection, check_resolution, lodge_objection, open_window
 from domain.officials import Roster
 from domain.procedures import HOUSEHOLD
@@ -46,8 +48,8 @@ from workers.data_converter import DATA_CONVERTER
 from workers.policy_loader import load_policy
 from workers.settings import PROJECT_ROOT
 
-MODELS = [DecisionCommand, ConsentCommand, ObjectionCommand, ResolutionCommand, OpenCaseInput, ReminderCommand,
-          Simulation, Signature]
+MODELS = [DecisionCommand, ConsentCommand, ObjectionCommand, ResolutionCommand, PostingCommand, OpenCaseInput,
+          ReminderCommand, Simulation, Signature]
 HOUSEHOLD_ID = f"{small_registry.VILLAGE}-e001"
 NOW = datetime(2017, 6, 1, 2, 0, tzinfo=timezone.utc)
 
@@ -83,8 +85,9 @@ def test_any_bytes_are_a_model_or_a_validation_error(model, raw):
 # -- the rules over a case at each of its steps ------------------------------------------------
 @lru_cache(maxsize=1)
 def _states() -> dict[str, tuple[CaseState, Roster]]:
-    """A household case of the small registry at verification, in its notice with an objection
-    open, and at county approval after the leading group's review."""
+    """A household case of the small registry at verification, awaiting the household's consent, its
+    notice issued and awaiting its posting, in its notice with an objection open, and at county
+    approval after the leading group's review."""
     folder = Path(tempfile.mkdtemp(prefix="tuopin-fuzz-"))
     store = RegistryStore.from_url(f"sqlite:///{folder / 'registry.db'}")
     small_registry.build(store, folder / "keys", eligible=2)
@@ -104,8 +107,12 @@ def _states() -> dict[str, tuple[CaseState, Roster]]:
 
     apply_decision(case, HOUSEHOLD, roster, DecisionCommand(stage="verification", outcome="approve", official_id=VD), NOW)
     apply_decision(case, HOUSEHOLD, roster, DecisionCommand(stage="verification", outcome="approve", official_id=WT), NOW)
+    states["consent"] = copy.deepcopy(case)
     apply_consent(case, HOUSEHOLD, roster, ConsentCommand(official_id=f"{HOUSEHOLD_ID}-head"), NOW)
     enter_stage(case, "notice")
+    case.notice_issued_at, case.notice_issued_pass = NOW - timedelta(days=1), case.pass_id
+    states["posting"] = copy.deepcopy(case)
+    apply_posting(case, HOUSEHOLD, roster, PostingCommand(official_id=VS, posted_at=NOW, place="村委会公示栏"), NOW)
     open_window(case, HOUSEHOLD.stage("notice"), NOW)
     notice = copy.deepcopy(case)
     lodge_objection(notice, ObjectionCommand(name="村民甲", reason="收入不实", contact="13800000000"), NOW, "ref1")
@@ -121,6 +128,9 @@ def _states() -> dict[str, tuple[CaseState, Roster]]:
         stage="county_approval", outcome="approve", official_id=CG, meeting_ref="县领导小组1号"), NOW)
     states["county_approval"] = case
     return {name: (state, roster) for name, state in states.items()}
+
+
+_STATES = ("verification", "consent", "posting", "notice", "county_approval")
 
 
 def _draw_command(data, model, state: CaseState | None = None, roster: Roster | None = None):
@@ -161,7 +171,7 @@ def _applied_or_refused(check, apply, state: CaseState):
 
 
 @FAST
-@given(stage=st.sampled_from(["verification", "notice", "county_approval"]), data=st.data())
+@given(stage=st.sampled_from(sorted(_STATES)), data=st.data())
 def test_a_decision_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
     state, roster = _states()[stage]
     cmd = _draw_command(data, DecisionCommand, state, roster)
@@ -175,7 +185,7 @@ def test_a_decision_is_applied_or_refused_and_a_refusal_changes_nothing(stage, d
 
 
 @FAST
-@given(stage=st.sampled_from(["verification", "notice", "county_approval"]), data=st.data())
+@given(stage=st.sampled_from(sorted(_STATES)), data=st.data())
 def test_a_consent_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
     state, roster = _states()[stage]
     cmd = _draw_command(data, ConsentCommand, state, roster)
@@ -189,7 +199,7 @@ def test_a_consent_is_applied_or_refused_and_a_refusal_changes_nothing(stage, da
 
 
 @FAST
-@given(stage=st.sampled_from(["verification", "notice", "county_approval"]), data=st.data())
+@given(stage=st.sampled_from(sorted(_STATES)), data=st.data())
 def test_an_objection_or_resolution_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
     state, roster = _states()[stage]
     objection = _draw_command(data, ObjectionCommand)
@@ -206,3 +216,22 @@ def test_an_objection_or_resolution_is_applied_or_refused_and_a_refusal_changes_
             lambda s: apply_resolution(s, HOUSEHOLD, roster, resolution, NOW),
             state,
         )
+
+
+@FAST
+@given(stage=st.sampled_from(sorted(_STATES)), data=st.data())
+def test_a_posting_is_applied_or_refused_and_a_refusal_changes_nothing(stage, data):
+    state, roster = _states()[stage]
+    cmd = _draw_command(data, PostingCommand, state, roster)
+    if cmd is None:
+        return
+    if data.draw(st.booleans(), label="by the village, around the case's clock"):
+        cmd = cmd.model_copy(update={
+            "official_id": data.draw(st.sampled_from([VS, VD])),
+            "posted_at": NOW - data.draw(st.sampled_from([timedelta(0), timedelta(hours=3), timedelta(days=2)])),
+        })
+    _applied_or_refused(
+        lambda s: check_posting(s, HOUSEHOLD, roster, cmd, NOW),
+        lambda s: apply_posting(s, HOUSEHOLD, roster, cmd, NOW),
+        state,
+    )

@@ -8,7 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.store import RegistryStore
 from domain.case import CaseState
-from domain.messages import CaseAck, ConsentCommand, DecisionCommand, ResolutionCommand
+from domain.messages import CaseAck, ConsentCommand, DecisionCommand, PostingCommand, ResolutionCommand
 from starters import cases
 from starters.signer import SIGNING_TIME
 from tests.support.small_registry import COUNTY, TOWNSHIP, VILLAGE, trust_dir
@@ -60,11 +60,26 @@ class CaseDriver:
         self.case_id = opened.case_id
         return await self.state()
 
-    async def open_unit(self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None) -> CaseState:
+    async def open_unit(
+        self, exit_type: str, unit: str, year: int, first: DecisionCommand, designation: str | None = None,
+        countersign: bool = True,
+    ) -> CaseState:
+        """Opens the case; a village's survey is then countersigned by the other township leader
+        (四.3 党政主要领导签字确认) unless `countersign` is False."""
         await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
         self.case_id = opened.case_id
+        if exit_type == "village" and countersign:
+            await self.countersign_survey(first)
+            await self.post_notice()
         return await self.state()
+
+    async def countersign_survey(self, first: DecisionCommand) -> CaseAck:
+        """The township leader who did not record the survey signs it, on the same meeting."""
+        other = TH if first.official_id == TS else TS
+        ack = await self.decide("survey", other, meeting_ref=first.meeting_ref)
+        await self.until(lambda s: s.stage != "survey")
+        return ack
 
     async def state(self) -> CaseState:
         return await cases.show(self.client, self.case_id)
@@ -73,9 +88,10 @@ class CaseDriver:
         await self.signing_at_server_time()
         return await cases.decide(self.client, self.settings, self.case_id, DecisionCommand(stage=stage, outcome=outcome, official_id=official, **kw))
 
-    async def consent(self, official: str) -> CaseAck:
+    async def consent(self, official: str, refuse: bool = False, note: str | None = None) -> CaseAck:
         await self.signing_at_server_time()
-        return await cases.consent(self.client, self.settings, self.case_id, ConsentCommand(official_id=official))
+        cmd = ConsentCommand(official_id=official, refuse=refuse, note=note)
+        return await cases.consent(self.client, self.settings, self.case_id, cmd)
 
     async def object(self, name: str = "村民甲", reason: str = "收入情况与实际不符", contact: str = "13800000000") -> CaseAck:
         return await cases.lodge_objection(self.client, self.case_id, name, contact, reason)
@@ -105,9 +121,35 @@ class CaseDriver:
         await self.decide("verification", VD)
         await self.decide("verification", WT)
         await self.consent(f"{household}-head")
+        await self.post_notice()
         return await self.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
+    async def post_notice(self, place: str = "村委会公示栏") -> list[CaseAck]:
+        """Each place's official records the notice's posting, now (when it awaits one)."""
+        from domain.notice_posting import POSTING_ROLES, notice_issued, unposted
+        from domain.procedures import PROCEDURES
+        from starters.notice_commands import record_posting
+
+        state = await self.until(lambda s: s.stage != "notice" or s.current_notice() is not None or notice_issued(s))
+        if state.stage != "notice" or state.current_notice() is not None:
+            return []
+        acks = []
+        for level, where in unposted(state, PROCEDURES[state.exit_type].stage("notice")):
+            official = self.store_poster(POSTING_ROLES[level][0].value, where)
+            await self.signing_at_server_time()
+            at = await self.env.get_current_time()
+            acks.append(await record_posting(self.client, self.settings, self.case_id,
+                                             PostingCommand(official_id=official, posted_at=at, place=place)))
+        return acks
+
+    def store_poster(self, role: str, jurisdiction: str) -> str:
+        """The registry's official of that role there (as the fixture's registry names them)."""
+        suffix = {"village_secretary": "secretary", "township_secretary": "secretary", "city_group": "group",
+                  "county_group": "group"}[role]
+        return f"{jurisdiction}-{suffix}"
+
     async def pass_notice(self, next_stage: str = "township_review") -> CaseState:
+        await self.post_notice()
         await self.env.sleep(timedelta(days=8))
         return await self.until(lambda s: s.stage == next_stage)
 

@@ -64,11 +64,11 @@ def build(store: RegistryStore, keys_dir: Path, eligible: int = 60) -> None:
         for row in (
             Province(id="fujian", name="福建省"),
             City(id="sanming", name="三明市", province_id="fujian"),
-            County(id=COUNTY, name="清流县", city_id="sanming", is_key_county=True),
+            County(id=COUNTY, name="清流县", city_id="sanming", is_key_county=True, supervision_phone=COUNTY_PHONE),
         ):
             s.add(row)
             s.flush()
-        s.add(Township(id=TOWNSHIP, name="长校镇", county_id=COUNTY, is_key_township=True))
+        s.add(Township(id=TOWNSHIP, name="长校镇", county_id=COUNTY, is_key_township=True, supervision_phone=TOWNSHIP_PHONE))
         s.add(Township(id=OTHER_TOWNSHIP, name="李家乡", county_id=COUNTY))
         s.flush()
         s.add(Village(id=VILLAGE, name="河排", township_id=TOWNSHIP, is_poor_village=True, poor_status="poor",
@@ -91,6 +91,10 @@ def build(store: RegistryStore, keys_dir: Path, eligible: int = 60) -> None:
     ensure_trust(trust_dir(keys_dir), COUNTY)
     create_demo_keys(store, keys_dir, admin_key(trust_dir(keys_dir)))
     move_to(store, trust_dir(keys_dir), FIRST_YEAR)
+
+
+# the offices' 监督电话 (fictional: no Chinese local number begins 000)
+TOWNSHIP_PHONE, COUNTY_PHONE = "0598-0001001", "0598-0000001"
 
 
 def trust_dir(keys_dir: Path) -> Path:
@@ -128,7 +132,7 @@ STATISTICS = [
 def _household(s, household_id: str, incomes: dict[int, Decimal], housing: bool = True) -> None:
     s.add(Household(
         id=household_id, village_id=household_id.rsplit("-", 1)[0] if "-x-" not in household_id else VILLAGE,
-        head_name="测试户主", head_id_number="SYN-ID-TEST", phone="SYN-TEL-TEST", members=3,
+        head_name="测试户主", head_id_number="SYN-ID-TEST", phone="SYN-TEL-TEST", members=3, village_group="第三村民小组",
         food_and_clothing=True, compulsory_education=True, basic_medical_care=True, safe_housing=housing,
         synthetic=True,
     ))

@@ -17,7 +17,7 @@ async def test_county_refusals(unit_driver):
     await driver.until(lambda s: s.stage == "city_endorsement")
     await driver.decide("city_endorsement", MS, meeting_ref="M")
     assert "MeetingRequired" in await refused(driver.decide("city_endorsement", MM, meeting_ref="another"))
-    await driver.decide("city_endorsement", MM, outcome="return", to_stage="application", note="申请材料缺统计数据")
+    await driver.decide("city_endorsement", MM, outcome="return", to_stage="application", note="申请材料缺统计数据", meeting_ref="市委常委会〔2019〕3号")
     back = await driver.until(lambda s: s.stage == "application")
     assert [a.role for a in back.awaiting] == ["county_group"]
 

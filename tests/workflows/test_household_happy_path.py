@@ -24,13 +24,23 @@ async def test_household_exits_through_every_stage_in_order(driver, household, s
     assert [(a.role, a.jurisdiction) for a in after_two.awaiting] == [("household_head", household)]
     await driver.consent(f"{household}-head")
 
+    # issued, the notice waits for its posting, recorded by the village (the 7 days run from it)
+    issued = await driver.until(lambda s: s.stage == "notice" and s.notice_issued_at is not None)
+    assert issued.current_notice() is None
+    assert {(a.role, a.jurisdiction) for a in issued.awaiting} == {
+        ("village_secretary", "changxiao-hepai"), ("village_director", "changxiao-hepai")}
+    await driver.env.sleep(timedelta(days=10))
+    assert (await driver.state()).stage == "notice", "no notice passes before it is posted"
+    await driver.post_notice()
     in_notice = await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     window = in_notice.current_notice()
     assert window.closes_at - window.opened_at >= timedelta(days=7)
     assert in_notice.awaiting == []  # only the timer
     postings = small_store.notices(driver.case_id)
     assert [(p.scope_level, p.jurisdiction_id) for p in postings] == [("village", "changxiao-hepai")]
-    assert household in postings[0].body and "SYN-" not in postings[0].body
+    with small_store.session() as s:
+        head_name = s.get(Household, household).head_name
+    assert head_name in postings[0].body and "SYN-" not in postings[0].body and "村委会公示栏" in postings[0].body
 
     await driver.env.sleep(timedelta(days=6))
     still = await driver.state()
@@ -46,7 +56,7 @@ async def test_household_exits_through_every_stage_in_order(driver, household, s
 
     assert final.status == "exited" and final.stage == "county_approval"
     assert [d.stage for d in final.decisions] == [
-        "appraisal", "verification", "verification", "verification",
+        "appraisal", "verification", "verification", "verification", "notice",
         "township_review", "township_review", "county_approval", "county_approval", "county_approval",
     ]
     assert [d.official_id for d in final.decisions][:1] == [VS]

@@ -123,7 +123,7 @@ async def test_notice_stage_takes_no_decisions_and_closed_case_takes_nothing(dri
     await driver.pass_notice()
     await driver.township()
     await driver.decide("county_approval", CG, meeting_ref="M1")
-    await driver.decide("county_approval", CS, outcome="reject", note="收入数据存疑")
+    await driver.decide("county_approval", CS, outcome="reject", note="收入数据存疑", meeting_ref="县委常委会〔2017〕13号")
     final = await driver.until(lambda s: s.status == "rejected")
     assert "收入数据存疑" in final.outcome_reason
     reason = await refused(driver.decide("county_approval", CH, meeting_ref="M2"))

@@ -11,7 +11,7 @@ async def test_return_from_township_to_verification_reruns_the_notice(driver, ho
     await driver.verify(household)
     await driver.pass_notice()
     await driver.decide("township_review", TS, meeting_ref="M-9")
-    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="工作队签字材料不全")
+    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="工作队签字材料不全", meeting_ref="长校镇党委会议纪要〔2017〕10号")
     back = await driver.until(lambda s: s.stage == "verification")
     assert back.stage_pass["verification"] == 2
     assert {(a.role) for a in back.awaiting} == {"village_secretary", "village_director", "work_team"}
@@ -48,7 +48,8 @@ async def test_return_from_county_approval_to_notice(driver, household):
     await driver.verify(household)
     await driver.pass_notice()
     await driver.township()
-    await driver.decide("county_approval", CG, outcome="return", to_stage="notice", note="公示照片缺失，重新公示")
+    await driver.decide("county_approval", CG, outcome="return", to_stage="notice", note="公示照片缺失，重新公示", meeting_ref="县扶贫领导小组会议〔2017〕4号")
+    await driver.post_notice()  # the notice is posted anew: its 7 days run again from then
     again = await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None and s.current_notice().window_no == 2)
     assert again.current_notice().closes_at - again.current_notice().opened_at >= timedelta(days=7)
     await driver.pass_notice()

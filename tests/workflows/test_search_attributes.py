@@ -50,7 +50,10 @@ async def test_search_attributes_follow_the_case_through_every_stage(driver, hou
     await assert_published(driver, "verification", seen, new_wait=False)
     await driver.decide("verification", WT)  # the phase is signed: now the household is awaited
     await assert_published(driver, "verification", seen, new_wait=True)
-    await driver.consent(f"{household}-head")  # ends the stage: the procedure publishes the notice
+    await driver.consent(f"{household}-head")  # ends the stage: the procedure issues the notice
+    await driver.until(lambda s: s.stage == "notice" and s.notice_issued_at is not None)
+    await assert_published(driver, "notice", seen, new_wait=True)  # the village is awaited to post it
+    await driver.post_notice()
     in_notice = await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     await assert_published(driver, "notice", seen, new_wait=True)
     described = (await driver.client.get_workflow_handle(driver.case_id).describe()).typed_search_attributes
@@ -84,7 +87,7 @@ async def test_a_decision_that_returns_the_case_is_published_with_the_stage_it_r
     await driver.open(household)
     await driver.verify(household)
     await driver.pass_notice()
-    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="材料不全")
+    await driver.decide("township_review", TH, outcome="return", to_stage="verification", note="材料不全", meeting_ref="长校镇党委会议纪要〔2017〕10号")
     await driver.until(lambda s: s.stage == "verification")
     await assert_published(driver, "verification", Wait(), new_wait=True)
 

@@ -12,6 +12,7 @@ async def _to_notice(driver, year: int):
     await driver.decide("county_assessment", CG, meeting_ref="县扶贫领导小组会议", record=findings())
     await driver.until(lambda s: s.stage == "city_review")
     await driver.decide("city_review", MG, meeting_ref="市扶贫领导小组会议")
+    await driver.post_notice()
     return await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
 
 
@@ -24,7 +25,7 @@ async def test_indicator_findings_are_required_and_must_all_be_close(unit_driver
     assert "missing" in missing
     far = await refused(driver.decide("county_assessment", CG, meeting_ref="M", record=findings(close=False)))
     assert "not close" in far
-    await driver.decide("county_assessment", CG, outcome="reject", note="公共服务指标与全市差距较大")
+    await driver.decide("county_assessment", CG, outcome="reject", note="公共服务指标与全市差距较大", meeting_ref="县扶贫领导小组会议〔2018〕2号")
     assert (await driver.until(lambda s: s.status == "rejected")).status == "rejected"
 
 
@@ -50,7 +51,7 @@ async def test_city_notice_objection_dismissed_then_city_approval_needs_two_peop
     await driver.pass_notice("city_approval")
     await driver.decide("city_approval", MS, meeting_ref="M")
     assert "AlreadySigned" in await refused(driver.decide("city_approval", MS, meeting_ref="M"))
-    await driver.decide("city_approval", MM, outcome="return", to_stage="city_review", note="名单需重新确定")
+    await driver.decide("city_approval", MM, outcome="return", to_stage="city_review", note="名单需重新确定", meeting_ref="市委常委会〔2018〕5号")
     back = await driver.until(lambda s: s.stage == "city_review")
     assert [a.role for a in back.awaiting] == ["city_group"]
 
@@ -66,7 +67,7 @@ async def test_key_township_exits(unit_driver):
     final = await driver.until(lambda s: s.status != "open")
     assert final.status == "exited" and final.registry_change["unit_type"] == "township"
     assert [d.stage for d in final.decisions] == [
-        "application", "county_assessment", "city_review", "city_approval", "city_approval",
-    ]
+        "application", "county_assessment", "city_review", "notice", "city_approval", "city_approval",
+    ]  # the notice's posting, recorded by the city group
     with small_store.session() as s:
         assert s.get(Township, TOWNSHIP).status == "exited"

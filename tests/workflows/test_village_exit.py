@@ -3,7 +3,7 @@
 from activities.registry.schema import Village
 from tests.support.driver import refused
 from tests.support.small_registry import OTHER_VILLAGE, VILLAGE
-from tests.support.unit_cases import CG, CH, CS, MG, TH, survey
+from tests.support.unit_cases import CG, CH, CS, MG, TH, TS, survey
 
 
 async def _approve(driver):
@@ -54,15 +54,20 @@ async def test_village_return_to_survey_and_reject(unit_driver):
     driver.working_year(2020)
     await driver.open_unit("village", VILLAGE, 2020, survey(), "hollow")
     await driver.pass_notice("county_approval")
-    await driver.decide("county_approval", CG, outcome="return", to_stage="survey", note="调查部门不全，补充调查")
+    await driver.decide("county_approval", CG, outcome="return", to_stage="survey", note="调查部门不全，补充调查",
+                        meeting_ref="县扶贫领导小组会议〔2020〕4号")
     back = await driver.until(lambda s: s.stage == "survey")
     assert {a.role for a in back.awaiting} == {"township_secretary", "township_head"}
     record = survey().record
     await driver.decide("survey", TH, meeting_ref="长校镇党政班子会议〔2020〕2号", record=record)
+    # 四.3 党政主要领导签字确认: the head alone leaves the survey open; the secretary countersigns
+    assert (await driver.state()).stage == "survey"
+    await driver.decide("survey", TS, meeting_ref="长校镇党政班子会议〔2020〕2号")
+    await driver.post_notice()
     await driver.until(lambda s: s.stage == "notice" and len(s.notices) == 2 and s.current_notice() is not None)
     await driver.pass_notice("county_approval")
     await driver.decide("county_approval", CG, meeting_ref="M1")
-    await driver.decide("county_approval", CS, outcome="reject", note="产业基础薄弱，暂缓出列")
+    await driver.decide("county_approval", CS, outcome="reject", note="产业基础薄弱，暂缓出列", meeting_ref="县委常委会〔2020〕9号")
     final = await driver.until(lambda s: s.status == "rejected")
     assert "暂缓出列" in final.outcome_reason and final.registry_change is None
     # the city is only filed with: it has no signature in a village exit

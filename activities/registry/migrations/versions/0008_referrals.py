@@ -5,14 +5,14 @@ their signers and meetings), on the finding's row.
 Columns added, nullable: older findings keep none.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
