@@ -9,6 +9,8 @@ from activities.registry.store import RegistryStore
 from domain.notice_content import NoticeParticulars, SupervisionPhone
 from domain.units import UnitPath
 
+HOUSEHOLD_CASES = ("household", "enrollment")  # a household's exit and its enrolment (新增 / 返贫)
+
 
 def notice_particulars(store: RegistryStore, exit_type: str, unit_id: str, path: UnitPath) -> NoticeParticulars:
     with store.session() as s:
@@ -21,7 +23,7 @@ def notice_particulars(store: RegistryStore, exit_type: str, unit_id: str, path:
             "township_name": township.name if township else None,
             "county_name": county.name if county else None,
         }
-        if exit_type == "household":
+        if exit_type in HOUSEHOLD_CASES:
             row = s.execute(
                 select(Household.head_name, Household.village_group, Household.members).where(Household.id == unit_id)
             ).one()
@@ -30,7 +32,7 @@ def notice_particulars(store: RegistryStore, exit_type: str, unit_id: str, path:
             unit = {"village": village, "township": township, "county": county}[exit_type]
             fields["unit_name"] = _village_name(unit.name) if exit_type == "village" else unit.name
         # households and villages: the township's office and the county's; key townships and counties: the city's too
-        offices = [township, county] if exit_type in ("household", "village") else [county, city]
+        offices = [township, county] if exit_type in (*HOUSEHOLD_CASES, "village") else [county, city]
         phones = tuple(
             SupervisionPhone(office=_office(o), phone=o.supervision_phone)
             for o in offices if o is not None and o.supervision_phone

@@ -118,6 +118,7 @@ async def enrollment_of_the_returned(d: CaseDriver) -> None:
 
     d.working_year(2018)
     await d.open_unit("enrollment", f"{small_registry.VILLAGE}-e001", 2018, enrollment_appraisal("returned"))
+    await d.post_notice()
     await d.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     ack = await d.object(reason="该户已稳定脱贫")
     await d.resolve(ack.objection_id, "dismiss")
@@ -140,7 +141,7 @@ async def household_list(d: CaseDriver) -> None:
         await lists.sign("verification", official)
     await lists.consent_all(LIST_HOMES)
     await lists.members_until(lambda m: m.stage == "notice")
-    await lists.pass_list_notice()
+    await lists.pass_list_notice(LIST_HOMES)
     await lists.members_until(lambda m: m.stage == "township_review")
     for official in (f"{small_registry.TOWNSHIP}-secretary", TH):
         await lists.sign("township_review", official, "M")

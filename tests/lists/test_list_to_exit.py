@@ -32,7 +32,7 @@ async def test_a_list_exits_its_households_and_a_returned_member_goes_on_alone(l
         assert sorted(result.accepted) == sorted(m.case_id for m in names.members) and not result.refused
     await lists.consent_all(homes)
     await lists.members_until(lambda m: m.stage == "notice")
-    await lists.pass_list_notice()
+    await lists.pass_list_notice(homes)
     await lists.members_until(lambda m: m.stage == "township_review")
 
     returned = f"household-exit/{third}/2017"

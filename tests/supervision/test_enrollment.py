@@ -53,6 +53,7 @@ def _changes(store, hid: str) -> list[tuple[str, str, str]]:
 
 
 async def _through_notice(driver) -> None:
+    await driver.post_notice()  # the village records the posting: the 7 days run from it
     await driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     await driver.pass_notice()
 
@@ -83,6 +84,7 @@ async def test_a_returned_household_is_enrolled_by_the_procedure_and_no_one_offi
     opened = await sv_driver.open_unit("enrollment", RETURNED, 2018, enrollment_appraisal("returned"))
     assert opened.case_id == f"household-enrollment/{RETURNED}/2018" and opened.exit_type == "enrollment"
     assert opened.decisions[0].record["reason"] == "returned" and opened.criteria is None
+    await sv_driver.post_notice()  # the village records the posting: the 7 days run from it
     in_notice = await sv_driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     assert in_notice.awaiting == []
     [posting] = sv_store.notices(sv_driver.case_id)

@@ -56,6 +56,7 @@ async def test_a_newly_poor_household_is_registered_then_enrolled_and_an_upheld_
 
     # 2018: an objection upheld by the village committees rejects the enrolment; the registry is unchanged
     await sv_driver.open_unit("enrollment", new_id, 2018, enrollment_appraisal("newly-poor", VD))
+    await sv_driver.post_notice()  # the village records the posting: the 7 days run from it
     notice = await sv_driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     assert "（新识别，第1次）" in sv_store.notices(sv_driver.case_id)[0].body
     objection = (await sv_driver.object(reason="该户有稳定务工收入")).objection_id
@@ -68,6 +69,7 @@ async def test_a_newly_poor_household_is_registered_then_enrolled_and_an_upheld_
     # 2019: proposed again, a dismissed objection gives a new full window, then review and approval
     sv_driver.working_year(2019)
     await sv_driver.open_unit("enrollment", new_id, 2019, enrollment_appraisal("newly-poor", VD, date(2019, 3, 1)))
+    await sv_driver.post_notice()  # the village records the posting: the 7 days run from it
     await sv_driver.until(lambda s: s.stage == "notice" and s.current_notice() is not None)
     objection = (await sv_driver.object(reason="不了解情况")).objection_id
     await sv_driver.resolve(objection, "dismiss", official=VS)

@@ -45,5 +45,9 @@ class ListDriver(CaseDriver):
             self.case_id = case_id("household", h, 2017)
             await self.consent(f"{h}-head")
 
-    async def pass_list_notice(self) -> None:
+    async def pass_list_notice(self, households: list[str]) -> None:
+        """Each member's notice posting recorded (the 7 days run from it), then the days pass."""
+        for h in households:
+            self.case_id = case_id("household", h, 2017)
+            await self.post_notice()
         await self.env.sleep(timedelta(days=8))

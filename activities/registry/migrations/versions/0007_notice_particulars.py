@@ -2,7 +2,7 @@
 监督电话 (an office phone for objections) of each township, county and city office.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
