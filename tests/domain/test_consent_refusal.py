@@ -36,7 +36,7 @@ def test_a_refusal_sends_the_case_back_to_the_appraisal_with_the_reason():
 
 @pytest.mark.parametrize("note", [None, "", "   "])
 def test_a_refusal_needs_a_reason(note):
-    with pytest.raises(ValidationError, match="reason|at least 1 character"):
+    with pytest.raises(ValidationError, match="reason|at least 1 character|cannot be blank"):
         ConsentCommand(official_id=HEAD, refuse=True, note=note)
 
 
