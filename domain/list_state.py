@@ -43,8 +43,10 @@ class MemberView(BaseModel):
 
 
 class RelayedDecision(BaseModel):
-    """A list decision the list relayed: who signed at which stage, and what each member answered."""
+    """A list decision (or the list's notice posting) the list relayed: who signed at which stage, and
+    what each member answered."""
 
+    kind: str = "decision"  # or "posting": the list's one notice posted
     at: datetime
     stage: str
     official_id: str

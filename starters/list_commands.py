@@ -1,4 +1,4 @@
-"""The list commands (名单, docs/lists.md): `tuopin open list household`, `sign-list`, `notice print`,
+"""The list commands (名单, docs/lists.md): `tuopin open list household`, `sign-list`, `notice print|posted LIST`,
 and the list side of `show` and `list --lists`.
 
 Exit codes: 0 done; 1 refused (the message names the rule); 2 usage; 3 server unreachable.
@@ -128,20 +128,33 @@ def list_lists(settings: Settings, as_json: bool, limit: int) -> None:
     say(as_json, rows, render.table_text(rows, ["list_id", "unit_id", "year", "status"]))
 
 
-@click.group("notice")
-def notice() -> None:
-    """A list's public notice (公示)."""
-
-
-@notice.command("print")
-@common
-@click.argument("list_id", metavar="LIST", callback=case_id_argument)
-def notice_print(settings: Settings, as_json: bool, list_id: str) -> None:
-    """The one notice posted for LIST, each line one member with its window."""
+def print_list_notice(settings: Settings, as_json: bool, list_id: str, out: Path | None) -> None:
+    """`tuopin notice print LIST` (starters/notice_commands hands a list id here): the one notice
+    posted for the list, each line one member."""
     from domain.list_views import notice_print as render_notice
 
     async def go() -> Any:
         return await _document(await connect(settings), list_id)
 
     doc = run(go())
-    say(as_json, {"list_id": doc["list_id"], "notice": doc["notice"], "text": render_notice(doc)}, render_notice(doc))
+    text = render_notice(doc)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    say(as_json, {"list_id": doc["list_id"], "notice": doc["notice"], "text": text}, text)
+
+
+def post_list_notice(settings: Settings, as_json: bool, list_id: str, official: str, at: Any, place: str,
+                     key_file: Path | None) -> None:
+    """`tuopin notice posted LIST` (starters/notice_commands hands a list id here): the list's one
+    notice posted, recorded once; every member it covers checks the signed posting itself."""
+    official_id_argument(None, None, official)  # type: ignore[arg-type]
+
+    async def go() -> Any:
+        client = await connect(settings)
+        await require_case_worker(client, list_id, "nothing was sent")
+        return await lists.post_list_notice(client, settings, list_id, official, at, place, key_file)
+
+    result = run(go())
+    text = [f"recorded the notice of {result.list_id} posted at {place}: {len(result.accepted)} member(s) accepted"]
+    text += [f"  refused by {case}: {reason}" for case, reason in result.refused.items()]
+    say(as_json, result.model_dump(mode="json"), "\n".join(text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
 from domain.case_ids import case_id as make_case_id
+from domain.list_notice import NOTICE_STAGE, ListPostingCommand
 from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput
 from domain.messages import DecisionCommand
 from domain.name_lists import MAX_MEMBERS, ListDecisionCommand, ListMember, is_list_id, list_id_for
@@ -122,6 +124,39 @@ async def sign_list(
         raise BadUsage(str(exc)) from None
     cmd = load_signer(settings, official_id, key_file).sign(list_id, stage, cmd.pass_binding(), cmd)
     return await send_list_decision(client, cmd)
+
+
+async def post_list_notice(
+    client: Client, settings: Settings, list_id: str, official_id: str, posted_at: datetime, place: str,
+    key_file: Path | None = None,
+) -> ListDecisionResult:
+    """The village records the posting of the list's one notice once: signed over the members whose
+    notice awaits its posting (each with the pass of its notice stage), sent to the list, which relays
+    it to each of them; every member checks it itself."""
+    from domain.notice_posting import awaiting_posting
+
+    names = await list_state(client, list_id)
+    members = await member_states(client, names)
+    awaiting = [m for m in members if m.status == "open" and m.stage == NOTICE_STAGE and m.ready and m.pass_id
+                and awaiting_posting(m)]
+    if not awaiting:
+        where = ", ".join(sorted({f"{m.stage} ({m.status})" for m in members}))
+        raise Refused(f"no member of {list_id} has a notice awaiting its posting (members are at: {where})",
+                      kind="NoticeNotOpen")
+    try:
+        cmd = ListPostingCommand(
+            list_id=list_id, official_id=official_id, posted_at=posted_at, place=place,
+            members=[ListMember(case_id=m.case_id, stage=m.stage, pass_id=m.pass_id or "") for m in awaiting],
+        )
+    except ValueError as exc:
+        raise BadUsage(str(exc).splitlines()[0]) from None
+    cmd = load_signer(settings, official_id, key_file).sign(list_id, NOTICE_STAGE, cmd.pass_binding(), cmd)
+    return await send_list_posting(client, cmd)
+
+
+async def send_list_posting(client: Client, cmd: ListPostingCommand) -> ListDecisionResult:
+    handle = client.get_workflow_handle(_list_id(cmd.list_id))
+    return await call(cmd.list_id, handle.execute_update("notice_posted", cmd, result_type=ListDecisionResult))
 
 
 async def send_list_decision(client: Client, cmd: ListDecisionCommand) -> ListDecisionResult:

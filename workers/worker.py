@@ -63,6 +63,7 @@ def build_worker(
             supervision.remind_verifiers,
             supervision.complete_check,
             lists.relay_list_decision,
+            lists.relay_list_posting,
             lists.member_progress,
         ],
         activity_executor=executor,

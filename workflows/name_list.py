@@ -3,7 +3,8 @@
 The members are ordinary exit cases, addressed by id: each keeps its consent, objections, return or
 rejection, 销号 and dossier whole, and a case that is on no list works as before. This workflow only
 relays a signed list decision to each member (an update the member verifies itself, as it would a
-single decision: workflows/list_member.py) and keeps what it last saw of its members, to derive the
+single decision: workflows/list_member.py), and likewise the list's one notice posting (the village
+records it once for the whole list: domain/list_notice.py), and keeps what it last saw of its members, to derive the
 list's stage and to end when every member has ended. A member's refusal, return or rejection never
 holds up the others.
 """
@@ -15,7 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.list_activities import ListActivities, MembersInput, RelayInput
+    from activities.list_activities import ListActivities, MembersInput, RelayAnswer, RelayInput, RelayPostingInput
+    from domain.list_notice import ListPostingCommand
     from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput, RelayedDecision
     from domain.name_lists import ListDecisionCommand
 
@@ -78,35 +80,58 @@ class NameListWorkflow:
             )
             for m in cmd.members
         ))
-        relayed = RelayedDecision(
-            at=workflow.now(), stage=cmd.stage, official_id=cmd.official_id,
-            key_id=cmd.signature.key_id if cmd.signature else None, members=len(cmd.members),
-            excepted={e.case_id: e.outcome for e in cmd.exceptions},
-            accepted=[a.case_id for a in answers if a.accepted],
-            refused={a.case_id: a.reason or "refused" for a in answers if not a.accepted},
-        )
-        self.names.decisions.append(relayed)
-        workflow.logger.info("list_decision_relayed", extra={
-            "stage": cmd.stage, "official_id": cmd.official_id, "accepted": len(relayed.accepted),
-            "refused": len(relayed.refused),
-        })
-        self.refresh_now = True
-        return ListDecisionResult(list_id=self.names.list_id, stage=cmd.stage, accepted=relayed.accepted,
-                                  refused=relayed.refused)
+        return self._relayed("decision", cmd.stage, cmd.official_id, cmd.signature, len(cmd.members), answers,
+                             excepted={e.case_id: e.outcome for e in cmd.exceptions})
 
     @decide.validator
     def _validate_decide(self, cmd: ListDecisionCommand) -> None:
         """The list relays only what names it and its own members; whether the decision holds is
         each member's to check."""
-        if cmd.list_id != self.names.list_id:
-            raise ApplicationError(f"the decision was signed for list {cmd.list_id}, not {self.names.list_id}",
+        self._relays_only_its_own(cmd.list_id, [m.case_id for m in cmd.members], cmd.signature, "list decision")
+
+    @workflow.update
+    async def notice_posted(self, cmd: ListPostingCommand) -> ListDecisionResult:
+        """The list's one notice posted (公示): relayed to each member it covers, which records it as its
+        own posting once it has checked the signature itself."""
+        answers = await asyncio.gather(*(
+            workflow.execute_activity_method(
+                ListActivities.relay_list_posting, RelayPostingInput(case_id=m.case_id, posting=cmd), **MEMBER_CALL
+            )
+            for m in cmd.members
+        ))
+        return self._relayed("posting", cmd.stage, cmd.official_id, cmd.signature, len(cmd.members), answers)
+
+    @notice_posted.validator
+    def _validate_notice_posted(self, cmd: ListPostingCommand) -> None:
+        self._relays_only_its_own(cmd.list_id, [m.case_id for m in cmd.members], cmd.signature, "notice posting")
+
+    def _relays_only_its_own(self, list_id: str, case_ids: list[str], signature: object, what: str) -> None:
+        if list_id != self.names.list_id:
+            raise ApplicationError(f"the {what} was signed for list {list_id}, not {self.names.list_id}",
                                    type="NotOnList", non_retryable=True)
-        strangers = sorted({m.case_id for m in cmd.members} - {m.case_id for m in self.names.members})
+        strangers = sorted(set(case_ids) - {m.case_id for m in self.names.members})
         if strangers:
             raise ApplicationError(f"not members of {self.names.list_id}: {', '.join(strangers)}",
                                    type="NotOnList", non_retryable=True)
-        if cmd.signature is None:
-            raise ApplicationError("a list decision is signed", type="SignatureRefused", non_retryable=True)
+        if signature is None:
+            raise ApplicationError(f"a list's {what} is signed", type="SignatureRefused", non_retryable=True)
+
+    def _relayed(self, kind: str, stage: str, official_id: str, signature, members: int, answers: list[RelayAnswer],
+                 excepted: dict[str, str] | None = None) -> ListDecisionResult:
+        relayed = RelayedDecision(
+            kind=kind, at=workflow.now(), stage=stage, official_id=official_id,
+            key_id=signature.key_id if signature else None, members=members, excepted=excepted or {},
+            accepted=[a.case_id for a in answers if a.accepted],
+            refused={a.case_id: a.reason or "refused" for a in answers if not a.accepted},
+        )
+        self.names.decisions.append(relayed)
+        workflow.logger.info(f"list_{kind}_relayed", extra={
+            "stage": stage, "official_id": official_id, "accepted": len(relayed.accepted),
+            "refused": len(relayed.refused),
+        })
+        self.refresh_now = True
+        return ListDecisionResult(list_id=self.names.list_id, stage=stage, accepted=relayed.accepted,
+                                  refused=relayed.refused)
 
     @workflow.query
     def state(self) -> ListState:
