@@ -54,6 +54,30 @@ class MembersSeen(BaseModel):
     members: list[MemberView]
 
 
+class ListOpeningsInput(BaseModel):
+    """The units a list would open a case for, checked before any is opened (docs/lists.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    exit_type: str
+    unit_id: str  # the list's village (or township)
+    year: int
+    units: list[str]
+
+
+class OpeningRefusals(BaseModel):
+    """Each unit whose case would be refused, with the reason (empty: every one may open)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    refused: dict[str, str]
+
+
+# A case id held by an execution in one of these states cannot be opened again (cases start with
+# ALLOW_DUPLICATE_FAILED_ONLY): a case is open, or ended with its unit and year held.
+_HELD = ("RUNNING", "COMPLETED", "CONTINUED_AS_NEW")
+
+
 class ListActivities:
     def __init__(self, client: Client) -> None:
         self.client = client
@@ -79,6 +103,22 @@ class ListActivities:
                 return RelayAnswer(case_id=case_id, accepted=False, reason="the case is closed or does not exist")
             raise
         return RelayAnswer(case_id=case_id, accepted=True, stage=ack.stage, status=ack.status)
+
+    @activity.defn
+    async def cases_held(self, inp: MembersInput) -> OpeningRefusals:
+        """The member case ids that already have a case (open, or ended with its unit and year held)."""
+        held = {}
+        for n, case_id in enumerate(inp.case_ids):
+            activity.heartbeat(n)
+            try:
+                described = await self.client.get_workflow_handle(case_id).describe(rpc_timeout=ASK_MEMBER)
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    continue
+                raise
+            if described.status is not None and described.status.name in _HELD:
+                held[case_id] = f"already has a case ({case_id}, {described.status.name.lower()})"
+        return OpeningRefusals(refused=held)
 
     @activity.defn
     async def member_progress(self, inp: MembersInput) -> MembersSeen:

@@ -22,6 +22,9 @@ class OpenListInput(BaseModel):
     year: Annotated[int, Field(ge=2014, le=2100)]
     members: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=MAX_MEMBERS)]
     opened_by: Annotated[str, Field(min_length=1, max_length=120)]
+    # The members' units, in the order of ``members``: the list checks every one against the registry
+    # (and that none has a case already) before any is opened, and answers `checked` (docs/lists.md).
+    units: list[str] | None = None
     carried: dict[str, Any] | None = None  # a ListState's JSON, when the list continues as new
 
     @model_validator(mode="after")
@@ -30,11 +33,15 @@ class OpenListInput(BaseModel):
             raise ValueError(f"no {self.exit_type!r} exits")
         if len(set(self.members)) != len(self.members):
             raise ValueError("a list names each member once")
+        if self.units is not None and len(self.units) != len(self.members):
+            raise ValueError("a list names one unit per member")
         return self
 
 
 class MemberView(BaseModel):
-    """A member as the list last saw it (its own case is the authority: `tuopin show CASE`)."""
+    """A member as the list last saw it (its own case is the authority: `tuopin show CASE`). Its
+    status is ``not_opened`` when its case could not be opened after the list's check passed (a
+    race the check cannot exclude: docs/lists.md)."""
 
     case_id: str
     stage: str

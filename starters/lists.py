@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from domain.case_ids import case_id as make_case_id
 from domain.list_notice import NOTICE_STAGE, ListPostingCommand
@@ -33,9 +34,12 @@ async def open_list(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, units: list[str],
     first: DecisionCommand, key_file: Path | None = None,
 ) -> str:
-    """Opens one case per unit, each with the record of the one meeting (signed for that case), then
-    the list over the cases that opened. A unit whose case is refused (or that is not in ``unit_id``)
-    is not on the list; the refusal names it, after the list id."""
+    """All or nothing: starts the list, which checks every member against the registry (and that none
+    has a case already) before any case is opened; a refusal names each refused unit and nothing is
+    opened (the list's run fails, its id stays free). Then opens one case per unit, each with the
+    record of the one meeting (signed for that case), and tells the list which opened."""
+    from activities.list_activities import OpeningRefusals
+
     if not units:
         raise BadUsage("a list names at least one member (--households)")
     if len(set(units)) != len(units):
@@ -43,36 +47,43 @@ async def open_list(
         raise BadUsage(f"a list names each member once; named twice: {', '.join(twice)}")
     if len(units) > MAX_MEMBERS:
         raise BadUsage(f"a list has at most {MAX_MEMBERS} members, not {len(units)}")
+    members = [make_case_id(exit_type, u, year) for u in units]  # type: ignore[arg-type]
+    list_id = list_id_for(exit_type, unit_id, year, members)
+    inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=members, units=units,
+                        opened_by=first.official_id)
+    start = WithStartWorkflowOperation(
+        LIST_WORKFLOW, inp, id=list_id, task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        static_summary=f"名单 {exit_type} {unit_id} {year}: {len(members)} members",
+    )
+    try:
+        check = await call(list_id, client.execute_update_with_start_workflow(
+            "checked", start_workflow_operation=start, result_type=OpeningRefusals))
+    except BaseException:
+        with contextlib.suppress(BaseException):  # the SDK keeps the failed start's error too
+            await asyncio.wait_for(start.workflow_handle(), 1)
+        raise
+    if check.refused:
+        raise Refused("no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in check.refused.items()),
+                      kind="MembersRefused")
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
-    async def open_one(unit: str) -> CaseState:
+    async def open_one(unit: str) -> CaseProgress:
         async with gate:
-            await cases.open_case(client, settings, exit_type, unit, year, first, key_file=key_file)
-            return await cases.show(client, make_case_id(exit_type, unit, year))  # type: ignore[arg-type]
+            return await cases.open_case(client, settings, exit_type, unit, year, first, key_file=key_file)
 
     opened = await asyncio.gather(*(open_one(u) for u in units), return_exceptions=True)
-    members, refusals = [], []
-    for unit, result in zip(units, opened):
+    not_opened: dict[str, str] = {}
+    for unit, case, result in zip(units, members, opened):
         if isinstance(result, BaseException):
             if not isinstance(result, (Refused, BadUsage)):
                 raise result
-            refusals.append(f"{unit}: {result.format_message()}")
-        elif result.unit_path is None or unit_id not in result.unit_path.jurisdiction_ids():
-            refusals.append(f"{unit}: not in {unit_id}; its case {result.case_id} stays open on its own")
-        else:
-            members.append(result.case_id)
-    if not members:
-        raise Refused("no member could be opened, so no list was: " + "; ".join(refusals), kind="ListRefused")
-    list_id = list_id_for(exit_type, unit_id, year, members)
-    inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=members, opened_by=first.official_id)
-    await call(list_id, client.start_workflow(
-        LIST_WORKFLOW, inp, id=list_id, task_queue=settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        static_summary=f"名单 {exit_type} {unit_id} {year}: {len(members)} members",
-    ))
-    if refusals:
-        raise Refused(f"{list_id}\nopened with {len(members)} member(s); not on it: " + "; ".join(refusals),
-                      kind="MembersRefused")
+            not_opened[case] = f"{unit}: {result.format_message()}"
+    await call(list_id, client.get_workflow_handle(list_id).execute_update("opened", not_opened))
+    if not_opened:  # only a race the check cannot exclude (a case opened meanwhile, a post changed hands)
+        raise Refused(f"{list_id}\nopened with {len(members) - len(not_opened)} member(s); not opened: "
+                      + "; ".join(not_opened.values()), kind="MembersRefused")
     return list_id
 
 
@@ -166,7 +177,7 @@ async def send_list_decision(client: Client, cmd: ListDecisionCommand) -> ListDe
 
 async def list_lists(client: Client, limit: int) -> list[dict[str, Any]]:
     rows = []
-    async for execution in client.list_workflows(f"WorkflowType = '{LIST_WORKFLOW}'", limit=limit):
+    async for execution in client.list_workflows(f"WorkflowType = '{LIST_WORKFLOW}' AND ExecutionStatus != 'Failed'", limit=limit):
         _, unit, year, _ = execution.id.split("/", 3)
         rows.append({
             "list_id": execution.id, "unit_id": unit, "year": int(year),

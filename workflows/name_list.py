@@ -16,15 +16,28 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.list_activities import ListActivities, MembersInput, RelayAnswer, RelayInput, RelayPostingInput
+    from activities.list_activities import (
+        ListActivities,
+        ListOpeningsInput,
+        MembersInput,
+        OpeningRefusals,
+        RelayAnswer,
+        RelayInput,
+        RelayPostingInput,
+    )
+    from activities.registry_activities import RegistryActivities
     from domain.list_notice import ListPostingCommand
     from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput, RelayedDecision
     from domain.name_lists import ListDecisionCommand
+    from workflows.registry_steps import registry_step
 
 # How often the list reads where its members stand, besides right after it relays a decision: the
 # members move on their own (consent, the notice's timer), and the list ends once all of them ended.
 REFRESH = timedelta(days=1)
 CONTINUE_AFTER_EVENTS = 5000
+# How long a checked list waits for the starter to say its members were opened before it reads them
+# anyway (a starter that died half-way leaves the members it opened to be read by the daily refresh).
+OPENING_WAIT = timedelta(minutes=10)
 MEMBER_CALL = {"start_to_close_timeout": timedelta(minutes=2), "heartbeat_timeout": timedelta(seconds=60)}
 
 
@@ -42,9 +55,13 @@ class NameListWorkflow:
             )
         self.opening = inp
         self.refresh_now = True
+        self.check: OpeningRefusals | None = None
+        self.members_opened = False
 
     @workflow.run
     async def run(self, inp: OpenListInput) -> dict:
+        if inp.units is not None and inp.carried is None:
+            await self._check_openings(inp)
         while True:
             try:
                 await workflow.wait_condition(lambda: self.refresh_now, timeout=REFRESH)
@@ -60,6 +77,44 @@ class NameListWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self.names.closed_at = workflow.now()
         return {"list_id": self.names.list_id, "members": {m.case_id: m.status for m in self.names.members}}
+
+    async def _check_openings(self, inp: OpenListInput) -> None:
+        """名单 opened all or nothing: every member is checked (the registry's checks of an opening, and
+        that no member has a case already) before the starter opens any. A refusal fails this run,
+        naming each refused unit: nothing was opened, and the list id stays free for a corrected list."""
+        by_registry = await registry_step(RegistryActivities.check_list_openings, ListOpeningsInput(
+            exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, units=inp.units or []))
+        held = await workflow.execute_activity_method(
+            ListActivities.cases_held, MembersInput(case_ids=inp.members), **MEMBER_CALL)
+        unit_of = dict(zip(inp.members, inp.units or []))
+        refused = {**by_registry.refused, **{unit_of[c]: reason for c, reason in held.refused.items()}}
+        self.check = OpeningRefusals(refused={u: refused[u] for u in inp.units or [] if u in refused})
+        if self.check.refused:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            raise ApplicationError(
+                "no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in self.check.refused.items()),
+                type="MembersRefused", non_retryable=True,
+            )
+        try:
+            await workflow.wait_condition(lambda: self.members_opened, timeout=OPENING_WAIT)
+        except asyncio.TimeoutError:
+            workflow.logger.warning("list_members_not_reported_opened")
+
+    @workflow.update
+    async def checked(self) -> OpeningRefusals:
+        """Answers the starter once every member was checked: the refused units, with their reasons."""
+        await workflow.wait_condition(lambda: self.check is not None)
+        assert self.check is not None
+        return self.check
+
+    @workflow.update
+    def opened(self, not_opened: dict[str, str]) -> None:
+        """The starter opened the members; those it could not (case id -> reason) are not on the list's way."""
+        for index, member in enumerate(self.names.members):
+            if member.case_id in not_opened:
+                self.names.members[index] = member.model_copy(update={"status": "not_opened"})
+        self.members_opened = True
+        self.refresh_now = True
 
     async def _refresh(self) -> None:
         ids = [m.case_id for m in self.names.open_members() or self.names.members]

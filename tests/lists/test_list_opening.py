@@ -1,0 +1,39 @@
+"""三(一)1 "初步拟定贫困户退出名单": a list is opened all or nothing. The list checks every household it
+names (the registry's checks of an opening, its village, and that none has a case already) before any
+case is opened: one refused household refuses the whole list, naming each refused household and why,
+and nothing is opened. On the time-skipping server."""
+
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.case_ids import case_id
+from tests.support.driver import refused
+from tests.support.small_registry import OTHER_VILLAGE, VILLAGE
+
+
+async def _has_no_case(client, cid: str) -> bool:
+    try:
+        await client.get_workflow_handle(cid).describe()
+    except RPCError as exc:
+        return exc.status == RPCStatusCode.NOT_FOUND
+    return False
+
+
+async def test_one_refused_household_refuses_the_whole_list_and_nothing_is_opened(lists, homes):
+    good = homes(3)
+    already = (await lists.open(good[2])).case_id  # a case of its own, opened before the list
+    named = [good[0], f"{VILLAGE}-x-at-line", good[1], "nobody-here", f"{OTHER_VILLAGE}-e001", good[2]]
+    reason = await refused(lists.open_list(named, VILLAGE))
+    assert reason.startswith("MembersRefused") and "no case was opened" in reason
+    assert f"{VILLAGE}-x-at-line: exit criteria not met" in reason
+    assert "nobody-here: no household 'nobody-here'" in reason
+    assert f"{OTHER_VILLAGE}-e001: not in {VILLAGE}" in reason
+    assert f"{good[2]}: already has a case ({already}" in reason
+    assert good[0] + ":" not in reason and good[1] + ":" not in reason  # the good ones are not named
+    for household in named[:5]:
+        assert await _has_no_case(lists.client, case_id("household", household, 2017))
+
+    # the corrected list opens every member
+    list_id = await lists.open_list(good[:2], VILLAGE)
+    names = await lists.names()
+    assert names.list_id == list_id and [m.case_id for m in names.members] == [case_id("household", h, 2017) for h in good[:2]]
+    assert all(m.stage == "verification" and m.status == "open" for m in names.members)
