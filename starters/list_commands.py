@@ -155,6 +155,11 @@ def post_list_notice(settings: Settings, as_json: bool, list_id: str, official: 
         return await lists.post_list_notice(client, settings, list_id, official, at, place, key_file)
 
     result = run(go())
+    if not result.accepted:  # every member refused it: nothing was recorded
+        from starters.errors import Refused
+
+        raise Refused(f"no member of {result.list_id} accepted the posting: "
+                      + "; ".join(f"{case}: {reason}" for case, reason in result.refused.items()), kind="PostingRefused")
     text = [f"recorded the notice of {result.list_id} posted at {place}: {len(result.accepted)} member(s) accepted"]
     text += [f"  refused by {case}: {reason}" for case, reason in result.refused.items()]
     say(as_json, result.model_dump(mode="json"), "\n".join(text))
