@@ -185,3 +185,34 @@ async def list_lists(client: Client, limit: int) -> list[dict[str, Any]]:
             "started_at": execution.start_time.isoformat() if execution.start_time else None,
         })
     return rows
+
+
+async def fold_into_lists(client: Client, key: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`tuopin inbox`: a list awaits whoever its members at the list's stage await. Each open list with a
+    member among ``rows`` (the cases awaiting ``key``) becomes one row, in place of its members at the
+    list's stage that await ``key``; its other members keep their own rows."""
+    from domain.list_views import list_document
+
+    by_case = {r["case_id"]: r for r in rows}
+    if not by_case:
+        return rows
+    lists_open = [e.id async for e in client.list_workflows(
+        f"WorkflowType = '{LIST_WORKFLOW}' AND ExecutionStatus = 'Running'")]
+    states = await asyncio.gather(*(list_state(client, list_id) for list_id in lists_open))
+    folded: list[dict[str, Any]] = []
+    for names in states:
+        if not any(m.case_id in by_case for m in names.members):
+            continue
+        current, members = await show_list(client, names.list_id)
+        doc = list_document(current, members)
+        mine = [m.case_id for m in members if m.status == "open" and m.stage == doc["stage"] and m.case_id in by_case
+                and key in {a.key() for a in m.awaiting}]
+        if not mine:
+            continue
+        since = min((by_case[c]["waiting_since"] for c in mine if by_case[c]["waiting_since"]), default=None)
+        first = next((by_case[c] for c in mine if by_case[c]["waiting_since"] == since), by_case[mine[0]])
+        folded.append({**first, "case_id": names.list_id, "list_id": names.list_id, "stage": doc["stage"],
+                       "members": mine})
+        for c in mine:
+            by_case.pop(c)
+    return sorted([*by_case.values(), *folded], key=lambda r: r["waiting_since"] or "")

@@ -39,6 +39,12 @@ def test_a_list_is_opened_signed_once_per_post_and_shown_through_the_cli(cli):
     assert shown["notice"] is None
     assert [r["list_id"] for r in cli.json("list", "--lists")] == [list_id]
 
+    # the inbox shows the list once, in place of its members at the list's stage awaiting this post
+    inbox = cli.json("inbox", "--as", f"{VILLAGE}-director")
+    row = next(r for r in inbox if r["case_id"] == list_id)
+    assert row["stage"] == "verification" and row["members"] == [f"household-exit/{h}/2017" for h in homes]
+    assert not any(r["case_id"] in row["members"] for r in inbox)
+
     rejected = f"household-exit/{homes[2]}/2017"
     # bad input: refused before anything is signed or sent
     assert cli.run("sign-list", list_id, "--stage", "verification", "--as", f"{VILLAGE}-director",
@@ -57,6 +63,7 @@ def test_a_list_is_opened_signed_once_per_post_and_shown_through_the_cli(cli):
     for h in homes[:2]:
         assert cli.run("consent", f"household-exit/{h}/2017", "--as", f"{h}-head").returncode == 0
 
+    assert any(r["case_id"] == list_id for r in cli.json("inbox", "--as", f"{VILLAGE}-secretary"))  # its posting
     printed = cli.run("notice", "print", list_id)
     assert printed.returncode == 0, printed.stderr
     assert "名单公示" in printed.stdout and all(h in printed.stdout for h in homes[:2]) and homes[2] not in printed.stdout
