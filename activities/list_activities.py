@@ -66,11 +66,14 @@ class ListOpeningsInput(BaseModel):
 
 
 class OpeningRefusals(BaseModel):
-    """Each unit whose case would be refused, with the reason (empty: every one may open)."""
+    """Each unit whose case would be refused, with the reason (empty: every one may open); for a
+    planned list (--planned), the units chosen and those left out of it, with the reason."""
 
     model_config = ConfigDict(frozen=True)
 
     refused: dict[str, str]
+    units: list[str] = []
+    left_out: dict[str, str] = {}
 
 
 # A case id held by an execution in one of these states cannot be opened again (cases start with

@@ -68,6 +68,21 @@ class RegistryActivities:
         return OpeningRefusals(refused=refused)
 
     @activity.defn
+    def planned_list_members(self, inp: ListOpeningsInput) -> OpeningRefusals:
+        """`open list household V --planned`: the village's households still poor and planned (in the
+        registry's plan) to exit in the year, those that meet the criteria chosen, the others left out
+        with the reason. Reads only."""
+        try:
+            require_working_year(inp.year, current_year(self.store, self.trust_root))
+        except Refusal as exc:
+            return OpeningRefusals(refused={inp.unit_id: str(exc)})
+        planned = [row["household_id"] for row in self.store.list_households(village_id=inp.unit_id, status="poor")
+                   if row["planned_exit_year"] == inp.year]
+        judged = self.check_list_openings(inp.model_copy(update={"units": planned}))
+        return OpeningRefusals(refused={}, units=[u for u in planned if u not in judged.refused],
+                               left_out=judged.refused)
+
+    @activity.defn
     def load_signers(self, inp: RosterInput) -> Signers:
         return read_signers(self.store, inp, self.trust_root)
 

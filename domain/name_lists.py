@@ -144,6 +144,13 @@ def list_id_for(exit_type: str, unit_id: str, year: int, member_case_ids: list[s
     return f"{LIST_PREFIX[exit_type]}/{unit_id}/{year}/{tag}"
 
 
+def planned_list_id(exit_type: str, unit_id: str, year: int) -> str:
+    """The one planned list (--planned) of a unit and year: its members are chosen when it opens, so
+    its tag is a digest of what it is, not of them."""
+    tag = hashlib.sha256(f"planned\n{unit_id}\n{year}".encode()).hexdigest()[:12]
+    return f"{LIST_PREFIX[exit_type]}/{unit_id}/{year}/{tag}"
+
+
 def is_list_id(value: str) -> bool:
     return bool(_LIST_ID.match(value))
 

@@ -39,17 +39,21 @@ def open_list() -> None:
 @click.argument("village", callback=unit_id_argument)
 @click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
 @click.option("--as", "official", required=True, callback=official_id_argument, help="The village_secretary or village_director recording the 民主评议.")
-@click.option("--households", type=TEXT, required=True, help="The members, comma-separated household ids.")
+@click.option("--households", type=TEXT, help="The members, comma-separated household ids.")
+@click.option("--planned", is_flag=True, help="The members: the village's households planned (in the registry's plan) "
+              "to exit in --year that meet the criteria and have no case yet; those left out are named.")
 @click.option("--meeting", type=TEXT, required=True, help="Reference of the one appraisal meeting's minutes.")
 @click.option("--meeting-date", type=DATE, required=True, help="Date the meeting was held.")
 @click.option("--attendance", type=click.IntRange(1, 10000), required=True, help="How many attended.")
 @click.option("--result", type=TEXT, required=True, help="What the meeting concluded (e.g. 一致同意拟退出).")
 @click.option("--note", type=TEXT)
-def open_list_household(settings: Settings, as_json: bool, village: str, year: int, official: str, households: str,
-                        meeting: str, meeting_date: Any, attendance: int, result: str, note: str | None,
-                        key_file: Path | None) -> None:
-    """贫困户退出名单: the 民主评议 of VILLAGE proposes --households for exit in --year, one meeting."""
-    units = [h.strip() for h in households.split(",")]
+def open_list_household(settings: Settings, as_json: bool, village: str, year: int, official: str,
+                        households: str | None, planned: bool, meeting: str, meeting_date: Any, attendance: int,
+                        result: str, note: str | None, key_file: Path | None) -> None:
+    """贫困户退出名单: the 民主评议 of VILLAGE proposes --households (or --planned) for exit in --year, one meeting."""
+    if (households is None) == (not planned):
+        raise BadUsage("give exactly one of --households H1,H2,... or --planned")
+    units = [h.strip() for h in households.split(",")] if households is not None else []
     for unit in units:
         unit_id_argument(None, None, unit)  # type: ignore[arg-type]
     first = valid(DecisionCommand, stage="appraisal", outcome="approve", official_id=official, meeting_ref=meeting,
@@ -58,8 +62,14 @@ def open_list_household(settings: Settings, as_json: bool, village: str, year: i
     async def go() -> Any:
         client = await connect(settings)
         await require_worker(client, settings.task_queue, "nothing was sent")
-        list_id = await lists.open_list(client, settings, "household", village, year, units, first, key_file)
-        return await _document(client, list_id) if as_json else list_id
+        left_out: dict[str, str] = {}
+        if planned:
+            list_id, left_out = await lists.open_planned_list(client, settings, "household", village, year, first, key_file)
+        else:
+            list_id = await lists.open_list(client, settings, "household", village, year, units, first, key_file)
+        if as_json:
+            return {**await _document(client, list_id), "left_out": left_out}
+        return "\n".join([list_id, *(f"not on it: {u}: {r}" for u, r in left_out.items())])
 
     out = run(go())
     say(as_json, out, out if isinstance(out, str) else "")

@@ -15,7 +15,7 @@ from domain.case_ids import case_id as make_case_id
 from domain.list_notice import NOTICE_STAGE, ListPostingCommand
 from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput
 from domain.messages import DecisionCommand
-from domain.name_lists import MAX_MEMBERS, ListDecisionCommand, ListMember, is_list_id, list_id_for
+from domain.name_lists import MAX_MEMBERS, ListDecisionCommand, ListMember, is_list_id, list_id_for, planned_list_id
 from domain.progress import CaseProgress
 from starters import cases
 from starters.client import call, query
@@ -38,8 +38,6 @@ async def open_list(
     has a case already) before any case is opened; a refusal names each refused unit and nothing is
     opened (the list's run fails, its id stays free). Then opens one case per unit, each with the
     record of the one meeting (signed for that case), and tells the list which opened."""
-    from activities.list_activities import OpeningRefusals
-
     if not units:
         raise BadUsage("a list names at least one member (--households)")
     if len(set(units)) != len(units):
@@ -51,22 +49,53 @@ async def open_list(
     list_id = list_id_for(exit_type, unit_id, year, members)
     inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=members, units=units,
                         opened_by=first.official_id)
+    check = await _start_checked(client, settings, list_id, inp)
+    if check.refused:
+        raise Refused("no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in check.refused.items()),
+                      kind="MembersRefused")
+    await _open_members(client, settings, list_id, exit_type, year, units, first, key_file)
+    return list_id
+
+
+async def open_planned_list(client: Client, settings: Settings, exit_type: str, unit_id: str, year: int,
+                            first: DecisionCommand, key_file: Path | None = None) -> tuple[str, dict[str, str]]:
+    """--planned: the list chooses its members (the unit's households planned for the year that meet
+    the criteria and have no case yet), then they are opened as for a named list. Returns the list id
+    and those left out, with the reason. One planned list per unit and year."""
+    list_id = planned_list_id(exit_type, unit_id, year)
+    inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=[], planned=True,
+                        opened_by=first.official_id)
+    check = await _start_checked(client, settings, list_id, inp)
+    if check.refused:
+        raise Refused("no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in check.refused.items()),
+                      kind="MembersRefused")
+    await _open_members(client, settings, list_id, exit_type, year, check.units, first, key_file)
+    return list_id, check.left_out
+
+
+async def _start_checked(client: Client, settings: Settings, list_id: str, inp: OpenListInput) -> Any:
+    """Starts the list and waits, in the same request, for its check of every member."""
+    from activities.list_activities import OpeningRefusals
+
     start = WithStartWorkflowOperation(
         LIST_WORKFLOW, inp, id=list_id, task_queue=settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        static_summary=f"名单 {exit_type} {unit_id} {year}: {len(members)} members",
+        static_summary=(f"名单 {inp.exit_type} {inp.unit_id} {inp.year}: "
+                        + ("planned" if inp.planned else f"{len(inp.members)} members")),
     )
     try:
-        check = await call(list_id, client.execute_update_with_start_workflow(
+        return await call(list_id, client.execute_update_with_start_workflow(
             "checked", start_workflow_operation=start, result_type=OpeningRefusals))
     except BaseException:
         with contextlib.suppress(BaseException):  # the SDK keeps the failed start's error too
             await asyncio.wait_for(start.workflow_handle(), 1)
         raise
-    if check.refused:
-        raise Refused("no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in check.refused.items()),
-                      kind="MembersRefused")
+
+
+async def _open_members(client: Client, settings: Settings, list_id: str, exit_type: str, year: int,
+                        units: list[str], first: DecisionCommand, key_file: Path | None) -> None:
+    members = [make_case_id(exit_type, u, year) for u in units]  # type: ignore[arg-type]
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def open_one(unit: str) -> CaseProgress:
@@ -84,7 +113,6 @@ async def open_list(
     if not_opened:  # only a race the check cannot exclude (a case opened meanwhile, a post changed hands)
         raise Refused(f"{list_id}\nopened with {len(members) - len(not_opened)} member(s); not opened: "
                       + "; ".join(not_opened.values()), kind="MembersRefused")
-    return list_id
 
 
 def _list_id(value: str) -> str:

@@ -47,6 +47,7 @@ def build_worker(
             registry.load_case,
             registry.load_signers,
             registry.check_list_openings,
+            registry.planned_list_members,
             registry.record_exit,
             registry.record_enrollment,
             notices.issue_notice,

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.registry_activities import RegistryActivities
     from domain.list_notice import ListPostingCommand
     from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput, RelayedDecision
+    from domain.case_ids import case_id
     from domain.name_lists import ListDecisionCommand
     from workflows.registry_steps import registry_step
 
@@ -50,7 +51,7 @@ class NameListWorkflow:
         else:
             self.names = ListState(
                 list_id=workflow.info().workflow_id, exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year,
-                opened_by=inp.opened_by, opened_at=workflow.now(),
+                planned=inp.planned, opened_by=inp.opened_by, opened_at=workflow.now(),
                 members=[MemberView(case_id=c, stage="") for c in inp.members],
             )
         self.opening = inp
@@ -60,7 +61,7 @@ class NameListWorkflow:
 
     @workflow.run
     async def run(self, inp: OpenListInput) -> dict:
-        if inp.units is not None and inp.carried is None:
+        if (inp.units is not None or inp.planned) and inp.carried is None:
             await self._check_openings(inp)
         while True:
             try:
@@ -81,14 +82,31 @@ class NameListWorkflow:
     async def _check_openings(self, inp: OpenListInput) -> None:
         """名单 opened all or nothing: every member is checked (the registry's checks of an opening, and
         that no member has a case already) before the starter opens any. A refusal fails this run,
-        naming each refused unit: nothing was opened, and the list id stays free for a corrected list."""
-        by_registry = await registry_step(RegistryActivities.check_list_openings, ListOpeningsInput(
-            exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, units=inp.units or []))
+        naming each refused unit: nothing was opened, and the list id stays free for a corrected list.
+        A planned list (--planned) first chooses its members: the unit's units planned for the year
+        that meet the criteria and have no case yet; the others are left out, named."""
+        asked = ListOpeningsInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, units=inp.units or [])
+        if inp.planned:
+            chosen = await registry_step(RegistryActivities.planned_list_members, asked)
+            units, left_out, refused = chosen.units, dict(chosen.left_out), dict(chosen.refused)
+            members = [case_id(inp.exit_type, u, inp.year) for u in units]  # type: ignore[arg-type]
+        else:
+            by_registry = await registry_step(RegistryActivities.check_list_openings, asked)
+            units, left_out, refused, members = list(inp.units or []), {}, dict(by_registry.refused), list(inp.members)
         held = await workflow.execute_activity_method(
-            ListActivities.cases_held, MembersInput(case_ids=inp.members), **MEMBER_CALL)
-        unit_of = dict(zip(inp.members, inp.units or []))
-        refused = {**by_registry.refused, **{unit_of[c]: reason for c, reason in held.refused.items()}}
-        self.check = OpeningRefusals(refused={u: refused[u] for u in inp.units or [] if u in refused})
+            ListActivities.cases_held, MembersInput(case_ids=members), **MEMBER_CALL)
+        unit_of = dict(zip(members, units))
+        for held_case, reason in held.refused.items():
+            (left_out if inp.planned else refused)[unit_of[held_case]] = reason
+        if inp.planned:
+            units = [u for u in units if u not in left_out]
+            if not units and not refused:
+                refused[inp.unit_id] = (f"no household of {inp.unit_id} is planned to exit in {inp.year}, meets the "
+                                        "criteria and has no case yet")
+            self.names.members = [MemberView(case_id=case_id(inp.exit_type, u, inp.year), stage="")  # type: ignore[arg-type]
+                                  for u in units]
+        self.check = OpeningRefusals(refused={u: refused[u] for u in [*units, *refused] if u in refused},
+                                     units=units, left_out=left_out)
         if self.check.refused:
             await workflow.wait_condition(workflow.all_handlers_finished)
             raise ApplicationError(

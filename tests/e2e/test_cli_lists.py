@@ -21,6 +21,10 @@ def test_a_list_is_opened_signed_once_per_post_and_shown_through_the_cli(cli):
     assert "no case was opened" in refused.stderr and homes[0] + ":" not in refused.stderr
     assert all(cli.run("show", f"household-exit/{h}/2017").returncode == 1 for h in [*homes, bad[0]])
     assert cli.json("list", "--lists") == []
+    for members in (["--households", homes[0], "--planned"], []):  # exactly one of --households and --planned
+        usage = cli.run("open", "list", "household", VILLAGE, "--year", "2017", "--as", f"{VILLAGE}-secretary",
+                        *members, "--meeting", "M", "--meeting-date", "2017-03-01", "--attendance", "42", "--result", "R")
+        assert usage.returncode == 2 and "exactly one of --households" in usage.stderr
     opened = cli.run(
         "open", "list", "household", VILLAGE, "--year", "2017", "--as", f"{VILLAGE}-secretary",
         "--households", ",".join(homes), "--meeting", "沙坪村民主评议〔2017〕2号", "--meeting-date", "2017-03-01",

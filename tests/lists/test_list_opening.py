@@ -6,7 +6,9 @@ and nothing is opened. On the time-skipping server."""
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case_ids import case_id
-from tests.support.driver import refused
+from domain.name_lists import planned_list_id
+from starters import lists as list_calls
+from tests.support.driver import appraisal, refused
 from tests.support.small_registry import OTHER_VILLAGE, VILLAGE
 
 
@@ -36,4 +38,40 @@ async def test_one_refused_household_refuses_the_whole_list_and_nothing_is_opene
     list_id = await lists.open_list(good[:2], VILLAGE)
     names = await lists.names()
     assert names.list_id == list_id and [m.case_id for m in names.members] == [case_id("household", h, 2017) for h in good[:2]]
+    assert all(m.stage == "verification" and m.status == "open" for m in names.members)
+
+
+def _plan(store, households: list[str], year: int | None) -> None:
+    from activities.registry.schema import Household
+
+    with store.session() as s:
+        for household in households:
+            s.get(Household, household).planned_exit_year = year
+        s.commit()
+
+
+async def test_a_planned_list_takes_the_villages_planned_households_that_meet_the_criteria(lists, homes, small_store):
+    """--planned: the village's households planned for the year that meet the criteria and have no
+    case yet; the others are left out, named. With none, the list is refused and nothing opened."""
+    nothing = await refused(list_calls.open_planned_list(lists.client, lists.settings, "household", VILLAGE, 2017,
+                                                         appraisal()))
+    assert nothing.startswith("MembersRefused") and f"no household of {VILLAGE} is planned to exit in 2017" in nothing
+
+    good = homes(3)
+    already = (await lists.open(good[2])).case_id
+    planned = [*good, f"{VILLAGE}-x-unstable"]
+    _plan(small_store, planned, 2017)
+    try:
+        await lists.signing_at_server_time()
+        list_id, left_out = await list_calls.open_planned_list(lists.client, lists.settings, "household", VILLAGE, 2017,
+                                                               appraisal())
+    finally:
+        _plan(small_store, planned, None)
+    assert list_id == planned_list_id("household", VILLAGE, 2017)
+    assert set(left_out) == {good[2], f"{VILLAGE}-x-unstable"}
+    assert left_out[good[2]].startswith(f"already has a case ({already}")
+    assert left_out[f"{VILLAGE}-x-unstable"].startswith("exit criteria not met")
+    lists.list_id = list_id
+    names = await lists.names()
+    assert names.planned and [m.case_id for m in names.members] == [case_id("household", h, 2017) for h in good[:2]]
     assert all(m.stage == "verification" and m.status == "open" for m in names.members)
