@@ -70,7 +70,7 @@ class NameListWorkflow:
                 pass
             self.refresh_now = False
             await self._refresh()
-            if self.names.status != "open":
+            if self.names.status != "open" and not self._unseen():
                 break
             if workflow.info().get_current_history_length() >= CONTINUE_AFTER_EVENTS:
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -127,15 +127,31 @@ class NameListWorkflow:
 
     @workflow.update
     def opened(self, not_opened: dict[str, str]) -> None:
-        """The starter opened the members; those it could not (case id -> reason) are not on the list's way."""
+        """The starter opened the members; those it could not (case id -> reason) are shown as not
+        opened until the list sees their case (the list never ends on this report alone)."""
         for index, member in enumerate(self.names.members):
             if member.case_id in not_opened:
                 self.names.members[index] = member.model_copy(update={"status": "not_opened"})
         self.members_opened = True
         self.refresh_now = True
 
+    @opened.validator
+    def _validate_opened(self, not_opened: dict[str, str]) -> None:
+        if self.check is None or self.check.refused or self.members_opened:
+            raise ApplicationError("the list's members were reported opened already, or it is not opening them",
+                                   type="NotOpening", non_retryable=True)
+        strangers = sorted(set(not_opened) - {m.case_id for m in self.names.members})
+        if strangers:
+            raise ApplicationError(f"not members of {self.names.list_id}: {', '.join(strangers)}",
+                                   type="NotOnList", non_retryable=True)
+
+    def _unseen(self) -> list[str]:
+        """Members reported not opened: the list reads them on, as the report is not signed (anyone
+        can send an update), and does not end while one of them is unseen."""
+        return [m.case_id for m in self.names.members if m.status == "not_opened"]
+
     async def _refresh(self) -> None:
-        ids = [m.case_id for m in self.names.open_members() or self.names.members]
+        ids = [m.case_id for m in self.names.open_members()] + self._unseen() or [m.case_id for m in self.names.members]
         seen = await workflow.execute_activity_method(ListActivities.member_progress, MembersInput(case_ids=ids), **MEMBER_CALL)
         for view in seen.members:
             self._see(view)

@@ -75,3 +75,17 @@ async def test_a_planned_list_takes_the_villages_planned_households_that_meet_th
     names = await lists.names()
     assert names.planned and [m.case_id for m in names.members] == [case_id("household", h, 2017) for h in good[:2]]
     assert all(m.stage == "verification" and m.status == "open" for m in names.members)
+
+
+async def test_the_opening_report_is_taken_once_and_only_while_opening(lists, homes):
+    """`opened` is not signed: once the starter reported, a second report (anyone's) is refused, and a
+    report never ends the list on its own."""
+    households = homes(2)
+    await lists.open_list(households, VILLAGE)
+    handle = lists.client.get_workflow_handle(lists.list_id)
+    members = [case_id("household", h, 2017) for h in households]
+    reason = await refused(handle.execute_update("opened", {members[0]: "forged"}))
+    assert "NotOpening" in reason
+    names = await lists.names()
+    assert all(m.status == "open" for m in names.members)
+    assert (await handle.describe()).status.name == "RUNNING"
