@@ -63,6 +63,7 @@ class ListOpeningsInput(BaseModel):
     unit_id: str  # the list's village (or township)
     year: int
     units: list[str]
+    designation: str | None = None  # a village list's
 
 
 class OpeningRefusals(BaseModel):

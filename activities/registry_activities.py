@@ -55,7 +55,7 @@ class RegistryActivities:
             return OpeningRefusals(refused={unit: str(exc) for unit in inp.units})
         for unit in inp.units:
             try:
-                facts, path = load_case_facts(self.store, inp.exit_type, unit, inp.year, None)
+                facts, path = load_case_facts(self.store, inp.exit_type, unit, inp.year, inp.designation)
             except Refusal as exc:
                 refused[unit] = str(exc)
                 continue

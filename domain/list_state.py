@@ -19,6 +19,7 @@ class OpenListInput(BaseModel):
 
     exit_type: str
     unit_id: Annotated[str, Field(min_length=1, max_length=120)]
+    designation: str | None = None  # a village list's: poor (贫困村) or hollow (空壳村), one per list
     year: Annotated[int, Field(ge=2014, le=2100)]
     members: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=MAX_MEMBERS)]
     opened_by: Annotated[str, Field(min_length=1, max_length=120)]

@@ -73,8 +73,9 @@ def list_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_UNIT_WORD = {"household": "贫困户"}
-_RESPONSIBLE = {"household": "村两委"}
+_UNIT_WORD = {"household": "贫困户", "village": "村"}
+_RESPONSIBLE = {"household": "村两委", "village": "乡镇党委、政府"}
+_ONE = {"household": "户", "village": "村"}
 
 
 def notice_print(doc: dict[str, Any]) -> str:
@@ -91,8 +92,9 @@ def notice_print(doc: dict[str, Any]) -> str:
         + (f"  第{m['window_no']}次公示" if (m["window_no"] or 0) > 1 else "")
         for n, m in enumerate(notice["members"], 1)
     ]
-    tail = (f"如对某户有异议，请在该户公示期内向{_RESPONSIBLE.get(doc['exit_type'], '领导小组')}反映，并指明该户"
-            "（tuopin object <该户案件号>）；异议只影响该户。")
+    one = _ONE.get(doc["exit_type"], "户")
+    tail = (f"如对某{one}有异议，请在该{one}公示期内向{_RESPONSIBLE.get(doc['exit_type'], '领导小组')}反映，并指明该{one}"
+            f"（tuopin object <该{one}案件号>）；异议只影响该{one}。")
     return "\n".join([*head, *lines, tail])
 
 

@@ -75,6 +75,48 @@ def open_list_household(settings: Settings, as_json: bool, village: str, year: i
     say(as_json, out, out if isinstance(out, str) else "")
 
 
+@open_list.command("village")
+@common
+@signing
+@click.argument("township", callback=unit_id_argument)
+@click.option("--year", type=click.IntRange(2014, 2100), required=True, help="Exit year.")
+@click.option("--designation", type=click.Choice(["poor", "hollow"]), required=True,
+              help="Which exit every village on the list makes: 贫困村 (poor) or 空壳村 (hollow).")
+@click.option("--as", "official", required=True, callback=official_id_argument,
+              help="The township_secretary or township_head proposing the list (the other countersigns it: sign-list --stage survey).")
+@click.option("--villages", type=TEXT, required=True, help="The members, comma-separated village ids.")
+@click.option("--meeting", type=TEXT, required=True, help="Minutes of the township's party and government meeting.")
+@click.option("--surveyed-on", type=DATE, required=True, help="Date of the survey (调查核实).")
+@click.option("--departments", type=TEXT, required=True, help="Departments that surveyed, comma-separated.")
+@click.option("--infrastructure", type=TEXT, required=True, help="Finding on the villages' infrastructure.")
+@click.option("--public-services", type=TEXT, required=True, help="Finding on basic public services.")
+@click.option("--industry", type=TEXT, required=True, help="Finding on industry (产业发展).")
+@click.option("--collective-economy", type=TEXT, required=True, help="Finding on the collective economy.")
+@click.option("--note", type=TEXT)
+def open_list_village(settings: Settings, as_json: bool, township: str, year: int, designation: str, official: str,
+                      villages: str, meeting: str, surveyed_on: Any, departments: str, infrastructure: str,
+                      public_services: str, industry: str, collective_economy: str, note: str | None,
+                      key_file: Path | None) -> None:
+    """拟退出村名单: the township's 调查核实 proposes --villages for exit in --year, one survey record."""
+    from starters.case_commands import _first
+
+    units = [v.strip() for v in villages.split(",")]
+    for unit in units:
+        unit_id_argument(None, None, unit)  # type: ignore[arg-type]
+    first = _first("survey", official, meeting, note, held_on=surveyed_on, departments=departments,
+                   infrastructure=infrastructure, public_services=public_services, industry=industry,
+                   collective_economy=collective_economy)
+
+    async def go() -> Any:
+        client = await connect(settings)
+        await require_worker(client, settings.task_queue, "nothing was sent")
+        list_id = await lists.open_list(client, settings, "village", township, year, units, first, key_file, designation)
+        return await _document(client, list_id) if as_json else list_id
+
+    out = run(go())
+    say(as_json, out, out if isinstance(out, str) else "")
+
+
 @click.command("sign-list")
 @common
 @signing
@@ -89,10 +131,11 @@ def open_list_household(settings: Settings, as_json: bool, village: str, year: i
 def sign_list(settings: Settings, as_json: bool, list_id: str, stage: str, official: str, meeting: str | None,
               note: str | None, excepted: tuple[str, ...], key_file: Path | None) -> None:
     """Sign a list once at a stage: its members there are approved, but those --except names."""
-    from domain.name_lists import default_return_stage, parse_exception
+    from domain.name_lists import default_return_stage, is_list_id, list_exit_type, parse_exception
     from domain.procedures import PROCEDURES
 
-    back_to = default_return_stage(PROCEDURES["household"].stage_ids())
+    kind = list_exit_type(list_id) if is_list_id(list_id) else "household"
+    back_to = default_return_stage(PROCEDURES[kind].stage_ids())
     try:
         exceptions = [parse_exception(text, back_to) for text in excepted]
     except ValueError as exc:

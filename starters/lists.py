@@ -32,7 +32,7 @@ OPENING_AT_ONCE = 8  # member cases opened at the same time
 
 async def open_list(
     client: Client, settings: Settings, exit_type: str, unit_id: str, year: int, units: list[str],
-    first: DecisionCommand, key_file: Path | None = None,
+    first: DecisionCommand, key_file: Path | None = None, designation: str | None = None,
 ) -> str:
     """All or nothing: starts the list, which checks every member against the registry (and that none
     has a case already) before any case is opened; a refusal names each refused unit and nothing is
@@ -45,15 +45,15 @@ async def open_list(
         raise BadUsage(f"a list names each member once; named twice: {', '.join(twice)}")
     if len(units) > MAX_MEMBERS:
         raise BadUsage(f"a list has at most {MAX_MEMBERS} members, not {len(units)}")
-    members = [make_case_id(exit_type, u, year) for u in units]  # type: ignore[arg-type]
+    members = [make_case_id(exit_type, u, year, designation) for u in units]  # type: ignore[arg-type]
     list_id = list_id_for(exit_type, unit_id, year, members)
     inp = OpenListInput(exit_type=exit_type, unit_id=unit_id, year=year, members=members, units=units,
-                        opened_by=first.official_id)
+                        designation=designation, opened_by=first.official_id)
     check = await _start_checked(client, settings, list_id, inp)
     if check.refused:
         raise Refused("no case was opened; refused: " + "; ".join(f"{u}: {r}" for u, r in check.refused.items()),
                       kind="MembersRefused")
-    await _open_members(client, settings, list_id, exit_type, year, units, first, key_file)
+    await _open_members(client, settings, list_id, exit_type, year, units, first, key_file, designation)
     return list_id
 
 
@@ -94,13 +94,15 @@ async def _start_checked(client: Client, settings: Settings, list_id: str, inp: 
 
 
 async def _open_members(client: Client, settings: Settings, list_id: str, exit_type: str, year: int,
-                        units: list[str], first: DecisionCommand, key_file: Path | None) -> None:
-    members = [make_case_id(exit_type, u, year) for u in units]  # type: ignore[arg-type]
+                        units: list[str], first: DecisionCommand, key_file: Path | None,
+                        designation: str | None = None) -> None:
+    members = [make_case_id(exit_type, u, year, designation) for u in units]  # type: ignore[arg-type]
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
     async def open_one(unit: str) -> CaseProgress:
         async with gate:
-            return await cases.open_case(client, settings, exit_type, unit, year, first, key_file=key_file)
+            return await cases.open_case(client, settings, exit_type, unit, year, first, designation=designation,
+                                         key_file=key_file)
 
     opened = await asyncio.gather(*(open_one(u) for u in units), return_exceptions=True)
     not_opened: dict[str, str] = {}
@@ -117,7 +119,8 @@ async def _open_members(client: Client, settings: Settings, list_id: str, exit_t
 
 def _list_id(value: str) -> str:
     if not is_list_id(value):
-        raise Refused(f"{value!r} is not a list id (e.g. household-list/<village>/<year>/<tag>)", kind="unknown_case")
+        raise Refused(f"{value!r} is not a list id (e.g. household-list/<village>/<year>/<tag>, "
+                      "village-list/<township>/<year>/<tag>)", kind="unknown_case")
     return value
 
 

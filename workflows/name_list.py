@@ -85,7 +85,8 @@ class NameListWorkflow:
         naming each refused unit: nothing was opened, and the list id stays free for a corrected list.
         A planned list (--planned) first chooses its members: the unit's units planned for the year
         that meet the criteria and have no case yet; the others are left out, named."""
-        asked = ListOpeningsInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, units=inp.units or [])
+        asked = ListOpeningsInput(exit_type=inp.exit_type, unit_id=inp.unit_id, year=inp.year, units=inp.units or [],
+                                  designation=inp.designation)
         if inp.planned:
             chosen = await registry_step(RegistryActivities.planned_list_members, asked)
             units, left_out, refused = chosen.units, dict(chosen.left_out), dict(chosen.refused)
