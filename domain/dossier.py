@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from domain.anchors import DossierAnchor, check_anchor, order_heads, order_positions
 from domain.case import CaseState
 from domain.messages import ConsentCommand, DecisionCommand, PostingCommand, ResolutionCommand
+from domain.list_notice import ListPostingCommand
 from domain.name_lists import ListDecisionCommand, ListMember, MemberException, members_digest
 from domain.officials import Official
 from domain.procedures import PROCEDURES
@@ -135,8 +136,14 @@ def decision_fields(case_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return _content(message, case_id, data["stage"], official, data["signature"])
 
 
-def _list_message(data: dict[str, Any]) -> ListDecisionCommand:
+def _list_message(data: dict[str, Any]) -> ListDecisionCommand | ListPostingCommand:
     signed = data["signed_list"]
+    if data["outcome"] == "posted":  # the list's one notice posting (domain/list_notice.py)
+        return ListPostingCommand.model_construct(
+            list_id=signed["list_id"], official_id=data["official_id"], place=data["record"]["place"],
+            posted_at=datetime.fromisoformat(data["record"]["posted_at"]),
+            members=[ListMember.model_construct(**m) for m in signed["members"]],
+        )
     return ListDecisionCommand.model_construct(
         list_id=signed["list_id"], stage=data["stage"], official_id=data["official_id"], meeting_ref=data.get("meeting_ref"),
         note=signed.get("note"), members=[ListMember.model_construct(**m) for m in signed["members"]],
@@ -163,6 +170,8 @@ def list_membership_problems(case_id: str | None, data: dict[str, Any], sig: Sig
     mine = [m for m in message.members if m.case_id == case_id and m.stage == data["stage"]]
     if not mine:
         out.append(f"case {case_id} is not on the signed list {message.list_id} at {data['stage']!r}")
+    if isinstance(message, ListPostingCommand):
+        return out
     excepted = next((e for e in message.exceptions if e.case_id == case_id), None)
     outcome = excepted.outcome if excepted else "approve"
     if data.get("outcome") != outcome:

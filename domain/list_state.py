@@ -19,9 +19,16 @@ class OpenListInput(BaseModel):
 
     exit_type: str
     unit_id: Annotated[str, Field(min_length=1, max_length=120)]
+    designation: str | None = None  # a village list's: poor (贫困村) or hollow (空壳村), one per list
     year: Annotated[int, Field(ge=2014, le=2100)]
-    members: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=MAX_MEMBERS)]
+    members: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=MAX_MEMBERS)]
     opened_by: Annotated[str, Field(min_length=1, max_length=120)]
+    # The members' units, in the order of ``members``: the list checks every one against the registry
+    # (and that none has a case already) before any is opened, and answers `checked` (docs/lists.md).
+    units: list[str] | None = None
+    # --planned: the list chooses its members itself, the unit's units planned for the year that meet
+    # the criteria (``members`` and ``units`` are empty then).
+    planned: bool = False
     carried: dict[str, Any] | None = None  # a ListState's JSON, when the list continues as new
 
     @model_validator(mode="after")
@@ -30,11 +37,19 @@ class OpenListInput(BaseModel):
             raise ValueError(f"no {self.exit_type!r} exits")
         if len(set(self.members)) != len(self.members):
             raise ValueError("a list names each member once")
+        if not self.members and not self.planned:
+            raise ValueError("a list names at least one member")
+        if self.planned and (self.members or self.units):
+            raise ValueError("a planned list chooses its members itself")
+        if self.units is not None and len(self.units) != len(self.members):
+            raise ValueError("a list names one unit per member")
         return self
 
 
 class MemberView(BaseModel):
-    """A member as the list last saw it (its own case is the authority: `tuopin show CASE`)."""
+    """A member as the list last saw it (its own case is the authority: `tuopin show CASE`). Its
+    status is ``not_opened`` when its case could not be opened after the list's check passed (a
+    race the check cannot exclude: docs/lists.md)."""
 
     case_id: str
     stage: str
@@ -43,8 +58,10 @@ class MemberView(BaseModel):
 
 
 class RelayedDecision(BaseModel):
-    """A list decision the list relayed: who signed at which stage, and what each member answered."""
+    """A list decision (or the list's notice posting) the list relayed: who signed at which stage, and
+    what each member answered."""
 
+    kind: str = "decision"  # or "posting": the list's one notice posted
     at: datetime
     stage: str
     official_id: str
@@ -60,6 +77,7 @@ class ListState(BaseModel):
     exit_type: str
     unit_id: str
     year: int
+    planned: bool = False
     opened_by: str
     opened_at: datetime
     members: list[MemberView]
@@ -81,6 +99,8 @@ class ListState(BaseModel):
     def stage(self) -> str:
         """The earliest stage an open member is at (the list moves as its slowest member); once all
         are closed, the furthest any member reached."""
+        if not self.members:  # a planned list before it chose its members
+            return ""
         order = PROCEDURES[self.exit_type].stage_ids()
         rank = lambda m: order.index(m.stage) if m.stage in order else 0  # noqa: E731
         pool = self.open_members() or self.members

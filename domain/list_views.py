@@ -15,21 +15,30 @@ def _local(value: Any) -> str | None:
 
 
 def list_notice(names: ListState, members: list[CaseState]) -> dict[str, Any] | None:
-    """The list's notice: one line per member whose 公示 is open now, or None when none is. Each member
-    keeps its own window (an objection suspends that member only); the list posts them together."""
+    """The list's one notice: a line per member whose 公示 is issued (awaiting the posting the village
+    records once for the list) or open now; None when none is. Each member keeps its own window (an
+    objection suspends that member only); the list posts them together."""
+    from domain.notice_posting import awaiting_posting
+
     lines = []
     for case in members:
-        window = case.current_notice()
-        if window is None:
+        if case.status != "open" or case.stage != "notice":
             continue
-        lines.append({
-            "case_id": case.case_id, "unit_id": case.unit_id, "window_no": window.window_no,
-            "opened_at": window.opened_at.isoformat(), "closes_at": window.closes_at.isoformat(),
-            "open_objections": len([o for o in case.open_objections() if o.window_no == window.window_no]),
-        })
+        window = case.current_notice()
+        if window is not None:
+            lines.append({
+                "case_id": case.case_id, "unit_id": case.unit_id, "window_no": window.window_no, "posted": True,
+                "opened_at": window.opened_at.isoformat(), "closes_at": window.closes_at.isoformat(),
+                "open_objections": len([o for o in case.open_objections() if o.window_no == window.window_no]),
+            })
+        elif awaiting_posting(case):
+            lines.append({"case_id": case.case_id, "unit_id": case.unit_id, "window_no": None, "posted": False,
+                          "opened_at": None, "closes_at": None, "open_objections": 0})
     if not lines:
         return None
-    return {"members": lines, "opened_at": min(x["opened_at"] for x in lines), "closes_at": max(x["closes_at"] for x in lines)}
+    opened = [x["opened_at"] for x in lines if x["opened_at"]]
+    closes = [x["closes_at"] for x in lines if x["closes_at"]]
+    return {"members": lines, "opened_at": min(opened) if opened else None, "closes_at": max(closes) if closes else None}
 
 
 def list_document(names: ListState, members: list[CaseState]) -> dict[str, Any]:
@@ -64,8 +73,9 @@ def list_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_UNIT_WORD = {"household": "贫困户"}
-_RESPONSIBLE = {"household": "村两委"}
+_UNIT_WORD = {"household": "贫困户", "village": "村"}
+_RESPONSIBLE = {"household": "村两委", "village": "乡镇党委、政府"}
+_ONE = {"household": "户", "village": "村"}
 
 
 def notice_print(doc: dict[str, Any]) -> str:
@@ -76,12 +86,15 @@ def notice_print(doc: dict[str, Any]) -> str:
     if notice is None:
         return "\n".join([*head, "（目前没有成员处于公示期）"])
     lines = [
-        f"{n}. {m['unit_id']}  公示期：{_local_text(m['opened_at'])} 至 {_local_text(m['closes_at'])}（不少于7天）"
-        + (f"  第{m['window_no']}次公示" if m["window_no"] > 1 else "")
+        f"{n}. {m['unit_id']}  "
+        + (f"公示期：{_local_text(m['opened_at'])} 至 {_local_text(m['closes_at'])}（不少于7天）" if m["posted"]
+           else "公示期：自张贴之日起不少于7天")
+        + (f"  第{m['window_no']}次公示" if (m["window_no"] or 0) > 1 else "")
         for n, m in enumerate(notice["members"], 1)
     ]
-    tail = (f"如对某户有异议，请在该户公示期内向{_RESPONSIBLE.get(doc['exit_type'], '领导小组')}反映，并指明该户"
-            "（tuopin object <该户案件号>）；异议只影响该户。")
+    one = _ONE.get(doc["exit_type"], "户")
+    tail = (f"如对某{one}有异议，请在该{one}公示期内向{_RESPONSIBLE.get(doc['exit_type'], '领导小组')}反映，并指明该{one}"
+            f"（tuopin object <该{one}案件号>）；异议只影响该{one}。")
     return "\n".join([*head, *lines, tail])
 
 

@@ -25,8 +25,9 @@ from domain.signing import SignedMessage, SignedTerms
 # A list is a village's (or a township's) households for one year: a few dozen in Qingliu, a few
 # hundred at most anywhere; the bound keeps one signed message well inside Temporal's payload limit.
 MAX_MEMBERS = 500
-LIST_PREFIX = {"household": "household-list"}
-_LIST_ID = re.compile(r"^household-list/[A-Za-z0-9][A-Za-z0-9._:@-]*/\d{4}/[0-9a-f]{12}$")
+# 贫困户退出名单 (a village's households) and 拟退出村名单 (a township's villages, one designation).
+LIST_PREFIX = {"household": "household-list", "village": "village-list"}
+_LIST_ID = re.compile(r"^(household|village)-list/[A-Za-z0-9][A-Za-z0-9._:@-]*/\d{4}/[0-9a-f]{12}$")
 
 
 class NotOnList(Refusal):
@@ -144,8 +145,21 @@ def list_id_for(exit_type: str, unit_id: str, year: int, member_case_ids: list[s
     return f"{LIST_PREFIX[exit_type]}/{unit_id}/{year}/{tag}"
 
 
+def planned_list_id(exit_type: str, unit_id: str, year: int) -> str:
+    """The one planned list (--planned) of a unit and year: its members are chosen when it opens, so
+    its tag is a digest of what it is, not of them."""
+    tag = hashlib.sha256(f"planned\n{unit_id}\n{year}".encode()).hexdigest()[:12]
+    return f"{LIST_PREFIX[exit_type]}/{unit_id}/{year}/{tag}"
+
+
 def is_list_id(value: str) -> bool:
     return bool(_LIST_ID.match(value))
+
+
+def list_exit_type(list_id: str) -> str:
+    """The exit type of a list's members, from its id."""
+    prefix = list_id.split("/", 1)[0]
+    return next(kind for kind, p in LIST_PREFIX.items() if p == prefix)
 
 
 _EXCEPT = re.compile(r"^(?P<case>[^=]+)=(?P<outcome>return|reject)(?:@(?P<to>[a-z_]+))?:(?P<reason>.+)$", re.S)
@@ -166,5 +180,8 @@ def parse_exception(text: str, default_return_to: str) -> MemberException:
 
 def default_return_stage(stage_ids: list[str]) -> str:
     """Where a list returns a member by default: the stage after the first (for a household, 核实认可:
-    the village verifies again; the 民主评议 record stays)."""
+    the village verifies again; the 民主评议 record stays); for a village, its 调查核实 (``survey``, the
+    first stage: there is nothing between it and the notice to do again)."""
+    if stage_ids and stage_ids[0] == "survey":
+        return stage_ids[0]
     return stage_ids[1] if len(stage_ids) > 1 else stage_ids[0]

@@ -261,7 +261,7 @@ def resolve(settings: Settings, as_json: bool, case: str, objection: str, outcom
 @click.argument("case", callback=case_id_argument)
 def show(settings: Settings, as_json: bool, case: str) -> None:
     """Stage, status, who is awaited, notice window, decisions (of a case, or of a list: 名单)."""
-    if case.startswith("household-list/"):
+    if case.startswith(("household-list/", "village-list/")):
         from starters.list_commands import show_list
 
         return show_list(settings, as_json, case)

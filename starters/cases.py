@@ -268,7 +268,8 @@ async def list_cases(
 
 
 async def inbox(client: Client, settings: Settings, official_id: str, key_file: Path | None = None) -> list[dict[str, Any]]:
-    """Open cases that still need this official's post, oldest wait first. The Awaiting search attribute
+    """Open cases (and lists: one row for a list's members at its stage) that still need this
+    official's post, oldest wait first. The Awaiting search attribute
     names everyone a wait began with (domain/waits.py), so each case it finds is asked who it still needs."""
     post = load_signer(settings, official_id, key_file).official
     key = f"{post.role.value}@{post.jurisdiction_id}"
@@ -295,4 +296,6 @@ async def inbox(client: Client, settings: Settings, official_id: str, key_file: 
             "waited": f"{waited.days}d {waited.seconds // 3600}h" if waited else None,
             "waited_seconds": int(waited.total_seconds()) if waited else None,
         })
-    return sorted(rows, key=lambda r: r["waiting_since"] or "")
+    from starters.lists import fold_into_lists  # a list (名单) awaits whom its members at its stage await
+
+    return await fold_into_lists(client, key, rows)

@@ -107,7 +107,6 @@ def _wants_json(ctx: click.Context) -> bool:
     "codec-keys": ("starters.codec_commands", "codec_keys", "The payload codec's key ring..."),
     "demo": ("starters.demo_commands", "demo", "The whole procedure in minutes, on a demo..."),
     "sign-list": ("starters.list_commands", "sign_list", "Sign a list once at a stage: its members..."),
-    "notice": ("starters.list_commands", "notice", "A list's public notice (公示)."),
 })
 def cli() -> None:
     """tuopin (脱贫): durable poverty-exit cases on Temporal, per 清委办〔2017〕25号."""

@@ -5,8 +5,11 @@
 its window), one per page. The page is built from the case alone (its `state` query): the worker read
 the registry's particulars when it issued the notice, so officials' commands never open the registry.
 
+`notice print LIST` prints a list's one notice (名单公示), a line per member (with --out, writes it too).
+
 `notice posted CASE --as OFFICIAL --at TIME --place PLACE`: the official of the place records when and
-where the notice was physically put up; the 7 days run from then. Refused (exit 1) when the time is
+where the notice was physically put up; the 7 days run from then. `notice posted LIST ...` records the
+list's one notice once, for every member whose notice awaits its posting (docs/lists.md). Refused (exit 1) when the time is
 in the future by the case's clock or before the minute the notice was issued, or when the place was
 recorded.
 """
@@ -60,17 +63,25 @@ def notice() -> None:
 
 @notice.command("print")
 @common
-@click.argument("case", required=False)
+@click.argument("case", metavar="[CASE|LIST]", required=False)
 @click.option("--village", help="Every notice open in this village (by id).")
 @click.option("--township", help="Every notice open in this township (by id).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write (A4, print CSS).")
-def print_(settings: Settings, as_json: bool, case: str | None, village: str | None, township: str | None, out: Path) -> None:
-    """Write a case's notice (or every notice open in --village / --township) as a printable A4 page."""
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write (A4, print CSS); for a LIST, optional (its text is printed).")
+def print_(settings: Settings, as_json: bool, case: str | None, village: str | None, township: str | None,
+           out: Path | None) -> None:
+    """Write a case's notice (or every notice open in --village / --township) as a printable A4 page;
+    print a list's one notice, a line per member."""
+    from domain.name_lists import is_list_id
     from domain.notice_page import notice_page
 
     if sum(x is not None for x in (case, village, township)) != 1:
-        raise BadUsage("give exactly one of CASE, --village V or --township T")
+        raise BadUsage("give exactly one of CASE, LIST, --village V or --township T")
+    if case is not None and is_list_id(case):
+        from starters.list_commands import print_list_notice
+        return print_list_notice(settings, as_json, case, out)
+    if out is None:
+        raise BadUsage("--out F.html is needed for a case's notice (or --village / --township)")
     if case is not None:
         case = case_id_argument(None, None, case)  # type: ignore[arg-type]
     for name, value in (("--village", village), ("--township", township)):
@@ -100,11 +111,17 @@ def print_(settings: Settings, as_json: bool, case: str | None, village: str | N
 @click.option("--at", "posted_at", required=True, help="When it was posted, with its offset: 2017-05-02T09:00+08:00.")
 @click.option("--place", required=True, help="Where it was posted, e.g. 村委会公示栏.")
 def posted(settings: Settings, as_json: bool, case: str, official: str, posted_at: str, place: str, key_file: Path | None) -> None:
-    """Record when and where the notice was physically posted; its 7 days run from then."""
+    """Record when and where the notice (of a case, or a list's one notice) was physically posted; its
+    7 days run from then."""
     try:
         at = datetime.fromisoformat(posted_at)
     except ValueError:
         raise BadUsage(f"--at {posted_at!r} is not an ISO time (e.g. 2017-05-02T09:00+08:00)") from None
+    from domain.name_lists import is_list_id
+
+    if is_list_id(case):
+        from starters.list_commands import post_list_notice
+        return post_list_notice(settings, as_json, case, official, at, place, key_file)
     cmd = valid(PostingCommand, official_id=official, posted_at=at, place=place)
 
     async def go() -> Any:

@@ -46,6 +46,8 @@ def build_worker(
         activities=[
             registry.load_case,
             registry.load_signers,
+            registry.check_list_openings,
+            registry.planned_list_members,
             registry.record_exit,
             registry.record_enrollment,
             notices.issue_notice,
@@ -63,6 +65,8 @@ def build_worker(
             supervision.remind_verifiers,
             supervision.complete_check,
             lists.relay_list_decision,
+            lists.relay_list_posting,
+            lists.cases_held,
             lists.member_progress,
         ],
         activity_executor=executor,

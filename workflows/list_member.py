@@ -8,6 +8,10 @@ post, made for that list, stage and member set (the same check_signed path as a 
 over a ledger view whose subject is the list), and the decision itself is one the official may make
 on this case (domain/signoff_rules). The decision is recorded with the list's signature and the
 signed list, so the dossier shows the member was on it.
+
+The list's one notice posting (domain/list_notice.py) is heard the same way: the member accepts it
+only for itself in the pass of its notice it is in now, checks its signature on the same path, then
+records it as its own posting under domain/notice_posting's rules, with the signed list.
 """
 
 from collections.abc import Callable
@@ -19,8 +23,10 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.errors import refusals_are_final
     from domain.case import CaseState, RefusedAttempt
-    from domain.messages import CaseAck, DecisionCommand
+    from domain.list_notice import ListPostingCommand, member_posting
+    from domain.messages import CaseAck, DecisionCommand, PostingCommand
     from domain.name_lists import ListDecisionCommand, member_decision
+    from domain.notice_posting import apply_posting, check_posting
     from domain.officials import Official
     from domain.procedures import Procedure
     from domain.signoff_rules import apply_decision, check_decision
@@ -72,7 +78,34 @@ class ListMemberHandlers:
         refuse_unsigned(ListLedger(self.case, cmd.list_id), cmd, stage=self.case.stage, pass_id=cmd.pass_binding(),
                         official=self._official(cmd.official_id))
 
-    def _member_decision(self, cmd: ListDecisionCommand) -> DecisionCommand:
+    @workflow.update
+    def list_notice_posted(self, cmd: ListPostingCommand) -> CaseAck:
+        mine = self._member_posting(cmd)
+        verify_signed(ListLedger(self.case, cmd.list_id), cmd, stage=self.case.stage, pass_id=cmd.pass_binding(),
+                      official=self._official(cmd.official_id))
+        posting = refusals_are_final(
+            lambda: apply_posting(self.case, self.procedure, self.officials.roster, mine, workflow.now())
+        )
+        posting.signed_list = cmd.covered()
+        workflow.logger.info("list_posting_recorded", extra={"list_id": cmd.list_id, "seq": posting.seq})
+        self._publish_unless_moving_on()
+        return self._ack(seq=posting.seq)
+
+    @list_notice_posted.validator
+    def _validate_list_notice_posted(self, cmd: ListPostingCommand) -> None:
+        mine = self._member_posting(cmd)
+        refusals_are_final(lambda: check_posting(self.case, self.procedure, self.officials.roster, mine, workflow.now()))
+        refuse_unsigned(ListLedger(self.case, cmd.list_id), cmd, stage=self.case.stage, pass_id=cmd.pass_binding(),
+                        official=self._official(cmd.official_id))
+
+    def _member_posting(self, cmd: ListPostingCommand) -> PostingCommand:
+        self._require_ready()
+        return refusals_are_final(lambda: member_posting(cmd, self.case.case_id, self.case.stage, self.case.pass_id or ""))
+
+    def _require_ready(self) -> None:
         if self.case.pass_id is None or not self.case.ready:
             raise ApplicationError("the case is still opening; try again in a moment", type="NotReady", non_retryable=True)
+
+    def _member_decision(self, cmd: ListDecisionCommand) -> DecisionCommand:
+        self._require_ready()
         return refusals_are_final(lambda: member_decision(cmd, self.case.case_id, self.case.stage, self.case.pass_id or ""))

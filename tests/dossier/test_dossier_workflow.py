@@ -139,7 +139,7 @@ async def test_export_and_trace_through_the_cli(driver, household, tmp_path):
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     # the page itself verifies, against the registry too; altered, it does not
     checked = await asyncio.to_thread(invoke, "dossier", "verify", str(page), "--root", root_file)
-    assert checked.exit_code == 0 and "chain intact, 10 signatures valid" in checked.stdout, checked.output
+    assert checked.exit_code == 0 and "chain intact, 11 signatures valid" in checked.stdout, checked.output
     assert "the final head it keeps compared" in checked.stdout
     page.write_text(page.read_text(encoding="utf-8").replace(VS, VD, 1), encoding="utf-8")
     altered = await asyncio.to_thread(invoke, "dossier", "verify", str(page), "--root", root_file)

@@ -32,7 +32,8 @@ async def test_a_list_exits_its_households_and_a_returned_member_goes_on_alone(l
         assert sorted(result.accepted) == sorted(m.case_id for m in names.members) and not result.refused
     await lists.consent_all(homes)
     await lists.members_until(lambda m: m.stage == "notice")
-    await lists.pass_list_notice(homes)
+    posted = await lists.pass_list_notice(VILLAGE)
+    assert sorted(posted.accepted) == sorted(m.case_id for m in names.members) and not posted.refused
     await lists.members_until(lambda m: m.stage == "township_review")
 
     returned = f"household-exit/{third}/2017"
@@ -67,7 +68,7 @@ async def test_a_list_exits_its_households_and_a_returned_member_goes_on_alone(l
     root = read_root(lists.settings.trust_dir)
     assert verify_dossier(doc, root) == []
     listed = [e for e in doc["entries"] if e["kind"] == "decision" and e["data"].get("signed_list")]
-    assert len(listed) == 7  # two verifications, two township, three county: each one list signature
+    assert len(listed) == 8  # two verifications, the notice posted, two township, three county: one list signature each
     assert all(member in [m["case_id"] for m in e["data"]["signed_list"]["members"]] for e in listed)
 
     def problems_after(change) -> list[str]:

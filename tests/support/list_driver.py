@@ -45,9 +45,18 @@ class ListDriver(CaseDriver):
             self.case_id = case_id("household", h, 2017)
             await self.consent(f"{h}-head")
 
-    async def pass_list_notice(self, households: list[str]) -> None:
-        """Each member's notice posting recorded (the 7 days run from it), then the days pass."""
-        for h in households:
-            self.case_id = case_id("household", h, 2017)
-            await self.post_notice()
+    async def post_list_notice(self, village: str, place: str = "村委会公示栏") -> ListDecisionResult:
+        """The village records the posting of the list's one notice, once, now (`tuopin notice posted LIST`)."""
+        from domain.notice_posting import awaiting_posting
+
+        await self.members_until(lambda m: m.stage != "notice" or awaiting_posting(m) or m.current_notice() is not None)
+        await self.signing_at_server_time()
+        at = await self.env.get_current_time()
+        return await lists.post_list_notice(self.client, self.settings, self.list_id,
+                                            self.store_poster("village_secretary", village), at, place)
+
+    async def pass_list_notice(self, village: str) -> ListDecisionResult:
+        """The list's one notice posted (the 7 days run from it), then the days pass."""
+        result = await self.post_list_notice(village)
         await self.env.sleep(timedelta(days=8))
+        return result
