@@ -15,7 +15,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.errors import refusals_are_final
     from activities.list_activities import ListActivities, MembersInput, RelayInput
+    from domain.list_relay import check_relay
     from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput, RelayedDecision
     from domain.name_lists import ListDecisionCommand
 
@@ -72,6 +74,7 @@ class NameListWorkflow:
 
     @workflow.update
     async def decide(self, cmd: ListDecisionCommand) -> ListDecisionResult:
+        self.names.relayed_signatures.append(self._relayable(cmd))  # before the relay: a twin sent meanwhile is refused
         answers = await asyncio.gather(*(
             workflow.execute_activity_method(
                 ListActivities.relay_list_decision, RelayInput(case_id=m.case_id, decision=cmd), **MEMBER_CALL
@@ -96,17 +99,15 @@ class NameListWorkflow:
 
     @decide.validator
     def _validate_decide(self, cmd: ListDecisionCommand) -> None:
-        """The list relays only what names it and its own members; whether the decision holds is
-        each member's to check."""
-        if cmd.list_id != self.names.list_id:
-            raise ApplicationError(f"the decision was signed for list {cmd.list_id}, not {self.names.list_id}",
-                                   type="NotOnList", non_retryable=True)
-        strangers = sorted({m.case_id for m in cmd.members} - {m.case_id for m in self.names.members})
-        if strangers:
-            raise ApplicationError(f"not members of {self.names.list_id}: {', '.join(strangers)}",
-                                   type="NotOnList", non_retryable=True)
-        if cmd.signature is None:
-            raise ApplicationError("a list decision is signed", type="SignatureRefused", non_retryable=True)
+        """The list relays only a decision signed for it and its own members, lately, once (a refused
+        one never reaches its history); whether the decision holds is each member's to check."""
+        self._relayable(cmd)
+
+    def _relayable(self, cmd: ListDecisionCommand) -> str:
+        members = {m.case_id for m in self.names.members}
+        return refusals_are_final(
+            lambda: check_relay(cmd, self.names.list_id, members, self.names.relayed_signatures, workflow.now())
+        )
 
     @workflow.query
     def state(self) -> ListState:
