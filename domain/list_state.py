@@ -82,6 +82,7 @@ class ListState(BaseModel):
     opened_at: datetime
     members: list[MemberView]
     decisions: list[RelayedDecision] = Field(default_factory=list)
+    relayed_signatures: list[str] = Field(default_factory=list)  # digests: a decision is relayed once
     closed_at: datetime | None = None
 
     def member(self, case_id: str) -> MemberView | None:

@@ -67,7 +67,9 @@ class ObjectionCommand(BaseModel):
     """An objection (异议): who objects, how to reach them, and why. The case stores the contact in the
     registry under a random reference (through its worker) and keeps only the reference."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # hide_input_in_errors: a message that does not decode is refused with pydantic's error, which the
+    # SDK logs (and returns); by default that error quotes the input: the objector's phone and name
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     name: Name
     reason: Text

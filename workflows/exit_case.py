@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notice_activities import NoticeActivities
     from activities.registry_activities import RegistryActivities
     from domain.case import Announcement, CaseResume, CaseState
+    from domain.case_ids import case_id
     from domain.criteria.evaluate import evaluate_case
     from domain.messages import CaseOutcome, OpenCaseInput
     from domain.notice_posting import notice_issued, posted_from, unposted
@@ -99,10 +100,18 @@ class ExitCase(CaseHandlers):
         return self.case.status == "open"
 
     async def refuse_another_type(self, inp: OpenCaseInput) -> None:
-        """A workflow runs its own procedure only (an enrolment started as an exit, or the reverse, is refused)."""
+        """A workflow runs its own procedure only (an enrolment started as an exit, or the reverse, is
+        refused), and under its own case id only: an opening signature binds the case id, not the unit,
+        so a workflow started by hand under another unit's id would take that id's genuine opening as
+        this unit's, and give this unit a second case for the year; the registry's writes name the id."""
         if inp.exit_type != self.procedure.exit_type:
             await self.refuse_opening(
                 "OpeningRefused", f"this workflow runs {self.procedure.exit_type} cases, not {inp.exit_type!r} ones"
+            )
+        own = case_id(inp.exit_type, inp.unit_id, inp.year, inp.designation)  # type: ignore[arg-type]
+        if self.case.case_id != own:
+            await self.refuse_opening(
+                "OpeningRefused", f"the {inp.exit_type} case of {inp.unit_id} for {inp.year} runs as {own}, not {self.case.case_id}"
             )
 
     async def open_case(self, inp: OpenCaseInput) -> None:

@@ -10,7 +10,6 @@ from temporalio.exceptions import ActivityError, FailureError
 with workflow.unsafe.imports_passed_through():
     from activities.models import LoadCaseInput, RecordEnrollmentInput
     from activities.registry_activities import RegistryActivities
-    from domain.case_ids import case_id
     from domain.enrollment import ENROLLMENT, check_opening, reason_of
     from domain.messages import CaseOutcome, OpenCaseInput
     from domain.refusals import Refusal
@@ -43,11 +42,6 @@ class HouseholdEnrollmentWorkflow(ExitCase):
         if inp.resume is not None:
             return await self._resume(inp.resume)
         await self.refuse_another_type(inp)
-        if self.case.case_id != case_id("enrollment", inp.unit_id, inp.year):  # its registry write names this id
-            await self.refuse_opening(
-                "OpeningRefused", f"an enrolment of {inp.unit_id} for {inp.year} runs as "
-                f"{case_id('enrollment', inp.unit_id, inp.year)}, not {self.case.case_id}"
-            )
         try:
             data = await registry_step(
                 RegistryActivities.load_case, LoadCaseInput(exit_type="enrollment", unit_id=inp.unit_id, year=inp.year),

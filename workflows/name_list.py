@@ -16,6 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.errors import refusals_are_final
     from activities.list_activities import (
         ListActivities,
         ListOpeningsInput,
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.registry_activities import RegistryActivities
     from domain.list_notice import ListPostingCommand
+    from domain.list_relay import check_relay
     from domain.list_state import ListDecisionResult, ListState, MemberView, OpenListInput, RelayedDecision
     from domain.case_ids import case_id
     from domain.name_lists import ListDecisionCommand
@@ -164,6 +166,7 @@ class NameListWorkflow:
 
     @workflow.update
     async def decide(self, cmd: ListDecisionCommand) -> ListDecisionResult:
+        self.names.relayed_signatures.append(self._relayable(cmd))  # before the relay: a twin sent meanwhile is refused
         answers = await asyncio.gather(*(
             workflow.execute_activity_method(
                 ListActivities.relay_list_decision, RelayInput(case_id=m.case_id, decision=cmd), **MEMBER_CALL
@@ -175,14 +178,15 @@ class NameListWorkflow:
 
     @decide.validator
     def _validate_decide(self, cmd: ListDecisionCommand) -> None:
-        """The list relays only what names it and its own members; whether the decision holds is
-        each member's to check."""
-        self._relays_only_its_own(cmd.list_id, [m.case_id for m in cmd.members], cmd.signature, "list decision")
+        """The list relays only a decision signed for it and its own members, lately, once (a refused
+        one never reaches its history); whether the decision holds is each member's to check."""
+        self._relayable(cmd)
 
     @workflow.update
     async def notice_posted(self, cmd: ListPostingCommand) -> ListDecisionResult:
         """The list's one notice posted (公示): relayed to each member it covers, which records it as its
         own posting once it has checked the signature itself."""
+        self.names.relayed_signatures.append(self._relayable(cmd))  # before the relay: a twin sent meanwhile is refused
         answers = await asyncio.gather(*(
             workflow.execute_activity_method(
                 ListActivities.relay_list_posting, RelayPostingInput(case_id=m.case_id, posting=cmd), **MEMBER_CALL
@@ -193,18 +197,13 @@ class NameListWorkflow:
 
     @notice_posted.validator
     def _validate_notice_posted(self, cmd: ListPostingCommand) -> None:
-        self._relays_only_its_own(cmd.list_id, [m.case_id for m in cmd.members], cmd.signature, "notice posting")
+        self._relayable(cmd)
 
-    def _relays_only_its_own(self, list_id: str, case_ids: list[str], signature: object, what: str) -> None:
-        if list_id != self.names.list_id:
-            raise ApplicationError(f"the {what} was signed for list {list_id}, not {self.names.list_id}",
-                                   type="NotOnList", non_retryable=True)
-        strangers = sorted(set(case_ids) - {m.case_id for m in self.names.members})
-        if strangers:
-            raise ApplicationError(f"not members of {self.names.list_id}: {', '.join(strangers)}",
-                                   type="NotOnList", non_retryable=True)
-        if signature is None:
-            raise ApplicationError(f"a list's {what} is signed", type="SignatureRefused", non_retryable=True)
+    def _relayable(self, cmd: ListDecisionCommand | ListPostingCommand) -> str:
+        members = {m.case_id for m in self.names.members}
+        return refusals_are_final(
+            lambda: check_relay(cmd, self.names.list_id, members, self.names.relayed_signatures, workflow.now())
+        )
 
     def _relayed(self, kind: str, stage: str, official_id: str, signature, members: int, answers: list[RelayAnswer],
                  excepted: dict[str, str] | None = None) -> ListDecisionResult:

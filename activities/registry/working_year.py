@@ -4,6 +4,7 @@ The registry stores the administrator's signed acts; it does not make them. Whic
 year is decided by domain/working_year.py over the acts, with the root the caller pins.
 """
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +15,18 @@ from domain.working_year import WorkingYearAct, WorkingYearRefused, next_act_pro
 
 def acts(store: RegistryStore) -> list[WorkingYearAct]:
     with store.session() as s:
-        return [WorkingYearAct.model_validate_json(row.act) for row in s.scalars(select(WorkingYear).order_by(WorkingYear.year))]
+        return [_act(row) for row in s.scalars(select(WorkingYear).order_by(WorkingYear.year))]
+
+
+def _act(row: WorkingYear) -> WorkingYearAct:
+    """A row someone wrote into the table by hand (not an act at all) refuses, as a forged act does:
+    a refusal is final, where a parse error would leave every opening retrying as if the registry were down."""
+    try:
+        return WorkingYearAct.model_validate_json(row.act)
+    except ValidationError:
+        raise WorkingYearRefused(
+            f"the working-year row for {row.year} is not a signed act: the registry's record of working years is broken"
+        ) from None
 
 
 def current_year(store: RegistryStore, root_public_key: str) -> int | None:
