@@ -101,7 +101,9 @@ def village() -> Scenario:
          "--industry", survey["industry"], "--collective-economy", survey["collective_economy"]),
     )
     return Scenario("village", POOR_VILLAGE, 2017, "贫困村退出", (
-        opening, _notice("乡镇、村公示 (无异议)"), *_county_approval(),
+        opening,
+        _decide("survey", "乡镇政府签字确认 (党政主要领导)", "changxiao-head", meeting),  # 四.3: secretary and head
+        _notice("乡镇、村公示 (无异议)"), *_county_approval(),
     ), designation="poor")
 
 

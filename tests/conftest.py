@@ -77,7 +77,9 @@ async def unit_driver(ts_env: WorkflowEnvironment, policy, tmp_path: Path) -> As
     queue = f"{TASK_QUEUE}-own-{next(_own_queues)}"
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(ts_env.client, store, policy, queue, executor, trust=small_registry.trust(keys)):
-            yield CaseDriver(ts_env, store, queue, keys)
+            driver = CaseDriver(ts_env, store, queue, keys)
+            yield driver
+            await driver.end_cases()
 
 
 _eligible = itertools.count(1)

@@ -5,6 +5,8 @@ home given by TUOPIN_HOME or --home; and read-only commands pointed at an empty 
 import json
 import os
 import subprocess
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,19 @@ def test_officials_commands_work_from_any_folder(home_cli, tmp_path):
         ("inbox", "--as", f"{VILLAGE}-workteam"),
         ("decide", case, "approve", "--stage", "verification", "--as", f"{VILLAGE}-workteam"),
         ("consent", case, "--as", f"{household}-head"),
+    ):
+        proc = _in(elsewhere, env, *args)
+        assert proc.returncode == 0, (args, proc.stderr)
+    # the village records the notice's posting (once the case has issued it), from there too
+    for _ in range(100):
+        doc = json.loads(_in(elsewhere, env, "show", case, "--json").stdout)
+        if doc["stage"] == "notice" and doc["awaiting"]:
+            break
+        time.sleep(0.2)
+    posted_at = datetime.now(timezone.utc).replace(microsecond=0)
+    time.sleep(1.2)  # (a posting cannot be in the future by the case's clock)
+    for args in (
+        ("notice", "posted", case, "--as", f"{VILLAGE}-secretary", "--at", posted_at.isoformat(), "--place", "村委会公示栏"),
         ("object", case, "--name", "村民丙", "--contact", "13700001111", "--reason", "有务工收入未计入"),
         ("resolve", case, "O1", "dismiss", "--as", f"{VILLAGE}-secretary", "--finding", "经核实无此情况"),
         ("show", case),

@@ -6,6 +6,7 @@ README's exit codes (3: server or worker unreachable; 130: interrupted) and neve
 import signal
 import subprocess
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,17 @@ def home(dev_server, tmp_path_factory) -> tuple[Cli, list[str]]:
         for official in (f"{VILLAGE}-director", f"{VILLAGE}-workteam"):
             assert cli.run("decide", cases[1], "approve", "--stage", "verification", "--as", official).returncode == 0
         assert cli.run("consent", cases[1], "--as", f"{good[1]}-head").returncode == 0
+        # the village records the notice's posting once the case has issued it: objections are taken from then
+        for _ in range(100):
+            shown = cli.json("show", cases[1])
+            if shown["stage"] == "notice" and shown["awaiting"]:
+                break
+            time.sleep(0.2)
+        posted_at = datetime.now(timezone.utc).replace(microsecond=0)
+        time.sleep(1.2)  # (a posting cannot be in the future by the case's clock)
+        posted = cli.run("notice", "posted", cases[1], "--as", f"{VILLAGE}-secretary", "--at", posted_at.isoformat(),
+                         "--place", "村委会公示栏")
+        assert posted.returncode == 0, posted.stderr
     return cli, cases
 
 

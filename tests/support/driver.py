@@ -43,6 +43,18 @@ class CaseDriver:
         self.settings = Settings(registry_url=str(store.engine.url), task_queue=task_queue, keys_dir=keys_dir,
                                  trust=trust_dir(keys_dir))
         self.case_id = ""
+        self.opened: list[str] = []  # every case this driver opened (a driver of its own ends them: end_cases)
+
+    async def end_cases(self) -> None:
+        """Terminates the cases this driver opened that still run: a test's own worker goes with the test,
+        and a case left waiting on a timer would hold the shared time-skipping server's clock for a
+        worker that never comes (another test's `env.sleep` then times out)."""
+        from temporalio.client import WorkflowExecutionStatus
+
+        for cid in self.opened:
+            handle = self.client.get_workflow_handle(cid)
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("the test that opened it is over")
 
     def working_year(self, year: int) -> None:
         """The key administrator moves the registry's working year forward to `year` (signed acts)."""
@@ -58,6 +70,7 @@ class CaseDriver:
         await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, "household", household, year, first or appraisal())
         self.case_id = opened.case_id
+        self.opened.append(opened.case_id)
         return await self.state()
 
     async def open_unit(
@@ -69,6 +82,7 @@ class CaseDriver:
         await self.signing_at_server_time()
         opened = await cases.open_case(self.client, self.settings, exit_type, unit, year, first, designation)
         self.case_id = opened.case_id
+        self.opened.append(opened.case_id)
         if exit_type == "village" and countersign:
             await self.countersign_survey(first)
             await self.post_notice()
