@@ -2,7 +2,7 @@
 (Markdown) kept up to date. Ids, roles and dates only: no personal data."""
 
 from domain.case import CaseState
-from domain.county import TIME_ZONE, TIME_ZONE_NAME
+from domain.county import TIME_ZONE_NAME, local_time
 from domain.procedures import PROCEDURES
 from domain.roles import ROLE_TITLE_ZH, Role
 
@@ -31,11 +31,11 @@ def current_details(case: CaseState) -> str:
         return "\n\n".join(lines)
     if case.awaiting:
         who = ", ".join(f"{ROLE_TITLE_ZH[Role(a.role)]} `{a.role}@{a.jurisdiction}`" for a in case.awaiting)
-        since = case.awaiting_since.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if case.awaiting_since else "?"
+        since = local_time(case.awaiting_since) if case.awaiting_since else "?"
         lines.append(f"**Waiting for:** {who} (since {since})")
     window = case.current_notice()
     if window is not None:
-        closes = window.closes_at.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+        closes = local_time(window.closes_at)
         open_objections = case.open_objections()
         if open_objections:
             lines.append(f"**Notice #{window.window_no}:** suspended by {len(open_objections)} open objection(s); "

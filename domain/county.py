@@ -5,8 +5,14 @@ Its time zone is the one every local date and time is read in: the notice's midn
 every time shown to people. Its id names the folder of its reference data under ``data/``.
 """
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 COUNTY_ID = "qingliu"
 TIME_ZONE_NAME = "Asia/Shanghai"
 TIME_ZONE = ZoneInfo(TIME_ZONE_NAME)
+
+
+def local_time(value: datetime) -> str:
+    """A moment as people in the county read it, with its offset: `2017-03-08 00:00+08:00`."""
+    return value.astimezone(TIME_ZONE).isoformat(sep=" ", timespec="minutes")

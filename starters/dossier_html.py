@@ -14,7 +14,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from domain.county import TIME_ZONE, TIME_ZONE_NAME
+from domain.county import TIME_ZONE_NAME, local_time
 from domain.procedures import PROCEDURES
 from domain.roles import ROLE_TITLE_ZH, Role
 
@@ -73,7 +73,7 @@ def when(value: Any) -> str:
     if not value:
         return "—"
     try:
-        return datetime.fromisoformat(str(value)).astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+        return local_time(datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value)
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from domain.case import CaseState
-from domain.county import TIME_ZONE, TIME_ZONE_NAME
+from domain.county import TIME_ZONE_NAME, local_time
 from domain.procedures import PROCEDURES
 
 
@@ -37,7 +37,7 @@ def case_document(state: CaseState) -> dict[str, Any]:
 
 def _local(value: Any) -> str:
     """A moment as people in the county read it: `2017-03-08 00:00+08:00`."""
-    return value.astimezone(TIME_ZONE).isoformat(sep=" ", timespec="minutes") if value else "-"
+    return local_time(value) if value else "-"
 
 
 _ISO_MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
