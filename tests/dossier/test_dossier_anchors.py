@@ -5,29 +5,13 @@ with the administrator's root key alone; with the registry, the final head kept 
 import copy
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.anchors import DossierAnchor, order_heads
-from domain.dossier import Problem, build_dossier, verify_dossier
+from domain.dossier import Problem, verify_dossier
 
-from .conftest import TestRoot, anchor_case, exited_case
-from .test_dossier_chain import GENERATED, entry, rehash_from
-
-
-@pytest.fixture(scope="module")
-def built(policy) -> Any:
-    return exited_case(policy)
-
-
-@pytest.fixture(scope="module")
-def root(built) -> str:
-    return built.root.public
-
-
-@pytest.fixture
-def doc(built) -> dict[str, Any]:
-    return build_dossier(built.case, built.extras, [], GENERATED)
+from .conftest import TestRoot, anchor_case
+from .test_dossier_chain import entry, rehash_from
 
 
 def anchor_problems(problems: list[Problem]) -> list[str]:
